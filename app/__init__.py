@@ -1,0 +1,1 @@
+"""QCDC Survey domain: importable and testable without a running Streamlit."""

@@ -1,0 +1,53 @@
+"""Which roles may open which page. streamlit_app.py builds the navigation from this table,
+and every page checks it again (``app.ui.session.require_page``), so a forged URL changes nothing.
+
+Add a page here once; the navigation, the access tests and the page guard all read this table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC = "public"
+ALL_STAFF = ("admin", "province", "farmers", "district", "commune")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str          # stable id, also the i18n key "nav.<key>" for its title
+    path: str         # file under pages/
+    url_path: str     # the URL the page answers on
+    icon: str
+    roles: tuple[str, ...]  # PUBLIC for everyone, or the staff roles allowed
+    section: str      # navigation group (i18n key "nav.section.<section>")
+    default: bool = False
+    show_signed_in: bool = True  # list it in the menu of signed-in users
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("home", "pages/home.py", "", ":material/home:", (PUBLIC,), "public", default=True),
+    PageSpec("survey", "pages/survey.py", "survey", ":material/assignment:", (PUBLIC,), "public"),
+    PageSpec("login", "pages/login.py", "dang-nhap", ":material/login:", (PUBLIC,), "public",
+             show_signed_in=False),
+    PageSpec("account", "pages/account.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
+    PageSpec("qr", "pages/admin_qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
+             "admin"),
+]
+
+
+def is_public(spec: PageSpec) -> bool:
+    return PUBLIC in spec.roles
+
+
+def allowed(spec: PageSpec, role: str) -> bool:
+    return is_public(spec) or role in spec.roles
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if allowed(p, role)]
+
+
+def page(key: str) -> PageSpec:
+    for p in PAGES:
+        if p.key == key:
+            return p
+    raise KeyError(key)

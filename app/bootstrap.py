@@ -1,0 +1,35 @@
+"""Bring a database to a usable state: migrate, seed reference data, demo data in demo mode.
+
+Idempotent and cheap when there is nothing to do; the app calls it once per process.
+"""
+from __future__ import annotations
+
+import logging
+
+from app import campaigns, demo
+from app.config import load_settings
+from app.reference import reset_cache
+from app.seed import seed_questionnaire, seed_reference
+from db.migrate import upgrade_to_head
+
+log = logging.getLogger("qcdc")
+
+
+def ensure_ready(demo_mode: bool | None = None) -> dict:
+    if demo_mode is None:
+        demo_mode = load_settings().demo_mode
+    upgrade_to_head()
+    added = seed_reference()
+    if added:
+        reset_cache()
+    qid = seed_questionnaire()
+    info = {"communes_added": added, "questionnaire_id": qid, "demo_mode": demo_mode}
+    if demo_mode:
+        demo.ensure_demo_accounts()
+        defn = campaigns.load_definition(qid)
+        c = demo.ensure_demo_campaign(qid, defn)
+        info["demo_campaign_id"] = c.id
+    else:
+        info["demo_accounts_disabled"] = demo.disable_demo_accounts()
+    campaigns.invalidate()
+    return info

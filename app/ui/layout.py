@@ -1,0 +1,32 @@
+"""Shared page furniture: the demo banner and the phone-friendly style of public pages."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.i18n import t
+
+# High contrast, large touch targets for cheap phones in sunlight. CSS only, no script.
+PUBLIC_CSS = """
+<style>
+header[data-testid="stHeader"] { display: none; }
+.block-container { padding-top: 1.2rem; padding-left: 0.9rem; padding-right: 0.9rem; max-width: 760px; }
+.stMarkdown p, .stCaption p { font-size: 1.05rem; }
+div[role="radiogroup"] label { padding: 0.45rem 0.3rem; min-height: 44px; align-items: center; }
+div[role="radiogroup"] label p, div[data-testid="stCheckbox"] label p { font-size: 1.05rem; line-height: 1.35; }
+div[data-testid="stCheckbox"] label { padding: 0.35rem 0; min-height: 40px; }
+.stFormSubmitButton button, .stButton button { min-height: 52px; font-size: 1.1rem; font-weight: 600; }
+h1 { font-size: 1.7rem !important; } h2 { font-size: 1.35rem !important; } h3 { font-size: 1.2rem !important; }
+.qcdc-q { font-weight: 600; margin-top: 0.6rem; }
+</style>
+"""
+
+
+def public_style() -> None:
+    st.html(PUBLIC_CSS)
+
+
+def demo_banner(demo_mode: bool) -> None:
+    if demo_mode:
+        st.html('<div role="status" data-qcdc="demo-banner" style="background:#fff3cd;color:#5c3c00;'
+                'border:2px solid #e0a800;padding:0.4rem 0.7rem;border-radius:6px;font-weight:700;'
+                f'font-size:0.9rem;margin-bottom:0.5rem">{t("demo.banner")}</div>')

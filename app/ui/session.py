@@ -1,0 +1,126 @@
+"""Streamlit glue for start-up, sign-in state and page guards.
+
+The signed-in user's scope is rebuilt from the database on every run (a disabled account or a
+changed role takes effect at once); the browser only holds a signed cookie
+(streamlit-authenticator's JWT) naming the user. Citizens without that cookie never load the
+authenticator, so the public survey stays light.
+"""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app import access
+from app.auth import ANONYMOUS, Scope, get_user, scope_for, sign_in
+from app.config import load_settings
+from app.i18n import t
+
+_KEY_USER = "qcdc_user"
+_KEY_SINCE = "qcdc_signed_in_at"
+
+
+@st.cache_resource(show_spinner=False)
+def boot() -> dict:
+    """Migrate and seed once per server process."""
+    from app.bootstrap import ensure_ready
+    return ensure_ready(load_settings().demo_mode)
+
+
+@st.cache_resource(show_spinner=False)
+def settings():
+    return load_settings()
+
+
+def _authenticator():
+    import streamlit_authenticator as stauth
+    from app.auth import list_credentials
+    cfg = settings()
+    return stauth.Authenticate(list_credentials(), cfg.cookie_name, cfg.cookie_key,
+                               cookie_expiry_days=cfg.session_hours / 24.0,
+                               login_sleep_time=0)
+
+
+def _restore_from_cookie() -> None:
+    """If the browser holds our sign-in cookie, let streamlit-authenticator validate it."""
+    cfg = settings()
+    if cfg.cookie_name not in st.context.cookies:
+        return
+    if st.session_state.get("qcdc_signed_out"):
+        return
+    authenticator = _authenticator()
+    name, status, username = authenticator.login(location="unrendered")
+    if status and username:
+        st.session_state[_KEY_USER] = username
+        st.session_state.setdefault(_KEY_SINCE, time.time())
+
+
+def current_scope() -> Scope:
+    """The signed-in user's scope, or ANONYMOUS."""
+    username = st.session_state.get(_KEY_USER)
+    if not username:
+        _restore_from_cookie()
+        username = st.session_state.get(_KEY_USER)
+    if not username:
+        return ANONYMOUS
+    since = st.session_state.get(_KEY_SINCE, time.time())
+    if time.time() - since > settings().session_hours * 3600:
+        sign_out(expired=True)
+        return ANONYMOUS
+    user = get_user(username)
+    if user is None or not user.active:
+        sign_out()
+        return ANONYMOUS
+    st.session_state["qcdc_must_change"] = bool(user.must_change_password)
+    return scope_for(user)
+
+
+def do_sign_in(username: str, password: str) -> str | None:
+    """Check the password; on success set the session and the cookie. Returns an error text."""
+    result = sign_in(username, password)
+    if not result.ok:
+        return result.message
+    user = result.user
+    st.session_state[_KEY_USER] = user.username
+    st.session_state[_KEY_SINCE] = time.time()
+    st.session_state.pop("qcdc_signed_out", None)
+    # streamlit-authenticator's own session keys, so its cookie controller signs the right user
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user.username
+    st.session_state["name"] = user.name
+    st.session_state["roles"] = [user.role]
+    st.session_state.setdefault("logout", False)
+    st.session_state["logout"] = False
+    try:
+        _authenticator().cookie_controller.set_cookie()
+    except Exception:  # the session still works; only reload-persistence is lost
+        pass
+    return None
+
+
+def sign_out(expired: bool = False) -> None:
+    if settings().cookie_name in st.context.cookies:
+        try:
+            authenticator = _authenticator()
+            if st.session_state.get("authentication_status"):
+                authenticator.logout(location="unrendered")
+            else:
+                authenticator.cookie_controller.delete_cookie()
+        except Exception:
+            pass
+    for key in (_KEY_USER, _KEY_SINCE, "authentication_status", "username", "name", "roles",
+                "qcdc_must_change"):
+        st.session_state.pop(key, None)
+    st.session_state["qcdc_signed_out"] = True
+    if expired:
+        st.session_state["qcdc_flash"] = t("auth.session_expired")
+
+
+def require_page(key: str) -> Scope:
+    """Guard at the top of every non-public page: stops the script unless the role may see it."""
+    scope = current_scope()
+    spec = access.page(key)
+    if not access.allowed(spec, scope.role):
+        st.error(t("common.not_allowed"))
+        st.stop()
+    return scope

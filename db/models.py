@@ -1,0 +1,271 @@
+"""SQLModel tables of QCDC Survey.
+
+All timestamps are naive local times in Vietnam (Asia/Ho_Chi_Minh, UTC+7): the campaign is run by
+local days and every user reads local clocks. JSON payloads (answers, definitions, audit values)
+are stored as text so that SQLite and PostgreSQL behave the same.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from pydantic import NaiveDatetime
+
+from sqlalchemy import Column, Text, UniqueConstraint, Index
+from sqlmodel import Field, SQLModel
+
+
+class District(SQLModel, table=True):
+    __tablename__ = "district"
+    code: str = Field(primary_key=True, max_length=3)
+    name: str
+    full_name: str
+
+
+class Commune(SQLModel, table=True):
+    __tablename__ = "commune"
+    code: str = Field(primary_key=True, max_length=5)
+    name: str
+    type: str  # Xã, Phường, Thị trấn
+    full_name: str
+    district_code: str = Field(foreign_key="district.code", index=True)
+    lat: float
+    lon: float
+    coord_quality: str = "centroid"
+    has_farmers_association: bool = True
+
+
+class Questionnaire(SQLModel, table=True):
+    """A versioned questionnaire definition. A version that has answers is never edited."""
+    __tablename__ = "questionnaire"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_questionnaire_code_version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(index=True)
+    version: int
+    title: str
+    definition: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    created_at: NaiveDatetime
+    created_by: Optional[str] = None
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    year: int
+    start_date: date
+    end_date: date
+    roster_deadline: date
+    report_cutoff: str = "20:00"  # local time of day after which a day's report is read-only
+    ratio_low: float = 0.3   # answers / visits below this is "too low"
+    ratio_high: float = 1.2  # answers / visits above this is "too high"
+    min_sample: int = 30
+    friendly_threshold: float = 80.0
+    questionnaire_id: int = Field(foreign_key="questionnaire.id")
+    base_url: str = "http://localhost:8501"
+    is_active: bool = False
+    is_demo: bool = False
+    created_at: Optional[NaiveDatetime] = None
+
+
+class Response(SQLModel, table=True):
+    """One citizen's answer sheet. `submission_token` makes a submission idempotent."""
+    __tablename__ = "response"
+    __table_args__ = (
+        Index("ix_response_campaign_commune_day", "campaign_id", "commune_code", "day"),
+        Index("ix_response_campaign_device", "campaign_id", "device_hash"),
+        Index("ix_response_campaign_answer_hash", "campaign_id", "answer_hash"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    commune_code: str = Field(foreign_key="commune.code")
+    questionnaire_id: int = Field(foreign_key="questionnaire.id")
+    answers: str = Field(sa_column=Column(Text, nullable=False))  # JSON {question_id: value}
+    scores: str = Field(sa_column=Column(Text, nullable=False, default="{}"))  # JSON {pillar: 0-100}
+    submitted_at: NaiveDatetime
+    day: date
+    hour: int
+    submission_token: str = Field(unique=True, max_length=64)
+    # anonymous integrity signals (hashes, never raw identifiers)
+    session_hash: Optional[str] = Field(default=None, max_length=64)
+    device_hash: Optional[str] = Field(default=None, max_length=64)
+    network_hash: Optional[str] = Field(default=None, max_length=64)
+    answer_hash: Optional[str] = Field(default=None, max_length=64)
+    duration_s: Optional[float] = None
+    excluded: bool = False
+    is_demo: bool = False
+
+
+class CommuneHourTally(SQLModel, table=True):
+    """Running count of responses per commune and local hour, kept in the submit transaction."""
+    __tablename__ = "commune_hour_tally"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    commune_code: str = Field(primary_key=True, foreign_key="commune.code")
+    day: date = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    n: int = 0
+    n_excluded: int = 0
+
+
+class OptionTally(SQLModel, table=True):
+    """Running count of each chosen option per commune and question (distribution charts)."""
+    __tablename__ = "option_tally"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    commune_code: str = Field(primary_key=True, foreign_key="commune.code")
+    questionnaire_id: int = Field(primary_key=True, foreign_key="questionnaire.id")
+    question_id: str = Field(primary_key=True)
+    option_value: str = Field(primary_key=True)
+    n: int = 0
+
+
+class ScoreTally(SQLModel, table=True):
+    """Running sum and sum of squares of per-response pillar scores (index and its interval)."""
+    __tablename__ = "score_tally"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    commune_code: str = Field(primary_key=True, foreign_key="commune.code")
+    pillar: str = Field(primary_key=True)
+    n: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    name: str
+    email: Optional[str] = None
+    password_hash: str
+    role: str  # admin, province, farmers, district, commune
+    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
+    commune_code: Optional[str] = Field(default=None, foreign_key="commune.code")
+    active: bool = True
+    must_change_password: bool = False
+    failed_attempts: int = 0
+    locked_until: Optional[NaiveDatetime] = None
+    is_demo: bool = False
+    created_at: Optional[NaiveDatetime] = None
+    last_login_at: Optional[NaiveDatetime] = None
+
+
+class RosterEntry(SQLModel, table=True):
+    """A helper on a commune's duty schedule (one row per person, days as a JSON list)."""
+    __tablename__ = "roster_entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    commune_code: str = Field(foreign_key="commune.code", index=True)
+    full_name: str
+    position: str = ""
+    organisation: str
+    phone: str
+    duty_days: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON ["2024-05-06"]
+    shift: str  # sang, chieu, ca_ngay
+    updated_at: Optional[NaiveDatetime] = None
+    updated_by: Optional[str] = None
+
+
+class RosterStatus(SQLModel, table=True):
+    """When a commune submitted / published its roster for a campaign."""
+    __tablename__ = "roster_status"
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    commune_code: str = Field(primary_key=True, foreign_key="commune.code")
+    submitted_at: Optional[NaiveDatetime] = None
+    published: bool = False
+    contact_name: Optional[str] = None
+    contact_phone: Optional[str] = None
+
+
+class Inspector(SQLModel, table=True):
+    """A leader or cadre assigned to direct, inspect and supervise some communes on some days."""
+    __tablename__ = "inspector"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    full_name: str
+    position: str = ""
+    organisation: str = ""
+    phone: str = ""
+    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
+    commune_codes: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
+    days: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list of ISO dates
+    created_by: Optional[str] = None
+    updated_at: Optional[NaiveDatetime] = None
+
+
+class DailyReport(SQLModel, table=True):
+    __tablename__ = "daily_report"
+    __table_args__ = (UniqueConstraint("campaign_id", "commune_code", "day",
+                                       name="uq_daily_report_commune_day"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    commune_code: str = Field(foreign_key="commune.code", index=True)
+    day: date
+    visits: int = 0
+    guided: int = 0
+    helpers_on_duty: int = 0
+    publicity: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
+    difficulties: str = Field(sa_column=Column(Text, nullable=False, default=""))
+    proposals: str = Field(sa_column=Column(Text, nullable=False, default=""))
+    created_at: Optional[NaiveDatetime] = None
+    updated_at: Optional[NaiveDatetime] = None
+    updated_by: Optional[str] = None
+    is_demo: bool = False
+
+
+class ReportPhoto(SQLModel, table=True):
+    __tablename__ = "report_photo"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="daily_report.id", index=True)
+    path: str
+    thumb_path: str
+    width: int = 0
+    height: int = 0
+    caption: str = ""
+    uploaded_at: Optional[NaiveDatetime] = None
+
+
+class Nomination(SQLModel, table=True):
+    __tablename__ = "nomination"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: str  # collective, individual
+    name: str
+    unit: str = ""
+    commune_code: Optional[str] = Field(default=None, foreign_key="commune.code")
+    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
+    achievements: str = Field(sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = Field(sa_column=Column(Text, nullable=False, default="{}"))  # JSON snapshot
+    status: str = "proposed"  # proposed, shortlisted, approved, rejected
+    proposed_by: Optional[str] = None
+    proposed_at: Optional[NaiveDatetime] = None
+    decided_by: Optional[str] = None
+    decided_at: Optional[NaiveDatetime] = None
+    history: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON steps
+
+
+class WarningReview(SQLModel, table=True):
+    """A reviewer's mark on a computed warning (warnings themselves are computed, not stored)."""
+    __tablename__ = "warning_review"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    warning_key: str = Field(index=True)
+    reviewed_by: str
+    reviewed_at: NaiveDatetime
+    note: str = ""
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False, default=""))
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(index=True)
+    actor: str
+    action: str = Field(index=True)
+    entity: str
+    entity_id: Optional[str] = None
+    before: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,18 @@
+"""Public landing page: what this is, a commune picker, and the way in for staff."""
+from app.ui.entry import guard
+
+guard()
+import streamlit as st
+
+from app.i18n import t
+from app.ui import layout
+from app.ui.picker import commune_picker
+
+layout.public_style()
+st.title(t("app.title"))
+st.caption(t("app.province"))
+st.write(t("home.intro"))
+commune_picker("home_picker")
+st.divider()
+st.write(t("home.staff"))
+st.page_link("pages/login.py", label=t("nav.login"), icon=":material/login:")
