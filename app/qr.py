@@ -2,7 +2,7 @@
 
 Every commune (xã, phường, thị trấn) gets its own QR code pointing at ``/survey?xa=<code>``.
 The QR symbol of each URL is computed once (cached) and reused for the PNG files, the ZIP and
-the PDF, so a full export of the 209 communes stays within a couple of seconds.
+the PDF, so a full export of the 209 communes takes a few seconds of one core.
 
 ``commune`` arguments are duck-typed: any object with ``code``, ``full_name`` and
 ``district_full_name`` attributes (SQLModel row, dataclass, namedtuple, SimpleNamespace).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from functools import lru_cache
@@ -35,6 +36,9 @@ PNG_DPI = 200  # 600 px at 200 dpi prints ~7.6 cm wide: easy to scan from arm's 
 QR_BORDER = 4  # modules; the minimum quiet zone required by the QR spec
 # Pixels per module for the image embedded in the PDF (printed ~42 mm wide, >= ~190 dpi).
 PDF_BOX_PX = 8
+
+# FreeType faces are shared (cached) between Streamlit sessions' threads: draw one label at a time.
+_RENDER_LOCK = threading.Lock()
 
 _CODE_RE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
 
@@ -128,16 +132,16 @@ def _fit_lines(text: str, bold: bool, size: int, max_w: float, max_lines: int = 
                min_size: int = 14) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """Fit ``text`` in ``max_w`` pixels: one line if shrinking the font by at most a fifth is
     enough, else wrapped to ``max_lines`` lines, shrinking further down to ``min_size``."""
-    s = size
-    while s >= size * 0.8:
-        font = _font(bold, s)
+    one_line = size
+    while one_line >= size * 0.8:
+        font = _font(bold, one_line)
         if font.getlength(text) <= max_w:
             return font, [text]
-        s -= 2
+        one_line -= 2
     while True:
         font = _font(bold, size)
         lines = _wrap(text, font, max_w)
-        fits = len(lines) <= max_lines and all(font.getlength(s) <= max_w for s in lines)
+        fits = len(lines) <= max_lines and all(font.getlength(ln) <= max_w for ln in lines)
         if fits or size <= min_size:
             return font, lines
         size -= 2
@@ -187,7 +191,9 @@ def _png_bytes(img: Image.Image) -> bytes:
 @lru_cache(maxsize=512)
 def _labelled_png(url: str, code: str, full_name: str, district: str) -> bytes:
     # Cached so that writing the files, the ZIP and a preview in one session render each once.
-    return _png_bytes(_labelled_image(url, code, full_name, district))
+    with _RENDER_LOCK:
+        img = _labelled_image(url, code, full_name, district)
+    return _png_bytes(img)
 
 
 def qr_png(base_url: str, commune: CommuneLike) -> bytes:
@@ -323,12 +329,11 @@ def _pdf_cell(pdf: _QrPdf, x: float, y: float, url: str, code: str, name: str,
               w=_QR_MM, h=_QR_MM)
     # Name: one line if it fits at >= 8.5 pt, otherwise two lines.
     ty = y + 2.5 + _QR_MM + 0.5
-    size = pdf.fit_font(name, "B", 10.5, inner_w, min_size=8.5)
+    pdf.fit_font(name, "B", 10.5, inner_w, min_size=8.5)
     if pdf.get_string_width(name) <= inner_w:
         pdf.set_xy(x + 3, ty + 2)
         pdf.cell(inner_w, 5, name, align="C")
     else:
-        pdf.set_font("DejaVu", "B", size)
         pdf.set_xy(x + 3, ty - 0.5)
         pdf.multi_cell(inner_w, 4.3, name, align="C", max_line_height=4.3)
     pdf.set_xy(x + 3, ty + 9)

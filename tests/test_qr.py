@@ -107,6 +107,14 @@ def test_pdf_basics():
     assert calls[-1] == (3, 3) and len(calls) == 3
 
 
+def test_export_all_writes_pngs_and_pdf(tmp_path):
+    calls = []
+    paths, pdf_path = qr.export_all(BASE, COMMUNES, tmp_path, progress=lambda d, t: calls.append((d, t)))
+    assert sorted(p.name for p in paths) == ["07201.png", "07390.png", "07582.png"]
+    assert pdf_path == tmp_path / "qr_codes.pdf" and pdf_path.read_bytes().startswith(b"%PDF")
+    assert [d for d, _ in calls] == list(range(1, 7)) and {t for _, t in calls} == {6}
+
+
 def test_pdf_empty_list_still_valid():
     pdf = qr.qr_pdf(BASE, [])
     assert pdf.startswith(b"%PDF")
