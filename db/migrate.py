@@ -22,7 +22,7 @@ def upgrade_to_head() -> None:
             # several app processes may start at once: serialise migrations on PostgreSQL
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(730201)")
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 def current_tables() -> list[str]:

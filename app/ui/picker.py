@@ -7,7 +7,7 @@ from app.i18n import t
 from app.reference import geography
 
 
-def commune_picker(key: str = "picker") -> None:
+def commune_picker(key: str = "picker", on_survey_page: bool = False) -> None:
     geo = geography()
     st.write(t("survey.pick_unit"))
     districts = {d.code: d.full_name for d in geo.districts}
@@ -19,4 +19,7 @@ def commune_picker(key: str = "picker") -> None:
                          disabled=not dcode)
     if st.button(t("survey.pick_go"), type="primary", disabled=not ccode, key=f"{key}_go",
                  width="stretch"):
+        if on_survey_page:
+            st.query_params["xa"] = ccode
+            st.rerun()
         st.switch_page("pages/survey.py", query_params={"xa": ccode})

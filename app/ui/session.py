@@ -44,7 +44,8 @@ def _authenticator():
 def _restore_from_cookie() -> None:
     """If the browser holds our sign-in cookie, let streamlit-authenticator validate it."""
     cfg = settings()
-    if cfg.cookie_name not in st.context.cookies:
+    token = st.context.cookies.get(cfg.cookie_name)
+    if not isinstance(token, str) or not token:
         return
     if st.session_state.get("qcdc_signed_out"):
         return

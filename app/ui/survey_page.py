@@ -34,10 +34,13 @@ def _signals(prefix: str) -> Signals:
     except Exception:
         pass
     headers = st.context.headers
-    return Signals(session_id=getattr(ctx, "session_id", None),
-                   user_agent=headers.get("User-Agent"),
-                   accept_language=headers.get("Accept-Language"),
-                   client_ip=st.context.ip_address,
+
+    def text(v: object) -> str | None:
+        return v[:512] if isinstance(v, str) else None
+    return Signals(session_id=text(getattr(ctx, "session_id", None)),
+                   user_agent=text(headers.get("User-Agent")),
+                   accept_language=text(headers.get("Accept-Language")),
+                   client_ip=text(st.context.ip_address),
                    started_at=st.session_state.get(f"{prefix}__started"))
 
 
