@@ -224,6 +224,8 @@ def generate_activity(s, campaign: Campaign, defn: Definition, questionnaire_id:
         s.execute(DailyReport.__table__.insert(), reports)
     s.flush()
     rebuild_tallies(s, campaign.id)
+    from app.roster import generate_demo_rosters  # rosters, schedules, inspectors (issue 3)
+    generate_demo_rosters(s, campaign, random.Random(seed + 3))
     return len(responses)
 
 
