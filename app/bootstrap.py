@@ -15,15 +15,22 @@ from db.migrate import upgrade_to_head
 log = logging.getLogger("qcdc")
 
 
-def ensure_ready(demo_mode: bool | None = None) -> dict:
-    if demo_mode is None:
-        demo_mode = load_settings().demo_mode
+def ensure_schema() -> dict:
+    """Migrate and seed the reference data and the default questionnaire (no demo changes)."""
     upgrade_to_head()
     added = seed_reference()
     if added:
         reset_cache()
     qid = seed_questionnaire()
-    info = {"communes_added": added, "questionnaire_id": qid, "demo_mode": demo_mode}
+    return {"communes_added": added, "questionnaire_id": qid}
+
+
+def ensure_ready(demo_mode: bool | None = None) -> dict:
+    if demo_mode is None:
+        demo_mode = load_settings().demo_mode
+    info = ensure_schema()
+    qid = info["questionnaire_id"]
+    info["demo_mode"] = demo_mode
     if demo_mode:
         demo.ensure_demo_accounts()
         defn = campaigns.load_definition(qid)

@@ -115,7 +115,8 @@ def ensure_demo_campaign(questionnaire_id: int, definition: Definition,
         if not others:
             c.is_active = True
         s.flush()
-        generate_activity(s, c, definition, questionnaire_id)
+        now = datetime.combine(today, clock.now().time())
+        generate_activity(s, c, definition, questionnaire_id, now=now)
         s.add(AuditLog(at=clock.now(), actor="demo", action="demo.generate", entity="campaign",
                        entity_id=str(c.id)))
     return c
@@ -160,10 +161,10 @@ def _answers_for(defn: Definition, rng: random.Random, quality: float) -> dict:
 
 
 def generate_activity(s, campaign: Campaign, defn: Definition, questionnaire_id: int,
-                      seed: int = 2024) -> int:
+                      seed: int = 2024, now: datetime | None = None) -> int:
     """Synthetic responses and daily reports for the days of the window up to now."""
     rng = random.Random(seed)
-    now = clock.now()
+    now = now or clock.now()
     geo = geography()
     responses = []
     reports = []

@@ -10,7 +10,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.models import Commune, District
 
-COMMUNE_CODE_RE = re.compile(r"^\d{5}$")
+COMMUNE_CODE_RE = re.compile(r"[0-9]{5}")
 
 
 @dataclass(frozen=True)

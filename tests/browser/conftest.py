@@ -1,0 +1,138 @@
+"""Real-browser fixtures: a real `streamlit run` server and Debian's Chromium via Playwright.
+
+``live_server`` starts the app exactly as the README does (`streamlit run streamlit_app.py`) on a
+free port, with its own data directory copied from the demo template database (demo mode on).
+Browser tests never skip: if Chromium is missing they fail, so CI must install it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("QCDC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'qcdc.db'}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None = None) -> LiveServer:
+    port = port or _free_port()
+    env = dict(os.environ)
+    env.update({"QCDC_DATA_DIR": str(data_dir), "QCDC_DEMO": "1"})
+    env.pop("DATABASE_URL", None)
+    env.update(env_extra or {})
+    log_path = data_dir / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("streamlit exited:\n" + log_path.read_text())
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return LiveServer(url, data_dir, proc, log_path)
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy:\n" + log_path.read_text())
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="module")
+def live_server(_templates, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("live")
+    shutil.copy(_templates["demo"] / "qcdc.db", data_dir / "qcdc.db")
+    server = start_server(data_dir)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                              has_touch=True, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    ctx.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    ctx.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has finished running the script (no running indicator)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def sign_in(page, server: LiveServer, username: str, password: str = "Demo@2024") -> None:
+    page.goto(server.url + "/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_text("Đăng xuất").wait_for()

@@ -1,0 +1,62 @@
+"""A citizen on a phone-size Chromium answers the survey end to end against a real server."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _responses(server) -> int:
+    eng = create_engine(server.database_url())
+    with eng.connect() as c:
+        n = c.execute(text("SELECT count(*) FROM response")).scalar_one()
+    eng.dispose()
+    return n
+
+
+def test_citizen_answers_every_question_on_a_phone(live_server, phone_page):
+    page = phone_page
+    before = _responses(live_server)
+    page.goto(live_server.url + "/survey?xa=07201")
+    page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+    wait_idle(page)
+    assert page.get_by_text("Phường Thọ Xương").first.is_visible()
+    assert page.get_by_text("Thành phố Bắc Giang").first.is_visible()
+    assert page.get_by_text("CHẾ ĐỘ DEMO").first.is_visible()
+    # no sidebar or menu for citizens
+    assert page.locator('[data-testid="stSidebar"]').count() == 0
+    page.wait_for_function("document.querySelectorAll('div[role=radiogroup]').length >= 16")
+    groups = page.locator('div[role="radiogroup"]')
+    n_groups = groups.count()
+    for i in range(n_groups):
+        groups.nth(i).locator("label").first.click()
+    page.locator('[data-testid="stCheckbox"] label').first.click()
+    page.locator("textarea").first.fill("Cán bộ một cửa rất nhiệt tình 👍 <b>cảm ơn</b>")
+    page.screenshot(path=str(live_server.data_dir / "survey_phone.png"), full_page=False)
+    page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+    page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!").wait_for(timeout=30_000)
+    assert _responses(live_server) == before + 1
+    # a reload of the thank-you page does not store again
+    wait_idle(page)
+    assert _responses(live_server) == before + 1
+
+
+def test_bad_code_offers_picker_that_opens_the_right_commune(live_server, phone_page):
+    page = phone_page
+    before = _responses(live_server)
+    page.goto(live_server.url + "/survey?xa=abc")
+    page.get_by_text("không hợp lệ").first.wait_for()
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Thành phố Bắc Giang").click()
+    wait_idle(page)
+    page.locator('[data-testid="stSelectbox"]').nth(1).click()
+    page.get_by_role("option", name="Phường Thọ Xương (07201)").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Mở phiếu khảo sát").click()
+    page.get_by_text("Câu 1.").first.wait_for()
+    assert "xa=07201" in page.url
+    assert page.get_by_text("Phường Thọ Xương").first.is_visible()
+    assert _responses(live_server) == before
