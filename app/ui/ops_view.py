@@ -52,11 +52,17 @@ def flash(key: str) -> None:
 def problems_table(problems: list[Problem], names: dict[int, str] | None = None) -> None:
     """Validation problems as a table: row, person, column, what is wrong."""
     names = names or {}
-    st.error(t("ops.problems", n=len(problems)), icon=":material/error:")
+    general = [p for p in problems if p.row is None]
+    by_row = [p for p in problems if p.row is not None]
+    for p in general:  # about the whole file or list: said in plain words
+        st.error(p.message, icon=":material/error:")
+    if not by_row:
+        return
+    st.error(t("ops.problems", n=len(by_row)), icon=":material/error:")
     rows = [{t("ops.col.row"): (str(p.row) if p.row is not None else "—"),
              t("roster.col.full_name"): names.get(p.row, "") if p.row is not None else "",
              t("ops.col.field"): t(FIELD_LABELS.get(p.field, "common.general")),
-             t("ops.col.problem"): p.message} for p in problems]
+             t("ops.col.problem"): p.message} for p in by_row]
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
