@@ -1,0 +1,139 @@
+"""Streamlit glue shared by the dashboard pages: campaign and unit pickers, live refresh, caches.
+
+The district and commune pickers are bound to the URL (``?huyen=213&xa=07213``), so a link from a
+warning or a bookmark opens the same drill-down; their options are only the units the signed-in
+user may see, and the services check the scope again.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from app.auth import Scope
+from app.campaigns import active_campaign, list_campaigns
+from app.fmt import fmt_date
+from app.i18n import t
+from app.reference import geography
+
+KEY_CAMPAIGN = "dash_campaign"
+KEY_DISTRICT = "huyen"
+KEY_COMMUNE = "xa"
+KEY_LIVE = "dash_live"
+REFRESH_SECONDS = 30
+CACHE_SECONDS = 10
+
+
+def wide_page() -> None:
+    st.set_page_config(layout="wide")
+
+
+def _scope_key(scope: Scope) -> tuple:
+    return (scope.username, scope.role, scope.district_code, scope.commune_code)
+
+
+def _scope_of(key: tuple) -> Scope:
+    username, role, dcode, ccode = key
+    return Scope(username=username, name=username, role=role, district_code=dcode,
+                 commune_code=ccode)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=200)
+def _overview(scope_key: tuple, campaign_id: int, district: str | None, commune: str | None):
+    from app.stats import overview
+    return overview(_scope_of(scope_key), campaign_id, district_code=district,
+                    commune_code=commune)
+
+
+def cached_overview(scope: Scope, campaign_id: int, district: str | None,
+                    commune: str | None):
+    """The overview for this scope and drill-down, shared between users for a few seconds."""
+    return _overview(_scope_key(scope), campaign_id, district, commune)
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=100)
+def _warnings(scope_key: tuple, campaign_id: int, district: str | None, commune: str | None,
+              stamp: int):
+    from app.anomalies import compute_warnings
+    return compute_warnings(_scope_of(scope_key), campaign_id, district_code=district,
+                            commune_code=commune)
+
+
+def cached_warnings(scope: Scope, campaign_id: int, district: str | None = None,
+                    commune: str | None = None):
+    """Warnings, cached 30 s; a review or exclusion bumps the stamp so the page shows it."""
+    return _warnings(_scope_key(scope), campaign_id, district, commune,
+                     st.session_state.get("dash_warn_stamp", 0))
+
+
+def bump_warnings() -> None:
+    st.session_state["dash_warn_stamp"] = st.session_state.get("dash_warn_stamp", 0) + 1
+    _overview.clear()
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def outlines(district_codes: tuple[str, ...] | None) -> dict:
+    from app.geo import district_outlines
+    return district_outlines(list(district_codes) if district_codes is not None else None)
+
+
+def campaign_picker() -> int | None:
+    """The campaign to show: the active one by default; others can be chosen."""
+    campaigns = list_campaigns()
+    if not campaigns:
+        st.info(t("dash.no_campaign"))
+        return None
+    active = active_campaign()
+    ids = [c.id for c in campaigns]
+    names = {c.id: f"{c.name} ({fmt_date(c.start_date)} – {fmt_date(c.end_date)})"
+             for c in campaigns}
+    default = active.campaign.id if active and active.campaign.id in ids else ids[0]
+    if len(ids) == 1:
+        return ids[0]
+    if st.session_state.get(KEY_CAMPAIGN) not in ids:
+        st.session_state[KEY_CAMPAIGN] = default
+    return st.selectbox(t("dash.campaign"), ids, format_func=names.get, key=KEY_CAMPAIGN)
+
+
+def _clear_commune() -> None:
+    st.session_state[KEY_COMMUNE] = None
+
+
+def unit_pickers(scope: Scope, *, with_commune: bool = True,
+                 container=None) -> tuple[str | None, str | None]:
+    """District and commune drill-down selectboxes limited to the user's scope."""
+    geo = geography()
+    box = container or st
+    cols = box.columns(2) if with_commune else [box]
+    if scope.province_wide:
+        districts = [d.code for d in geo.districts]
+        names = {d.code: d.full_name for d in geo.districts}
+        dcode = cols[0].selectbox(t("common.district"), districts, index=None,
+                                  format_func=names.get, placeholder=t("dash.whole_province"),
+                                  key=KEY_DISTRICT, bind="query-params",
+                                  on_change=_clear_commune)
+    else:
+        dcode = scope.district_code
+        d = geo.district(dcode or "")
+        cols[0].selectbox(t("common.district"), [dcode], format_func=lambda _c: d.full_name if d
+                          else "", disabled=True, key="dash_own_district")
+    ccode = None
+    if with_commune:
+        visible = scope.visible_commune_codes()
+        communes = [c for c in (geo.communes_of(dcode) if dcode else geo.communes)
+                    if visible is None or c.code in visible]
+        labels = {c.code: (c.full_name if dcode else f"{c.full_name} – {c.district_name}")
+                  for c in communes}
+        ccode = cols[1].selectbox(t("common.commune"), list(labels), index=None,
+                                  format_func=labels.get,
+                                  placeholder=t("dash.all_communes"), key=KEY_COMMUNE,
+                                  bind="query-params")
+        if ccode and not dcode:
+            dcode = geo.by_code[ccode].district_code
+    return dcode, ccode
+
+
+def live_toggle() -> timedelta | None:
+    """The pause switch of the live refresh; returns the fragment's run_every."""
+    live = st.toggle(t("dash.live", seconds=REFRESH_SECONDS), value=True, key=KEY_LIVE)
+    return timedelta(seconds=REFRESH_SECONDS) if live else None

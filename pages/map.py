@@ -1,0 +1,42 @@
+"""Map of the communes at their locations over district outlines, coloured by a chosen metric
+and sized by answers. Everything is drawn from local data (no map tiles, works offline)."""
+from app.ui.entry import guard
+
+guard()
+import streamlit as st
+
+from app.auth import AuthError
+from app.i18n import t
+from app.ui import dashboard as dash
+from app.ui import map_view
+from app.ui.session import require_page
+
+scope = require_page("map")
+dash.wide_page()
+st.title(t("nav.map"))
+campaign_id = dash.campaign_picker()
+if campaign_id is None:
+    st.stop()
+c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+with c1:
+    district, _ = dash.unit_pickers(scope, with_commune=False)
+with c2:
+    metric = map_view.metric_picker()
+with c3:
+    run_every = dash.live_toggle()
+
+
+@st.fragment(run_every=run_every)
+def live() -> None:
+    try:
+        ov = dash.cached_overview(scope, campaign_id, district, None)
+    except AuthError as exc:
+        st.error(str(exc))
+        return
+    except LookupError:
+        st.info(t("dash.no_campaign"))
+        return
+    map_view.render(ov, scope, metric)
+
+
+live()

@@ -1,0 +1,41 @@
+"""Live overview: key figures, charts per district or commune, results per question, the commune
+table; drill-down province → district → commune. Refreshes itself every 30 s unless paused."""
+from app.ui.entry import guard
+
+guard()
+import streamlit as st
+
+from app.auth import AuthError
+from app.i18n import t
+from app.ui import dashboard as dash
+from app.ui import overview_view as view
+from app.ui.session import require_page
+
+scope = require_page("overview")
+dash.wide_page()
+st.title(t("nav.overview"))
+campaign_id = dash.campaign_picker()
+if campaign_id is None:
+    st.stop()
+view.apply_goto()
+c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+with c1:
+    district, commune = dash.unit_pickers(scope)
+with c2:
+    run_every = dash.live_toggle()
+
+
+@st.fragment(run_every=run_every)
+def live() -> None:
+    try:
+        ov = dash.cached_overview(scope, campaign_id, district, commune)
+    except AuthError as exc:
+        st.error(str(exc))
+        return
+    except LookupError:
+        st.info(t("dash.no_campaign"))
+        return
+    view.render(ov)
+
+
+live()

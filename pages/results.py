@@ -1,0 +1,35 @@
+"""Results: the friendly-government index of every commune (per pillar and overall, with sample
+size and 95% interval), the ranking against the threshold, and the Excel / PDF exports."""
+from app.ui.entry import guard
+
+guard()
+import streamlit as st
+
+from app.auth import AuthError
+from app.i18n import t
+from app.scoring import scoreboard
+from app.ui import dashboard as dash
+from app.ui import results_view as view
+from app.ui.session import require_page
+
+scope = require_page("results")
+dash.wide_page()
+st.title(t("nav.results"))
+campaign_id = dash.campaign_picker()
+if campaign_id is None:
+    st.stop()
+if scope.role == "commune":
+    district = None
+else:
+    district, _ = dash.unit_pickers(scope, with_commune=False)
+try:
+    board = scoreboard(scope, campaign_id, district_code=district,
+                       commune_code=scope.commune_code if scope.role == "commune" else None)
+except AuthError as exc:
+    st.error(str(exc))
+    st.stop()
+except LookupError:
+    st.info(t("dash.no_campaign"))
+    st.stop()
+view.ranking(board)
+view.export_section(scope, campaign_id, district)

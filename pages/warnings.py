@@ -1,0 +1,28 @@
+"""Warnings (cảnh báo): answer counts implausible against visits, missing answers or reports,
+bursts from one device, identical sheets, impossibly fast forms. Reviewers mark them reviewed
+and can exclude the flagged responses from the results (audited, reversible)."""
+from app.ui.entry import guard
+
+guard()
+import streamlit as st
+
+from app.i18n import t
+from app.ui import dashboard as dash
+from app.ui import warnings_view as view
+from app.ui.session import require_page
+
+scope = require_page("warnings")
+dash.wide_page()
+st.title(t("nav.warnings"))
+st.caption(t("warn.intro"))
+campaign_id = dash.campaign_picker()
+if campaign_id is None:
+    st.stop()
+c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+with c1:
+    district, commune = dash.unit_pickers(scope)
+with c2:
+    if st.button(t("warn.refresh"), icon=":material/refresh:", key="warn_refresh"):
+        dash.bump_warnings()
+view.flash()
+view.render(scope, campaign_id, district, commune)
