@@ -26,10 +26,10 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("home", "pages/home.py", "", ":material/home:", (PUBLIC,), "public", default=True),
     PageSpec("survey", "pages/survey.py", "survey", ":material/assignment:", (PUBLIC,), "public"),
-    PageSpec("login", "pages/login.py", "dang-nhap", ":material/login:", (PUBLIC,), "public",
+    PageSpec("login", "pages/dang-nhap.py", "dang-nhap", ":material/login:", (PUBLIC,), "public",
              show_signed_in=False),
     # commune operations (issue 3)
-    PageSpec("schedule", "pages/schedule.py", "lich-truc", ":material/event_note:", (PUBLIC,),
+    PageSpec("schedule", "pages/lich-truc.py", "lich-truc", ":material/event_note:", (PUBLIC,),
              "public"),
     PageSpec("roster", "pages/roster.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
              "commune"),
@@ -52,10 +52,36 @@ PAGES: list[PageSpec] = [
              ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor"),
     PageSpec("inspectors", "pages/inspectors.py", "doan-kiem-tra", ":material/badge:",
              ("admin", "province", "farmers", "district"), "monitor"),
-    PageSpec("account", "pages/account.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
-    PageSpec("qr", "pages/admin_qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
+    PageSpec("account", "pages/tai-khoan.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
+    PageSpec("qr", "pages/ma-qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
+             "admin"),
+    # nominations and low-code administration (issue 5)
+    PageSpec("nominations", "pages/nominations.py", "de-xuat-khen-thuong",
+             ":material/military_tech:", ("admin", "province", "farmers"), "board"),
+    PageSpec("questionnaire", "pages/admin_questionnaire.py", "bang-hoi", ":material/quiz:",
+             ("admin",), "admin"),
+    PageSpec("users", "pages/admin_users.py", "nguoi-dung", ":material/manage_accounts:",
+             ("admin",), "admin"),
+    PageSpec("campaigns", "pages/admin_campaigns.py", "dot-khao-sat", ":material/event:",
+             ("admin", "province"), "admin"),
+    PageSpec("audit", "pages/admin_audit.py", "nhat-ky", ":material/history:", ("admin",),
              "admin"),
 ]
+
+
+# Where a signed-in user lands (first page of this list that the role may open).
+START_PAGES = ("report", "overview", "roster", "account")
+
+
+def start_page(role: str) -> PageSpec:
+    for key in START_PAGES:
+        try:
+            spec = page(key)
+        except KeyError:
+            continue
+        if role in spec.roles:
+            return spec
+    return page("home")
 
 
 def is_public(spec: PageSpec) -> bool:

@@ -106,6 +106,9 @@ VI: dict[str, str] = {
     "auth.wrong_old": "Mật khẩu hiện tại không đúng.",
     "auth.pw_rule": "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
     "auth.pw_same": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+    "auth.signing_out": "Đang đăng xuất…",
+    "auth.signed_in": "Đăng nhập thành công. Đang chuyển đến trang làm việc…",
+    "auth.go_start": "Đến trang làm việc",
     "auth.session_expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
     # --- QR admin -----------------------------------------------------------------------
     "qr.title": "Mã QR khảo sát của các xã, phường, thị trấn",

@@ -2,27 +2,43 @@
 from app.ui.entry import guard
 
 guard()
-import streamlit as st
+import streamlit as st  # noqa: E402
 
-from app.i18n import t
-from app.ui import layout
-from app.ui.session import do_sign_in, settings
-from app.ui.auth_view import demo_accounts_table
+from app import access  # noqa: E402
+from app.i18n import t  # noqa: E402
+from app.ui import layout  # noqa: E402
+from app.ui.auth_view import demo_accounts_table  # noqa: E402
+from app.ui.session import current_scope, do_sign_in, settings  # noqa: E402
 
 layout.public_style()
+scope = current_scope()
+if scope.role != "public":
+    if st.session_state.pop("qcdc_cookie_pending", False):
+        # this run was triggered by the cookie component's answer: go to the start page
+        st.session_state["qcdc_go_start"] = True
+        st.rerun()
+    st.success(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
+    st.page_link(access.start_page(scope.role).path, label=t("auth.go_start"),
+                 icon=":material/arrow_forward:")
+    st.stop()
+
 flash = st.session_state.pop("qcdc_flash", None)
 if flash:
     st.warning(flash)
 with st.form("login_form"):
     st.subheader(t("auth.form_title"))
-    username = st.text_input(t("auth.username"), autocomplete="username")
-    password = st.text_input(t("auth.password"), type="password", autocomplete="current-password")
+    username = st.text_input(t("auth.username"), autocomplete="username", key="login_username")
+    password = st.text_input(t("auth.password"), type="password", autocomplete="current-password",
+                             key="login_password")
     submitted = st.form_submit_button(t("auth.submit"), type="primary", width="stretch")
 if submitted:
     error = do_sign_in(username, password)
     if error:
         st.error(error)
     else:
-        st.rerun()
+        # do_sign_in rendered the cookie component; its answer triggers the next run
+        st.session_state["qcdc_cookie_pending"] = True
+        st.success(t("auth.signed_in"))
+        st.stop()
 if settings().demo_mode:
     demo_accounts_table()

@@ -156,7 +156,7 @@ with tab_publish:
         set_published(scope, campaign, commune.code, False)
         st.session_state["roster_flash"] = [("success", t("roster.unpublished_now"))]
         st.rerun()
-    st.page_link("pages/schedule.py", label=t("roster.view_public"), icon=":material/open_in_new:",
+    st.page_link("pages/lich-truc.py", label=t("roster.view_public"), icon=":material/open_in_new:",
                  query_params={"xa": commune.code})
     st.caption(t("roster.share_link"))
     st.code(f"{campaign.base_url.rstrip('/')}/lich-truc?xa={commune.code}", language=None)

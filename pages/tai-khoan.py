@@ -15,9 +15,9 @@ if st.session_state.get("qcdc_must_change"):
     st.warning(t("auth.must_change"))
 with st.form("change_password", clear_on_submit=True):
     st.subheader(t("auth.change_title"))
-    old = st.text_input(t("auth.old_password"), type="password")
-    new = st.text_input(t("auth.new_password"), type="password", help=t("auth.pw_rule"))
-    new2 = st.text_input(t("auth.new_password2"), type="password")
+    old = st.text_input(t("auth.old_password"), type="password", key="pw_old")
+    new = st.text_input(t("auth.new_password"), type="password", help=t("auth.pw_rule"), key="pw_new")
+    new2 = st.text_input(t("auth.new_password2"), type="password", key="pw_new2")
     if st.form_submit_button(t("auth.change_submit"), type="primary"):
         try:
             change_password(scope.username, old, new, new2)

@@ -119,7 +119,7 @@ def test_roster_page_excel_import_bad_then_good(campaign):
 
 def test_public_schedule_page_hides_phones(campaign):
     view = get_roster(XA, campaign.id)
-    at = app_for("pages/schedule.py", query={"xa": "07201"})
+    at = app_for("pages/lich-truc.py", query={"xa": "07201"})
     assert not at.exception
     body = texts(at)
     assert "Lịch trực hỗ trợ" in body and "Phường Thọ Xương" in body
@@ -130,7 +130,7 @@ def test_public_schedule_page_hides_phones(campaign):
 @pytest.mark.parametrize("code,needle", [("abc", "không hợp lệ"), ("99999", "Không tìm thấy"),
                                          ("", "chưa có mã")])
 def test_public_schedule_bad_codes(demo_db, code, needle):
-    at = app_for("pages/schedule.py", query={"xa": code} if code else None)
+    at = app_for("pages/lich-truc.py", query={"xa": code} if code else None)
     assert not at.exception
     assert needle in texts(at)
     assert [s.label for s in at.selectbox][:2] == ["Huyện, thị xã, thành phố",

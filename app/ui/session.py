@@ -50,8 +50,9 @@ def _restore_from_cookie() -> None:
     if st.session_state.get("qcdc_signed_out"):
         return
     authenticator = _authenticator()
-    name, status, username = authenticator.login(location="unrendered")
-    if status and username:
+    authenticator.login(location="unrendered")  # validates the JWT cookie, sets session keys
+    username = st.session_state.get("username")
+    if st.session_state.get("authentication_status") and username:
         st.session_state[_KEY_USER] = username
         st.session_state.setdefault(_KEY_SINCE, time.time())
 
