@@ -37,12 +37,12 @@ answers, by_hour = answers_on_day(scope, campaign.id, commune.code, day)
 main, side = st.columns([3, 1.3], gap="large")
 
 with side:
-    st.metric(t("report.answers_today_on", day=fmt_date(day)), fmt_int(answers))
+    st.metric(t("report.answers_today_on"), fmt_int(answers))
     if by_hour:
         st.bar_chart({t("report.hour"): [f"{h}h" for h in by_hour],
                       t("report.answers"): list(by_hour.values())},
                      x=t("report.hour"), y=t("report.answers"), height=180)
-    st.caption(t("report.answers_help"))
+    st.caption(t("report.answers_help", day=fmt_date(day)))
     if report:
         for w in plausibility_warnings(report.visits, report.guided, answers, campaign):
             st.warning(w, icon=":material/warning:")
@@ -61,9 +61,9 @@ with main:
             st.info(t("report.none_for_day", day=fmt_date(day)))
             st.stop()
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("report.field.visits"), fmt_int(report.visits))
-        c2.metric(t("report.field.guided"), fmt_int(report.guided))
-        c3.metric(t("report.field.helpers_on_duty"), fmt_int(report.helpers_on_duty))
+        c1.metric(t("report.short.visits"), fmt_int(report.visits))
+        c2.metric(t("report.short.guided"), fmt_int(report.guided))
+        c3.metric(t("report.short.helpers"), fmt_int(report.helpers_on_duty))
         if view.publicity:
             st.markdown(f"**{t('report.field.publicity')}:** "
                         + md_escape(", ".join(PUBLICITY_CHANNELS.get(p, p)

@@ -91,9 +91,11 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
         st.caption(t("feed.updated", at=fmt_datetime(r.updated_at),
                      who=md_escape(r.updated_by or "")))
         cols = st.columns(4)
-        cols[0].metric(t("report.field.visits"), fmt_int(r.visits))
-        cols[1].metric(t("report.field.guided"), fmt_int(r.guided))
-        cols[2].metric(t("report.field.helpers_on_duty"), fmt_int(r.helpers_on_duty))
+        cols[0].metric(t("report.short.visits"), fmt_int(r.visits),
+                       help=t("report.field.visits"))
+        cols[1].metric(t("report.short.guided"), fmt_int(r.guided), help=t("report.field.guided"))
+        cols[2].metric(t("report.short.helpers"), fmt_int(r.helpers_on_duty),
+                       help=t("report.field.helpers_on_duty"))
         cols[3].metric(t("report.answers_today"), fmt_int(item.answers))
         for w in plausibility_warnings(r.visits, r.guided, item.answers, campaign):
             st.warning(w, icon=":material/warning:")

@@ -1,0 +1,76 @@
+"""A commune working group files the day's report with a photo in a real browser, and the
+district steering committee then sees it, with the photo, in the activity feed."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import sign_in, wait_idle
+from tests.commune_ops_helpers import jpeg_with_gps
+
+pytestmark = pytest.mark.browser
+
+NOTE = "Máy in ở bộ phận một cửa bị hỏng (kiểm thử trình duyệt)"
+
+
+def _sql(server, sql, **params):
+    eng = create_engine(server.database_url())
+    with eng.begin() as c:
+        rows = c.execute(text(sql), params).fetchall() if sql.lstrip().upper().startswith(
+            "SELECT") else c.execute(text(sql), params)
+        out = list(rows) if isinstance(rows, list) else None
+    eng.dispose()
+    return out
+
+
+def test_commune_reports_with_photo_and_district_sees_it_in_feed(live_server, browser, tmp_path):
+    # the cut-off must not fall during the test whatever the hour it runs at
+    _sql(live_server, "UPDATE campaign SET report_cutoff = '23:59' WHERE is_active = 1")
+    time.sleep(5.5)  # the active campaign is cached for 5 s in the server
+    photo = tmp_path / "hoat_dong.jpg"
+    photo.write_bytes(jpeg_with_gps())
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server, "demo.xa")
+    wait_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Báo cáo hằng ngày").click()
+    page.get_by_role("button", name="Gửi báo cáo").wait_for()
+    wait_idle(page)
+    page.get_by_role("spinbutton", name="Lượt người dân đến làm thủ tục").fill("37")
+    page.get_by_role("spinbutton", name="Số người được hướng dẫn khảo sát").fill("29")
+    page.get_by_role("spinbutton", name="Số người hỗ trợ trực").fill("3")
+    page.get_by_label("Khó khăn, vướng mắc").fill(NOTE)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+    page.get_by_text("hoat_dong.jpg").wait_for()
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    page.get_by_text("Đã lưu báo cáo ngày").wait_for(timeout=60_000)
+    wait_idle(page)
+    rows = _sql(live_server, "SELECT r.visits, r.guided, r.helpers_on_duty, r.difficulties, "
+                "(SELECT count(*) FROM report_photo p WHERE p.report_id = r.id) "
+                "FROM daily_report r WHERE r.commune_code = '07201' AND r.updated_by = 'demo.xa'")
+    assert rows == [(37, 29, 3, NOTE, 1)]
+    page.screenshot(path=str(live_server.data_dir / "report_saved.png"), full_page=True)
+    ctx.close()
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server, "demo.huyen")
+    wait_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Hoạt động các xã").click()
+    page.get_by_text(NOTE).wait_for()
+    wait_idle(page)
+    card = page.locator('[data-testid="stVerticalBlock"]', has_text=NOTE).last
+    assert "Phường Thọ Xương" in card.inner_text()
+    imgs = card.locator("img")
+    imgs.first.wait_for()
+    assert imgs.count() == 1
+    # newest first: the report just filed is the first card of the feed
+    first = page.locator('[data-testid="stLayoutWrapper"]', has_text="Cập nhật lúc")
+    assert NOTE in first.first.inner_text()
+    page.screenshot(path=str(live_server.data_dir / "feed_district.png"), full_page=True)
+    ctx.close()
