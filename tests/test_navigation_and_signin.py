@@ -83,3 +83,10 @@ def test_every_page_file_is_named_by_its_url():
         if spec.default or not access.is_public(spec):
             continue
         assert stem == spec.url_path, spec
+
+
+def test_every_registered_page_file_exists():
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    missing = [spec.path for spec in access.PAGES if not (root / spec.path).is_file()]
+    assert missing == []
