@@ -193,6 +193,7 @@ VI: dict[str, str] = {
     "schedule.not_published": "Xã, phường, thị trấn này chưa công khai lịch trực hỗ trợ.",
     "schedule.intro": "Tại bộ phận một cửa, các thành viên dưới đây hỗ trợ kỹ thuật khi người dân trả lời phiếu khảo sát trên điện thoại. Người dân tự trả lời, không ai trả lời thay.",
     "schedule.col.unit": "Chức vụ, tổ chức",
+    "schedule.col.shift": "Ca",
     "schedule.no_one": "Chưa phân công.",
     "schedule.updated": "Cập nhật lúc {at}.",
     "schedule.print_hint": "Để in và niêm yết: dùng chức năng In của trình duyệt (Ctrl + P).",

@@ -551,6 +551,9 @@ def generate_demo_rosters(session, campaign: Campaign, rng) -> int:
     for i, c in enumerate(geo.communes):
         if i % DEMO_NO_ROSTER_EVERY == 4 and c.code != "07201":
             continue
+        late = i % 13 == 7
+        when = campaign.roster_deadline + timedelta(days=1) if late else campaign.roster_deadline
+        submitted = datetime.combine(when, datetime.min.time()).replace(hour=rng.randint(7, 16))
         n = rng.randint(4, 8)
         names = set()
         for k in range(n):
@@ -568,10 +571,7 @@ def generate_demo_rosters(session, campaign: Campaign, rng) -> int:
                 phone="09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
                 duty_days=json.dumps([d.isoformat() for d in pick]),
                 shift=rng.choice(["sang", "chieu", "ca_ngay", "sang", "chieu"]),
-                updated_at=deadline, updated_by="demo"))
-        late = i % 13 == 7
-        when = campaign.roster_deadline + timedelta(days=1) if late else campaign.roster_deadline
-        submitted = datetime.combine(when, datetime.min.time()).replace(hour=rng.randint(7, 16))
+                updated_at=submitted, updated_by="demo"))
         statuses.append(dict(campaign_id=campaign.id, commune_code=c.code,
                              submitted_at=submitted, published=(i % 5 != 2 or c.code == "07201"),
                              contact_name=None, contact_phone=None))

@@ -3,9 +3,11 @@ Province-wide roles keep the whole list; a district committee keeps its own dist
 from app.ui.entry import guard
 
 guard()
+import streamlit as st
+
+st.set_page_config(layout="wide")  # wide tables
 
 import pandas as pd
-import streamlit as st
 
 from app.auth import AuthError
 from app.campaigns import campaign_days

@@ -23,7 +23,7 @@ PRINT_CSS = """
 @media print {
   [data-testid="stSidebar"], [data-testid="stToolbar"], [data-testid="stDecoration"],
   [data-testid="stStatusWidget"], header, footer, .stButton, .stSelectbox,
-  [data-testid="stPageLink"], [data-qcdc="demo-banner"] { display: none !important; }
+  [data-testid="stPageLink"] { display: none !important; }
   .block-container { max-width: 100% !important; padding: 0 !important; }
   h3 { break-after: avoid; }
   table { break-inside: auto; } tr { break-inside: avoid; }
@@ -47,6 +47,8 @@ def _picker() -> None:
         st.query_params["xa"] = ccode
         st.rerun()
 
+
+NBSP = "\u00a0"  # keep "Cả ngày" on one line in the narrow shift column
 
 layout.public_style()
 st.html(PRINT_CSS)
@@ -82,7 +84,7 @@ if sched is None or not sched.published:
     st.stop()
 
 st.write(t("schedule.intro"))
-head = (f"| {t('roster.col.shift')} | {t('roster.col.full_name')} | "
+head = (f"| {t('schedule.col.shift')} | {t('roster.col.full_name')} | "
         f"{t('schedule.col.unit')} |\n|---|---|---|\n")
 for day, lines in sched.days:
     st.markdown(f"#### {day_label(day)}")
@@ -90,7 +92,7 @@ for day, lines in sched.days:
         st.caption(t("schedule.no_one"))
         continue
     body = "".join(
-        f"| {SHIFTS.get(x.shift, x.shift)} | **{md_escape(x.full_name)}** | "
+        f"| {SHIFTS.get(x.shift, x.shift).replace(' ', NBSP)} | **{md_escape(x.full_name)}** | "
         f"{md_escape(', '.join(p for p in (x.position, x.organisation) if p))} |\n"
         for x in lines)
     st.markdown(head + body)

@@ -2,8 +2,10 @@
 from app.ui.entry import guard
 
 guard()
-import pandas as pd
 import streamlit as st
+
+st.set_page_config(layout="wide")  # wide tables
+import pandas as pd
 
 from app import excel_io
 from app.auth import AuthError
