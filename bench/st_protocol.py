@@ -47,6 +47,14 @@ streamlit/runtime/* and the frontend bundle static/js/index.*.js of 1.67):
   ``double_array_value``; buttons and form submit buttons -> ``trigger_value=True``.
   Form widgets never cause a rerun by themselves: the browser keeps their values and sends them
   all, plus the submit button's trigger, in the one ``rerun_script`` of the submit.
+  (Sending ``int_value`` for a radio in 1.67 crashes the run with a TypeError in
+  SessionState.get_serialized.)
+
+Known server behaviour seen with this client (Streamlit 1.67): after a reconnect the Runtime's
+flush loop may still hold the old ActiveSessionInfo snapshot and write the next run's messages to
+the dead client; they are dropped, so the script runs (a row is stored) but the browser never
+sees the result.  A new ``rerun_script`` also discards not-yet-flushed messages of the previous
+run (``AppSession._clear_queue``), so impatient re-submits under load can starve every reply.
 """
 from __future__ import annotations
 
@@ -65,7 +73,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 FINISHED_SUCCESSFULLY = ForwardMsg.FINISHED_SUCCESSFULLY
 FINISHED_WITH_COMPILE_ERROR = ForwardMsg.FINISHED_WITH_COMPILE_ERROR
@@ -330,6 +338,8 @@ class StreamlitSession:
 
     async def close(self) -> None:
         ws, self.ws = self.ws, None
+        if ws is not None and self.closed_reason is None:
+            self.closed_reason = "closed by client"
         if ws is not None:
             try:
                 await asyncio.wait_for(ws.close(), 5)
@@ -340,6 +350,8 @@ class StreamlitSession:
     async def drop(self) -> None:
         """Lose the connection like a phone going out of coverage (no close handshake)."""
         ws, self.ws = self.ws, None
+        if ws is not None and self.closed_reason is None:
+            self.closed_reason = "dropped by client"
         if ws is not None:
             try:
                 ws.transport.abort()
@@ -380,9 +392,9 @@ class StreamlitSession:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # connection closed or protocol problem
-            self.closed_reason = f"{type(exc).__name__}: {exc}"[:200]
+            self.closed_reason = self.closed_reason or f"{type(exc).__name__}: {exc}"[:200]
         else:
-            self.closed_reason = "closed by server"
+            self.closed_reason = self.closed_reason or f"closed by server (code {ws.close_code})"
         async with self._cond:
             self._cond.notify_all()
 
