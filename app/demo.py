@@ -227,6 +227,8 @@ def generate_activity(s, campaign: Campaign, defn: Definition, questionnaire_id:
     rebuild_tallies(s, campaign.id)
     from app.roster import generate_demo_rosters  # rosters, schedules, inspectors (issue 3)
     generate_demo_rosters(s, campaign, random.Random(seed + 3))
+    from app.reports import generate_demo_photos  # illustrative report photos (issue 3)
+    generate_demo_photos(s, campaign, random.Random(seed + 5))
     return len(responses)
 
 

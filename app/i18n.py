@@ -261,6 +261,7 @@ VI: dict[str, str] = {
     "feed.empty": "Chưa có báo cáo nào phù hợp.",
     "feed.updated": "Cập nhật lúc {at} · {who}",
     "feed.no_photos": "Không có ảnh.",
+    "feed.photos_missing": "{n} ảnh không còn trên máy chủ (thư mục dữ liệu đã bị chuyển hoặc xóa).",
     "feed.photos_large": "Xem {n} ảnh cỡ lớn",
     "feed.newer": "Mới hơn",
     "feed.older": "Cũ hơn",

@@ -383,3 +383,65 @@ def feed(scope: Scope, campaign_id: int, *, district_code: str | None = None,
                       answers.get((r.commune_code, r.day), 0))
              for r in reports if r.commune_code in geo.by_code]
     return items, total
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+DEMO_PHOTO_DISTRICT = "213"  # the demo district user's communes get illustrative photos
+
+
+def _demo_picture(title: str, subtitle: str, rng) -> bytes:
+    """A synthetic 'photo' (a drawn scene, clearly labelled as demo) as PNG bytes."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+    w, h = 960, 640
+    top = (rng.randint(150, 210), rng.randint(190, 230), rng.randint(220, 250))
+    img = Image.new("RGB", (w, h), top)
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, int(h * 0.62), w, h), fill=(196, 178, 150))          # floor
+    d.rectangle((60, 120, w - 60, int(h * 0.62)), fill=(240, 236, 226))  # office wall
+    d.rectangle((90, 150, 330, 300), fill=(178, 38, 30))                  # banner
+    d.rectangle((w - 330, 170, w - 110, 330), fill=(250, 250, 250), outline=(60, 60, 60),
+                width=4)                                                  # QR poster
+    for k in range(rng.randint(3, 6)):                                    # people
+        x = 140 + k * rng.randint(110, 140)
+        colour = (rng.randint(20, 200), rng.randint(20, 200), rng.randint(20, 200))
+        d.ellipse((x, 330, x + 44, 374), fill=(236, 200, 170))
+        d.rectangle((x - 8, 374, x + 52, 500), fill=colour)
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 30)
+        small = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 24)
+    except OSError:
+        font = small = ImageFont.load_default()
+    d.rectangle((0, h - 90, w, h), fill=(20, 20, 20))
+    d.text((24, h - 84), title, fill=(255, 255, 255), font=font)
+    d.text((24, h - 44), subtitle, fill=(255, 214, 102), font=small)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def generate_demo_photos(session, campaign: Campaign, rng) -> int:
+    """One or two illustrative photos on the demo district's daily reports (demo mode only).
+    Called from ``app.demo.generate_activity`` after the reports were inserted."""
+    import shutil
+    shutil.rmtree(photos.photo_root() / str(int(campaign.id)), ignore_errors=True)
+    geo = geography()
+    codes = [c.code for c in geo.communes_of(DEMO_PHOTO_DISTRICT)]
+    reports = session.exec(select(DailyReport).where(DailyReport.campaign_id == campaign.id,
+                                                     DailyReport.commune_code.in_(codes))).all()
+    n = 0
+    now = clock.now()
+    for r in reports:
+        c = geo.by_code[r.commune_code]
+        for k in range(rng.choice([1, 1, 2])):
+            pic = photos.process_photo(_demo_picture(
+                f"{c.full_name} – {fmt_date(r.day)}",
+                "Ảnh minh họa (DEMO), không phải ảnh thật", rng), f"demo_{k + 1}.png")
+            main, thumb = photos.store(pic, campaign.id, c.code, r.day)
+            session.add(ReportPhoto(report_id=r.id, path=main, thumb_path=thumb, width=pic.width,
+                                    height=pic.height, caption="Ảnh minh họa (demo)",
+                                    uploaded_at=now))
+            n += 1
+    return n

@@ -241,3 +241,10 @@ def test_demo_has_rosters_for_most_communes_some_missing(demo_db):
         assert s.exec(select(Inspector)).first() is not None
         e = s.exec(select(RosterEntry)).first()
         assert json.loads(e.duty_days)
+        # the demo district's reports carry illustrative photos, the others none
+        from db.models import DailyReport, ReportPhoto
+        rows = s.exec(select(DailyReport.commune_code).join(
+            ReportPhoto, ReportPhoto.report_id == DailyReport.id)).all()
+        from app.reference import geography
+        city = {c.code for c in geography().communes_of("213")}
+        assert rows and set(rows) <= city

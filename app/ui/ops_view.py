@@ -109,11 +109,14 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
         if item.photos:
             thumbs = [(p, photo_loader(p.id, True)) for p in item.photos]
             thumbs = [(p, b) for p, b in thumbs if b]
+            if not thumbs:
+                st.caption(t("feed.photos_missing", n=len(item.photos)))
             cols = st.columns(4)
             for i, (p, blob) in enumerate(thumbs):
                 cols[i % 4].image(blob, width="stretch")
             # full-size photos are only sent when asked for (mobile data)
-            if st.toggle(t("feed.photos_large", n=len(thumbs)), key=f"feed_big_{r.id}"):
+            if thumbs and st.toggle(t("feed.photos_large", n=len(thumbs)),
+                                    key=f"feed_big_{r.id}"):
                 for p, _ in thumbs:
                     big = photo_loader(p.id, False)
                     if big:
