@@ -33,6 +33,11 @@ def finish(chart, width: int | None = None):
     return chart.configure(font=FONT, locale=VN_LOCALE).configure_view(stroke=None)
 
 
+def _band_axis() -> alt.Axis:
+    """A category axis that shows every label in full (no overlap thinning)."""
+    return alt.Axis(labelOverlap=False, labelLimit=260, title=None)
+
+
 def _status_label(kind: str, value: str) -> str:
     return t(f"dash.{kind}.{value}")
 
@@ -130,13 +135,13 @@ def unit_bars(df: pd.DataFrame, label_col: str, value_col: str, title: str, *,
     d = df[[label_col, value_col]].copy()
     d[value_col] = d[value_col].astype(float)
     return alt.Chart(d).mark_bar(color=color).encode(
-        y=alt.Y(f"{label_col}:N", title=None,
+        y=alt.Y(f"{label_col}:N", axis=_band_axis(),
                 sort=alt.EncodingSortField(field=value_col, order="descending" if sort_desc
                                            else "ascending")),
         x=alt.X(f"{value_col}:Q", title=title, axis=alt.Axis(format=fmt)),
         tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dash.col.unit")),
                  alt.Tooltip(f"{value_col}:Q", title=title, format=fmt)],
-    ).properties(height=max(120, height_per_bar * len(d)))
+    ).properties(height=alt.Step(height_per_bar))
 
 
 def answers_bars(df: pd.DataFrame, label_col: str) -> alt.Chart:
@@ -150,8 +155,8 @@ def answers_bars(df: pd.DataFrame, label_col: str) -> alt.Chart:
                      "total": int(r.answers), "o": 1})
     d = pd.DataFrame(rows, columns=["unit", "part", "n", "total", "o"])
     return alt.Chart(d).mark_bar().encode(
-        y=alt.Y("unit:N", title=None, sort=alt.EncodingSortField(field="total", op="max",
-                                                                  order="descending")),
+        y=alt.Y("unit:N", axis=_band_axis(),
+                sort=alt.EncodingSortField(field="total", op="max", order="descending")),
         x=alt.X("sum(n):Q", title=t("dash.col.answers"), axis=alt.Axis(format=",d")),
         color=alt.Color("part:N", title=None,
                         scale=alt.Scale(domain=[t("dash.part.before"), t("dash.part.today")],
@@ -161,7 +166,7 @@ def answers_bars(df: pd.DataFrame, label_col: str) -> alt.Chart:
         tooltip=[alt.Tooltip("unit:N", title=t("dash.col.unit")),
                  alt.Tooltip("part:N", title=" "), alt.Tooltip("n:Q", title=t("dash.col.answers"),
                                                               format=",d")],
-    ).properties(height=max(120, 24 * len(df)))
+    ).properties(height=alt.Step(22))
 
 
 def index_bars(df: pd.DataFrame, label_col: str, threshold: float) -> alt.LayerChart:
@@ -171,7 +176,7 @@ def index_bars(df: pd.DataFrame, label_col: str, threshold: float) -> alt.LayerC
     d["ci_text"] = [f"{fmt_float(a, 1)} – {fmt_float(b, 1)}" if a == a and b == b and
                     a is not None and b is not None else "–"
                     for a, b in zip(d["index_low"], d["index_high"])]
-    y = alt.Y(f"{label_col}:N", title=None,
+    y = alt.Y(f"{label_col}:N", axis=_band_axis(),
               sort=alt.EncodingSortField(field="index", order="descending"))
     bars = alt.Chart(d).mark_bar(color="#5c6bc0").encode(
         y=y, x=alt.X("index:Q", title=t("dash.col.index"), scale=alt.Scale(domain=[0, 100])),
@@ -182,7 +187,7 @@ def index_bars(df: pd.DataFrame, label_col: str, threshold: float) -> alt.LayerC
         y=y, x="index_low:Q", x2="index_high:Q")
     rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(
         color="#c62828", strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
-    return alt.layer(bars, err, rule).properties(height=max(120, 24 * len(d)))
+    return alt.layer(bars, err, rule).properties(height=alt.Step(22))
 
 
 def ratio_bars(df: pd.DataFrame, label_col: str, low: float, high: float) -> alt.LayerChart:
@@ -192,7 +197,7 @@ def ratio_bars(df: pd.DataFrame, label_col: str, low: float, high: float) -> alt
     d["ratio_label"] = [_status_label("ratio", s) for s in d["ratio_status"]]
     d["ratio_text"] = [fmt_float(v, 2) for v in d["ratio"]]
     order = list(RATIO_COLORS)
-    y = alt.Y(f"{label_col}:N", title=None,
+    y = alt.Y(f"{label_col}:N", axis=_band_axis(),
               sort=alt.EncodingSortField(field="ratio", order="descending"))
     band = alt.Chart(pd.DataFrame({"a": [low], "b": [high]})).mark_rect(
         color="#c8e6c9", opacity=0.6).encode(x="a:Q", x2="b:Q")
@@ -205,7 +210,7 @@ def ratio_bars(df: pd.DataFrame, label_col: str, low: float, high: float) -> alt
         tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dash.col.unit")),
                  alt.Tooltip("ratio_text:N", title=t("dash.col.ratio")),
                  alt.Tooltip("ratio_label:N", title=t("dash.col.ratio_status"))])
-    return alt.layer(band, bars).properties(height=max(120, 24 * len(d)))
+    return alt.layer(band, bars).properties(height=alt.Step(22))
 
 
 def by_day_chart(by_day: pd.DataFrame) -> alt.Chart:
@@ -261,16 +266,16 @@ def question_chart(questions: pd.DataFrame) -> alt.Chart:
     charts = []
     if len(single):
         charts.append(alt.Chart(single).mark_bar().encode(
-            y=alt.Y("qlabel:N", title=None, sort=None),
+            y=alt.Y("qlabel:N", axis=_band_axis(), sort=None),
             x=alt.X("share:Q", title=t("dash.col.share"), stack="normalize",
                     axis=alt.Axis(format=".0%")),
             color=alt.Color("option:N", title=None, sort=None,
                             legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
             order=alt.Order("order:Q"), tooltip=tooltip,
-        ).properties(height=max(60, 34 * single["question_id"].nunique())))
+        ).properties(height=alt.Step(30)))
     if len(multi):
         charts.append(alt.Chart(multi).mark_bar(color="#5c6bc0").encode(
-            y=alt.Y("option:N", title=None, sort=None),
+            y=alt.Y("option:N", axis=_band_axis(), sort=None),
             x=alt.X("share:Q", title=t("dash.share_multi"), axis=alt.Axis(format=".0%"),
                     scale=alt.Scale(domain=[0, 1])),
             row=alt.Row("qlabel:N", title=None, header=alt.Header(labelAngle=0,

@@ -17,6 +17,7 @@ pillar scores 0..100), so the cost does not grow with the number of answers. Rul
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -39,6 +40,7 @@ _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622
 _Z975 = 1.959963984540054
 
 
+@lru_cache(maxsize=4096)
 def t975(df: int) -> float:
     """The 97.5% quantile of Student's t with `df` degrees of freedom (1.96 as df grows)."""
     if df < 1:

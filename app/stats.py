@@ -87,6 +87,9 @@ class Overview:
     computed_at: datetime
     seconds: float = 0.0
     pillars: list[tuple[str, str]] = field(default_factory=list)
+    # for one commune: (its rank or None, communes ranked, communes compared) among every commune
+    # the user may see, since a ranking "1 of 1" would say nothing
+    rank_among: tuple[int | None, int, int] | None = None
 
 
 def reference_day(campaign: Campaign | CampaignInfo, today: date | None = None) -> date:
@@ -113,24 +116,27 @@ def ratio_status(answers: int, visits: int | None, low: float, high: float) -> s
 
 
 def _fetch(conn, campaign_id: int, codes: list[str] | None):
-    """Raw rows of the aggregates for the communes `codes` (None = all)."""
+    """The aggregates for the communes `codes` (None = all), summed in SQL so that Python only
+    sees a few hundred rows whatever the number of answers."""
     def narrow(q, col):
         return q.where(col.in_(codes)) if codes is not None else q
-    hours = conn.execute(narrow(
-        select(CommuneHourTally.commune_code, CommuneHourTally.day, CommuneHourTally.hour,
-               CommuneHourTally.n, CommuneHourTally.n_excluded)
-        .where(CommuneHourTally.campaign_id == campaign_id),
-        CommuneHourTally.commune_code)).all()
+    h = CommuneHourTally
+    per_day = conn.execute(narrow(
+        select(h.commune_code, h.day, func.sum(h.n), func.sum(h.n_excluded))
+        .where(h.campaign_id == campaign_id), h.commune_code)
+        .group_by(h.commune_code, h.day)).all()
+    per_hour = conn.execute(narrow(
+        select(h.day, h.hour, func.sum(h.n)).where(h.campaign_id == campaign_id), h.commune_code)
+        .group_by(h.day, h.hour)).all()
     reports = conn.execute(narrow(
         select(DailyReport.commune_code, DailyReport.day, DailyReport.visits)
         .where(DailyReport.campaign_id == campaign_id), DailyReport.commune_code)).all()
+    o = OptionTally
     options = conn.execute(narrow(
-        select(OptionTally.questionnaire_id, OptionTally.question_id, OptionTally.option_value,
-               func.sum(OptionTally.n))
-        .where(OptionTally.campaign_id == campaign_id), OptionTally.commune_code)
-        .group_by(OptionTally.questionnaire_id, OptionTally.question_id,
-                  OptionTally.option_value)).all()
-    return hours, reports, options
+        select(o.questionnaire_id, o.question_id, o.option_value, func.sum(o.n))
+        .where(o.campaign_id == campaign_id), o.commune_code)
+        .group_by(o.questionnaire_id, o.question_id, o.option_value)).all()
+    return per_day, per_hour, reports, options
 
 
 def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str | None = None,
@@ -146,13 +152,21 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
     sql_codes = None if whole else codes
     with session_scope() as s:
         conn = s.connection()
-        hours, reports, options = _fetch(conn, campaign.id, sql_codes)
+        per_day, per_hour_rows, reports, options = _fetch(conn, campaign.id, sql_codes)
         sums = fetch_score_sums(conn, campaign.id, sql_codes)
+        peers = visible_codes(scope) if commune_code else None
+        peer_sums = (fetch_score_sums(conn, campaign.id, None if scope.province_wide else peers)
+                     if peers is not None else None)
     now = now or clock.now()
     today = today or now.date()
     ref = reference_day(campaign, today)
     days = elapsed_days(campaign, ref)
     board = build_scoreboard(campaign, definition, codes, sums)
+    rank_among = None
+    if peers is not None:
+        peer_board = build_scoreboard(campaign, definition, peers, peer_sums)
+        mine = peer_board.commune(commune_code)
+        rank_among = (mine.rank if mine else None, len(peer_board.ranked), len(peers))
     level = LEVEL_COMMUNE if commune_code else (LEVEL_DISTRICT if district_code else
                                                 (LEVEL_PROVINCE if scope.province_wide
                                                  else LEVEL_DISTRICT))
@@ -162,13 +176,12 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
     wanted = set(codes)
     ans_cd: dict[tuple[str, date], int] = defaultdict(int)
     excl_c: dict[str, int] = defaultdict(int)
-    per_hour: dict[tuple[date, int], int] = defaultdict(int)
-    for code, day, hour, n, n_ex in hours:
+    for code, day, n, n_ex in per_day:
         if code not in wanted:
             continue
-        ans_cd[(code, day)] += n
-        excl_c[code] += n_ex
-        per_hour[(day, hour)] += n
+        ans_cd[(code, day)] += int(n or 0)
+        excl_c[code] += int(n_ex or 0)
+    per_hour = {(day, hour): int(n or 0) for day, hour, n in per_hour_rows if n}
     visits_cd: dict[tuple[str, date], int] = {}
     for code, day, visits in reports:
         if code in wanted and day <= ref:
@@ -255,7 +268,7 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
         ref_day=ref, is_today=(ref == today), days=campaign_days(campaign), kpi=kpi,
         communes=communes, districts=districts, by_day=by_day, by_hour=by_hour,
         questions=questions, scores=board, computed_at=now,
-        seconds=time.perf_counter() - t0, pillars=board.pillars)
+        seconds=time.perf_counter() - t0, pillars=board.pillars, rank_among=rank_among)
 
 
 def _district_table(communes: pd.DataFrame, board: ScoreBoard, campaign: Campaign) -> pd.DataFrame:

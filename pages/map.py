@@ -17,7 +17,7 @@ st.title(t("nav.map"))
 campaign_id = dash.campaign_picker()
 if campaign_id is None:
     st.stop()
-c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([3, 5, 2], vertical_alignment="bottom")
 with c1:
     district, _ = dash.unit_pickers(scope, with_commune=False)
 with c2:

@@ -158,6 +158,8 @@ def test_drill_down_to_commune_and_farmers_see_province(small):
     sc = ov.scores.commune(A)
     assert sc.overall.mean == pytest.approx(80.0)
     assert all(sc.pillars[p].mean == pytest.approx(80.0) for p, _ in ov.scores.pillars)
+    assert ov.rank_among == (1, 1, 209)   # ranked among every commune the user may see
+    assert overview(HUYEN, active.campaign.id, commune_code=A).rank_among == (1, 1, 16)
     with pytest.raises(AuthError):
         overview(HOIND, active.campaign.id, district_code="215", commune_code=A)
     d = overview(TINH, active.campaign.id, district_code="215", today=today)

@@ -135,5 +135,6 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
 
 def live_toggle() -> timedelta | None:
     """The pause switch of the live refresh; returns the fragment's run_every."""
-    live = st.toggle(t("dash.live", seconds=REFRESH_SECONDS), value=True, key=KEY_LIVE)
+    live = st.toggle(t("dash.live"), value=True, key=KEY_LIVE,
+                     help=t("dash.live_help", seconds=REFRESH_SECONDS))
     return timedelta(seconds=REFRESH_SECONDS) if live else None

@@ -84,6 +84,13 @@ def kpis(ov: Overview) -> None:
                 f"{fmt_int(k['communes_friendly'])}/{fmt_int(k['communes_ranked'])}",
                 help=t("dash.kpi.friendly_help", min=fmt_int(ov.campaign.min_sample),
                        not_enough=fmt_int(k["communes_not_enough"])))
+    if k["ratio_status"] in ("low", "high"):
+        st.warning(t("dash.ratio_out", status=t(f"dash.ratio.{k['ratio_status']}").lower(),
+                     ratio=fmt_float(ratio, 2), low=fmt_float(ov.campaign.ratio_low, 2),
+                     high=fmt_float(ov.campaign.ratio_high, 2)), icon=":material/warning:")
+    out = int((ov.communes["ratio_status"].isin(["low", "high"])).sum())
+    if ov.level != LEVEL_COMMUNE and out:
+        st.caption(t("dash.ratio_out_communes", n=fmt_int(out)))
 
 
 def unit_charts(ov: Overview) -> None:
@@ -123,9 +130,9 @@ def commune_card(ov: Overview) -> None:
     if sc is None:
         return
     row = ov.communes.iloc[0]
+    rank, ranked, compared = ov.rank_among or (sc.rank, len(ov.scores.ranked), 1)
     st.markdown(f"**{t('dash.commune_status')}:** {t('dash.status.' + sc.status)}"
-                + (f" · {t('dash.rank', rank=sc.rank, of=len(ov.scores.ranked))}"
-                   if sc.rank else "")
+                + (f" · {t('dash.rank', rank=rank, of=ranked)}" if rank else "")
                 + (f" · {t('dash.uncertain')}" if sc.uncertain else ""))
     rows = [{"pillar": name, "index": iv.mean if iv else None,
              "index_low": iv.low if iv else None, "index_high": iv.high if iv else None,
@@ -231,7 +238,8 @@ def commune_table(ov: Overview) -> None:
         df = df[df["score_status"].isin(status_sel)]
     st.caption(t("dash.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
     event = st.dataframe(
-        df[TABLE_COLUMNS], hide_index=True, width="stretch", height=460,
+        df[TABLE_COLUMNS], hide_index=True, width="stretch",
+        height=min(460, 38 + 35 * max(1, len(df))),
         key="dash_tbl", on_select="rerun", selection_mode="single-row",
         column_config={
             "code": st.column_config.TextColumn(t("dash.col.code"), width="small"),

@@ -56,8 +56,8 @@ def ranking(board: ScoreBoard) -> None:
     }
     for pid, name in board.pillars:
         config[pid] = st.column_config.NumberColumn(name, format="%.1f")
-    st.dataframe(df, hide_index=True, width="stretch", height=520, column_config=config,
-                 key="results_table")
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config,
+                 height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
     st.caption(t("export.uncertain_note"))
 
 
@@ -95,13 +95,13 @@ def _build(kind: str, scope: Scope, campaign_id: int, district: str | None, key)
         except AuthError as exc:
             status.update(label=str(exc), state="error")
             return
-        st.session_state[f"results_{kind}"] = (key, data, name)
+        st.session_state[f"results_file_{kind}"] = (key, data, name)
         status.update(label=t("results.ready", name=name, size=fmt_int(len(data) // 1024)),
                       state="complete", expanded=False)
 
 
 def _download(kind: str, key, box) -> None:
-    held = st.session_state.get(f"results_{kind}")
+    held = st.session_state.get(f"results_file_{kind}")
     if not held or held[0] != key:
         return
     _key, data, name = held

@@ -12,7 +12,6 @@ from app.ui import dashboard as dash
 
 KEY_KINDS = "warn_kinds"
 KEY_STATE = "warn_state"
-SEVERITY_ICON = {"high": "🔴", "medium": "🟠", "info": "⚪"}
 
 
 def filters() -> tuple[list[str], str]:
@@ -29,7 +28,7 @@ def filters() -> tuple[list[str], str]:
 
 def counts(warnings: list[anomalies.Alert]) -> None:
     s = anomalies.summary(warnings)
-    cols = st.columns(len(anomalies.KINDS))
+    cols = st.columns(4) + st.columns(4)
     for col, kind in zip(cols, anomalies.KINDS):
         col.metric(t(f"warn.kind.{kind}"), fmt_int(s[kind]["open"]),
                    help=t("warn.count_help", total=fmt_int(s[kind]["total"]),
@@ -38,16 +37,15 @@ def counts(warnings: list[anomalies.Alert]) -> None:
 
 def _frame(warnings: list[anomalies.Alert]) -> pd.DataFrame:
     rows = [{
-        "severity": SEVERITY_ICON.get(w.severity, "") + " " + t(f"warn.severity.{w.severity}"),
+        "severity": t(f"warn.severity.{w.severity}"),
         "kind": w.title, "commune": w.commune_name, "district": w.district_name,
         "day": fmt_date(w.day), "reason": w.reason,
         "flagged": len(w.response_ids) or None, "excluded": w.n_excluded or None,
         "reviewed": (t("warn.reviewed_by", who=w.reviewed_by,
                        at=fmt_datetime(w.reviewed_at)) if w.reviewed else ""),
-        "link": f"tong-quan?huyen={w.district_code}&xa={w.commune_code}",
     } for w in warnings]
     return pd.DataFrame(rows, columns=["severity", "kind", "commune", "district", "day", "reason",
-                                       "flagged", "excluded", "reviewed", "link"])
+                                       "flagged", "excluded", "reviewed"])
 
 
 def render(scope: Scope, campaign_id: int, district: str | None, commune: str | None) -> None:
@@ -66,7 +64,8 @@ def render(scope: Scope, campaign_id: int, district: str | None, commune: str | 
         st.success(t("warn.none"))
         return
     event = st.dataframe(
-        _frame(shown), hide_index=True, width="stretch", height=420, key="warn_table",
+        _frame(shown), hide_index=True, width="stretch", key="warn_table",
+        height=min(420, 38 + 35 * len(shown)),
         on_select="rerun", selection_mode="multi-row",
         column_config={
             "severity": st.column_config.TextColumn(t("warn.col.severity"), width="small"),
@@ -78,8 +77,6 @@ def render(scope: Scope, campaign_id: int, district: str | None, commune: str | 
             "flagged": st.column_config.NumberColumn(t("warn.col.flagged"), format="%d"),
             "excluded": st.column_config.NumberColumn(t("dash.col.excluded"), format="%d"),
             "reviewed": st.column_config.TextColumn(t("warn.col.reviewed")),
-            "link": st.column_config.LinkColumn(t("warn.col.link"),
-                                                display_text=t("warn.open_commune")),
         })
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
     selected = [shown[i] for i in rows if i < len(shown)]
