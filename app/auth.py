@@ -3,6 +3,12 @@
 Passwords are bcrypt hashes (the same format streamlit-authenticator uses). Sign-in failures are
 counted per account: after ``LOCK_AFTER`` failures in a row the account is locked for
 ``LOCK_MINUTES`` (audited); each failure before that waits a little longer (``failure_delay``).
+
+Sessions end for real: ``User.sessions_revoked_at`` is set on sign-out (``sign_out_everywhere``),
+and automatically whenever a user's password hash changes or the account is disabled (a
+``before_flush`` hook below, so every code path that does so is covered: own change, admin
+reset, disabling). A sign-in cookie or an open session issued at or before that moment is
+refused (``user_from_cookie``, ``session_revoked``).
 """
 from __future__ import annotations
 
@@ -11,10 +17,11 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import bcrypt
-from sqlalchemy import func
+from sqlalchemy import event, func, inspect as sa_inspect
+from sqlalchemy.orm import Session as _OrmSession
 from sqlmodel import select
 
 from app import audit, clock
@@ -235,6 +242,72 @@ def change_password(username: str, old: str, new: str, new2: str) -> None:
         user.must_change_password = False
         s.add(user)
         audit.record(s, username, "user.change_password", "user", user.id)
+
+
+# --- session revocation ------------------------------------------------------------------------
+
+def _precise_now() -> datetime:
+    """Local time with microseconds (a sign-in right after a revocation must not be refused)."""
+    return datetime.now(clock.VN_TZ).replace(tzinfo=None)
+
+
+def local_to_epoch(value: datetime) -> float:
+    return value.replace(tzinfo=clock.VN_TZ).timestamp()
+
+
+def session_revoked(user: User, issued_at: float) -> bool:
+    """Was a session (or cookie) issued at `issued_at` (Unix time) revoked since?"""
+    revoked = user.sessions_revoked_at
+    return revoked is not None and issued_at <= local_to_epoch(revoked)
+
+
+def sign_out_everywhere(username: str) -> None:
+    """End every session and cookie of this user (the sign-out button), audited."""
+    with session_scope() as s:
+        user = s.exec(select(User).where(User.username == (username or ""))).first()
+        if user is None:
+            return
+        user.sessions_revoked_at = _precise_now()
+        s.add(user)
+        audit.record(s, username, "auth.sign_out", "user", user.id)
+
+
+def user_from_cookie(token: object, key: str, session_hours: float,
+                     now: float | None = None) -> tuple[User, float] | None:
+    """The active user a sign-in cookie (streamlit-authenticator's JWT: username, exp_date)
+    names, and the cookie's issue time (exp_date - session lifetime); None if the signature,
+    the expiry or the account says no, or the user's sessions were revoked after it was issued."""
+    import jwt
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        return None
+    try:
+        payload = jwt.decode(token, key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    username, exp = payload.get("username"), payload.get("exp_date")
+    if not isinstance(username, str) or isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        return None
+    now = time.time() if now is None else now
+    issued = float(exp) - float(session_hours) * 3600
+    if exp <= now or issued > now + 60:  # expired, or not issued under this session lifetime
+        return None
+    user = get_user(username)
+    if user is None or not user.active or session_revoked(user, issued):
+        return None
+    return user, issued
+
+
+@event.listens_for(_OrmSession, "before_flush")
+def _revoke_on_credential_change(session, _flush_context, _instances) -> None:
+    """A changed password or a disabled account ends the user's sessions, whoever changed it."""
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        state = sa_inspect(obj)
+        pw = state.attrs.password_hash.history
+        active = state.attrs.active.history
+        if pw.has_changes() or (active.has_changes() and obj.active is False):
+            obj.sessions_revoked_at = _precise_now()
 
 
 def count_users() -> int:

@@ -110,6 +110,7 @@ VI: dict[str, str] = {
     "auth.signed_in": "Đăng nhập thành công. Đang chuyển đến trang làm việc…",
     "auth.go_start": "Đến trang làm việc",
     "auth.session_expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
+    "auth.session_ended": "Phiên làm việc đã kết thúc (đã đăng xuất, đổi mật khẩu hoặc tài khoản bị khóa). Vui lòng đăng nhập lại.",
     # --- QR admin -----------------------------------------------------------------------
     "qr.title": "Mã QR khảo sát của các xã, phường, thị trấn",
     "qr.base_url": "Địa chỉ gốc của trang khảo sát",

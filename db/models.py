@@ -146,6 +146,9 @@ class User(SQLModel, table=True):
     is_demo: bool = False
     created_at: Optional[NaiveDatetime] = None
     last_login_at: Optional[NaiveDatetime] = None
+    # sessions (and sign-in cookies) issued at or before this local time are refused: set on
+    # sign-out, password change or reset, and when the account is disabled
+    sessions_revoked_at: Optional[NaiveDatetime] = None
 
 
 class RosterEntry(SQLModel, table=True):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.auth import AuthError, change_password
 from app.i18n import t
-from app.ui.session import require_page
+from app.ui.session import renew_session, require_page
 
 scope = require_page("account")
 st.title(t("nav.account"))
@@ -24,6 +24,7 @@ with st.form("change_password", clear_on_submit=True):
         except AuthError as exc:
             st.error(str(exc))
         else:
+            renew_session()  # the change ended every other session; this one goes on
             st.session_state["qcdc_must_change"] = False
             st.success(t("auth.changed"))
             st.rerun()

@@ -4,6 +4,11 @@ The signed-in user's scope is rebuilt from the database on every run (a disabled
 changed role takes effect at once); the browser only holds a signed cookie
 (streamlit-authenticator's JWT) naming the user. Citizens without that cookie never load the
 authenticator, so the public survey stays light.
+
+Signing out ends the session on the server too (``app.auth.sign_out_everywhere``): a cookie the
+browser kept, or another open tab, is refused from then on, as after a password change or reset
+or when the account is disabled. A session lasts ``session_hours`` from its sign-in, whether it
+was restored from the cookie or not.
 """
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ import time
 import streamlit as st
 
 from app import access
-from app.auth import ANONYMOUS, Scope, get_user, scope_for, sign_in
+from app.auth import (ANONYMOUS, Scope, get_user, scope_for, session_revoked, sign_in,
+                      sign_out_everywhere, user_from_cookie)
 from app.config import load_settings
 from app.i18n import t
 
@@ -42,19 +48,27 @@ def _authenticator():
 
 
 def _restore_from_cookie() -> None:
-    """If the browser holds our sign-in cookie, let streamlit-authenticator validate it."""
+    """If the browser holds a valid, unrevoked sign-in cookie, restore that user's session."""
     cfg = settings()
     token = st.context.cookies.get(cfg.cookie_name)
     if not isinstance(token, str) or not token:
         return
     if st.session_state.get("qcdc_signed_out"):
         return
-    authenticator = _authenticator()
-    authenticator.login(location="unrendered")  # validates the JWT cookie, sets session keys
-    username = st.session_state.get("username")
-    if st.session_state.get("authentication_status") and username:
-        st.session_state[_KEY_USER] = username
-        st.session_state.setdefault(_KEY_SINCE, time.time())
+    # signature, expiry, account state and server-side revocation; the user name comes from the
+    # signed token only, never from session keys
+    found = user_from_cookie(token, cfg.cookie_key, cfg.session_hours)
+    if found is None:
+        return
+    user, issued_at = found
+    st.session_state[_KEY_USER] = user.username
+    st.session_state[_KEY_SINCE] = issued_at  # the cookie's sign-in time: no lifetime extension
+    # streamlit-authenticator's own keys, so that signing out deletes its cookie
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user.username
+    st.session_state["name"] = user.name
+    st.session_state["roles"] = [user.role]
+    st.session_state["logout"] = False
 
 
 def current_scope() -> Scope:
@@ -65,14 +79,23 @@ def current_scope() -> Scope:
         username = st.session_state.get(_KEY_USER)
     if not username:
         return ANONYMOUS
-    since = st.session_state.get(_KEY_SINCE, time.time())
+    since = st.session_state.setdefault(_KEY_SINCE, time.time())
     if time.time() - since > settings().session_hours * 3600:
-        sign_out(expired=True)
+        sign_out(expired=True, revoke=False)
         return ANONYMOUS
     user = get_user(username)
     if user is None or not user.active:
-        sign_out()
+        sign_out(revoke=False)
         return ANONYMOUS
+    if session_revoked(user, since):  # signed out elsewhere, password changed or reset
+        sign_out(revoke=False)
+        st.session_state["qcdc_flash"] = t("auth.session_ended")
+        return ANONYMOUS
+    if st.session_state.pop("qcdc_renew_cookie", False):
+        try:
+            _authenticator().cookie_controller.set_cookie()
+        except Exception:  # the session still works; only reload-persistence is lost
+            pass
     st.session_state["qcdc_must_change"] = bool(user.must_change_password)
     return scope_for(user)
 
@@ -100,7 +123,24 @@ def do_sign_in(username: str, password: str) -> str | None:
     return None
 
 
-def sign_out(expired: bool = False) -> None:
+def renew_session() -> None:
+    """After the user changed their own password (which revoked every session): keep this one,
+    with a new sign-in time and a new cookie (set on the next run)."""
+    if st.session_state.get(_KEY_USER):
+        st.session_state[_KEY_SINCE] = time.time()
+        st.session_state["qcdc_renew_cookie"] = True
+
+
+def sign_out(expired: bool = False, revoke: bool = True) -> None:
+    """End this session. `revoke` (the sign-out button) also ends the user's other sessions and
+    makes any copy of the cookie worthless; internal endings (expiry, a disabled or revoked
+    account) pass revoke=False."""
+    username = st.session_state.get(_KEY_USER)
+    if revoke and username:
+        try:
+            sign_out_everywhere(username)
+        except Exception:  # the database is busy: this session still ends below
+            pass
     if settings().cookie_name in st.context.cookies:
         try:
             authenticator = _authenticator()
