@@ -283,6 +283,27 @@ async def http_get(base_url: str, path: str, timeout: float) -> int:
     return await asyncio.wait_for(_do(), timeout)
 
 
+def checkbox_group(widget_id: str) -> str:
+    """The question a checkbox belongs to: its user key up to the last ``__`` (the app keys
+    multi-choice options ``<prefix>_<question>__<option>``)."""
+    key = widget_id.split("-", 2)[-1] if widget_id.startswith("$$ID-") else widget_id
+    return key.rsplit("__", 1)[0] if "__" in key else key
+
+
+def pick_one_checkbox_per_group(inputs: list, values: dict, rng: random.Random) -> None:
+    """Tick exactly one checkbox of each multi-choice question: always a valid answer, also
+    when an option is exclusive ("don't know" cannot go with the others)."""
+    groups: dict[str, list] = {}
+    for w in inputs:
+        if w.kind == "checkbox":
+            groups.setdefault(checkbox_group(w.id), []).append(w)
+    for ws in groups.values():
+        chosen = rng.choice(ws)
+        for w in ws:
+            if w.id in values:
+                values[w.id].bool_value = w is chosen
+
+
 # --------------------------------------------------------------------------- citizen
 @dataclass
 class Result:
@@ -347,9 +368,12 @@ async def citizen(i: int, code: str, special: str, args: argparse.Namespace, rng
         # The citizen fills the form (client-side only: form widgets do not rerun).
         values = {}
         for w in form.inputs:
-            ws = random_widget_state(w, rng, texts=COMMENTS, checkbox=args.checkbox)
+            ws = random_widget_state(w, rng, texts=COMMENTS,
+                                     checkbox="true" if args.checkbox == "one" else args.checkbox)
             if ws is not None:
                 values[w.id] = ws
+        if args.checkbox == "one":
+            pick_one_checkbox_per_group(form.inputs, values, rng)
         think = rng.uniform(args.think_min, args.think_max) if args.think_max > 0 else 0.0
 
         if special == "reconnect":
@@ -559,7 +583,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reconnect-delay", type=float, default=0.5, help="seconds offline in the reconnect scenario")
     p.add_argument("--resubmit-after", type=float, default=0.0,
                    help="tap submit again after this many seconds without an answer (0 = never)")
-    p.add_argument("--checkbox", choices=["true", "random"], default="true")
+    p.add_argument("--checkbox", choices=["one", "true", "random"], default="one",
+                   help="one: exactly one box per multi-choice question (always valid); "
+                        "true: every box; random: each box at random")
     p.add_argument("--no-preflight", action="store_true", help="skip the browser's health/host-config GETs")
     p.add_argument("--no-msg-cache", action="store_true", help="do not advertise a ForwardMsg cache")
     p.add_argument("--no-compression", action="store_true", help="do not offer permessage-deflate")

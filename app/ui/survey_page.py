@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from typing import Iterator
 
 import streamlit as st
 
+from app import admission
 from app.campaigns import ActiveCampaign
 from app.fmt import fmt_datetime
 from app.i18n import t
@@ -50,8 +53,14 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
         return  # a second tap after success: nothing to do
     answers = collect_answers(active.definition, prefix)
     try:
-        result = submit_response(active, commune_code, answers, _token(prefix),
-                                 _signals(prefix), is_demo=False)
+        # answers go before newcomers' forms; the widget values stay in the form either way
+        with admission.gate().slot(admission.PRIORITY) as ticket:
+            if ticket is None:
+                log.warning("server busy on submit for %s", commune_code)
+                st.session_state[f"{prefix}__errors"] = {"_": t("common.server_busy")}
+                return
+            result = submit_response(active, commune_code, answers, _token(prefix),
+                                     _signals(prefix), is_demo=False)
     except DatabaseBusy:
         log.warning("database busy on submit for %s", commune_code)
         st.session_state[f"{prefix}__errors"] = {"_": t("common.db_busy")}
@@ -66,6 +75,21 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
         st.session_state[f"{prefix}__errors"] = result.errors
+
+
+@contextmanager
+def admitted(prefix: str) -> Iterator[bool]:
+    """Wait for a turn to draw the form (app/admission.py). False: a newcomer arrived while the
+    line is too long and has been shown the busy message; draw nothing more. A citizen who
+    already has a form (errors to show, a reconnect) always gets it back, answers kept."""
+    has_form = f"{prefix}__started" in st.session_state
+    kind = admission.PRIORITY if has_form else admission.NEW
+    with admission.gate().slot(kind) as ticket:
+        if ticket is None and not has_form:
+            st.warning(t("common.server_busy"), icon=":material/hourglass_top:")
+            yield False
+        else:
+            yield True
 
 
 def show_thanks(prefix: str, defn: Definition) -> bool:

@@ -1,0 +1,63 @@
+"""The survey's admission gate (app/admission.py): bounded concurrency, answers first, newcomers
+told at once that the system is busy when the line is too long."""
+from __future__ import annotations
+
+import threading
+import time
+
+from app.admission import NEW, PRIORITY, Gate
+
+
+def test_slots_are_bounded_and_released_however_the_block_ends():
+    g = Gate(concurrency=2, max_wait_s=5)
+    a, b = g.acquire(NEW), g.acquire(NEW)
+    assert a and b and g.snapshot()["running"] == 2
+    g.release(a)
+    try:
+        with g.slot(NEW) as t:
+            assert t is not None
+            raise RuntimeError("st.stop() or an error inside the page")
+    except RuntimeError:
+        pass
+    assert g.snapshot()["running"] == 1
+    g.release(b)
+    assert g.snapshot()["running"] == 0
+
+
+def test_answers_go_before_newcomers():
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10)
+    first = g.acquire(NEW)
+    order: list[str] = []
+
+    def wait(kind: str) -> None:
+        t = g.acquire(kind)
+        order.append(kind)
+        time.sleep(0.01)
+        g.release(t)
+
+    threads = [threading.Thread(target=wait, args=(NEW,))]
+    threads[0].start()
+    time.sleep(0.05)
+    threads.append(threading.Thread(target=wait, args=(PRIORITY,)))
+    threads[1].start()
+    time.sleep(0.05)
+    g.release(first)
+    for th in threads:
+        th.join(5)
+    assert order == [PRIORITY, NEW]
+
+
+def test_newcomer_is_turned_away_when_the_estimated_wait_is_too_long():
+    g = Gate(concurrency=1, max_wait_s=0.5, initial_hold_s=1.0)
+    held = g.acquire(NEW)
+    t0 = time.monotonic()
+    assert g.acquire(NEW) is None            # estimated 1 s > 0.5 s: busy at once
+    assert time.monotonic() - t0 < 0.1
+    assert g.snapshot()["rejected"] == 1
+    got = []
+    th = threading.Thread(target=lambda: got.append(g.acquire(PRIORITY, timeout=0.2)))
+    th.start()
+    th.join(2)
+    assert got == [None] and g.snapshot()["timed_out"] == 1  # answers wait, then give up
+    g.release(held)
+    assert g.acquire(NEW) is not None        # nothing waits any more
