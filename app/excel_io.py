@@ -25,6 +25,7 @@ from app.fmt import fmt_date, fmt_datetime
 from app.i18n import t
 from app.inspectors import inspector_communes, inspector_days, list_inspectors
 from app.reference import geography
+from app.sanitize import excel_text, neutralise_row
 from app.roster import (LATE, MAX_ROWS, MISSING, ON_TIME, ORGANISATIONS, SHIFTS, Problem, clean_text,
                         entry_days, fold, parse_day, roster_entries_for, roster_overview)
 from db.models import Campaign
@@ -247,11 +248,8 @@ def _save(wb: Workbook) -> bytes:
 
 
 def _put_row(ws, values: list) -> None:
-    ws.append(values)
-    r = ws.max_row
-    for col, v in enumerate(values, start=1):
-        if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-            ws.cell(r, col).data_type = "s"  # never a formula
+    ws.append([excel_text(v) for v in values])
+    neutralise_row(ws)  # text stays text: never a formula (app/sanitize.py)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

@@ -28,6 +28,7 @@ from app.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int, fmt_pct
 from app.i18n import t
 from app.questionnaire import OVERALL
 from app.reference import geography
+from app.sanitize import looks_like_formula
 from app.stats import Overview, overview
 from db.engine import session_scope
 from db.models import Response
@@ -86,8 +87,8 @@ class _Sheet:
         self.rows = 0
 
     def row(self, values, bold: bool = False) -> None:
-        """Plain values go through as they are (fast); a string that openpyxl would store as a
-        formula (leading "=") is forced to text; header rows are bold."""
+        """Plain values go through as they are (fast); a string that could be read as a formula
+        (leading "=", "+", "-", "@") is forced to quote-prefixed text; header rows are bold."""
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
         cells = []
@@ -96,10 +97,11 @@ class _Sheet:
                 v = None
             elif isinstance(v, str):
                 v = _xlsx_text(v)
-            if bold or (isinstance(v, str) and v.startswith("=")) or isinstance(v, datetime):
+            if bold or looks_like_formula(v) or isinstance(v, datetime):
                 c = WriteOnlyCell(self.ws, value=v)
                 if isinstance(v, str):
                     c.data_type = "s"
+                    c.quotePrefix = looks_like_formula(v)  # stays text even when edited
                 if bold:
                     c.font = Font(bold=True)
                 if isinstance(v, datetime):

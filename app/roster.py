@@ -52,11 +52,16 @@ def fold(text: object) -> str:
 
 
 def clean_text(value: object) -> str:
+    """One line of text: NFC, single spaces, no control or invisible format characters (they
+    would break the Excel exports and can hide text)."""
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN from pandas
         return ""
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+    text = unicodedata.normalize("NFC", str(value))
+    text = "".join(" " if ch in "\t\n\r\x0b\x0c" else ch for ch in text
+                   if ch in "\t\n\r\x0b\x0c" or not unicodedata.category(ch).startswith("C"))
+    return " ".join(text.split())
 
 
 def normalise_phone(raw: object) -> str | None:
