@@ -252,7 +252,7 @@ VI: dict[str, str] = {
     "report.photos_saved": "Ảnh đã lưu: {n}/{max}",
     "report.photo_remove": "Xóa ảnh này",
     "report.photos_add": "Thêm ảnh hoạt động (còn được thêm {max} ảnh)",
-    "report.photos_help": "Ảnh JPEG, PNG hoặc HEIC, mỗi ảnh tối đa 10 MB. Ảnh được thu nhỏ và xóa thông tin vị trí trước khi lưu.",
+    "report.photos_help": "Ảnh JPEG, PNG hoặc HEIC, mỗi ảnh tối đa {max} MB. Ảnh được thu nhỏ và xóa thông tin vị trí trước khi lưu.",
     "report.no_heic": "Máy chủ hiện chưa đọc được ảnh HEIC: gửi ảnh dạng JPEG.",
     "report.submit": "Gửi báo cáo",
     "report.submit_update": "Cập nhật báo cáo",

@@ -8,6 +8,7 @@ from app import clock
 from app.auth import AuthError
 from app.fmt import fmt_date, fmt_datetime, fmt_int
 from app.i18n import t
+from app.config import load_settings
 from app.photos import HEIF_SUPPORTED
 from app.reports import (MAX_PHOTOS, PUBLICITY_CHANNELS, answers_on_day, cutoff_at, edit_state,
                          get_report, photo_bytes, plausibility_warnings, report_days, save_report)
@@ -16,6 +17,7 @@ from app.ui.session import require_page
 from app.ui.text import md_escape
 
 scope = require_page("report")
+max_photo_mb = load_settings().max_photo_mb
 campaign = require_campaign()
 st.title(t("nav.report"))
 days = report_days(campaign)
@@ -66,7 +68,7 @@ with main:
         c3.metric(t("report.short.helpers"), fmt_int(report.helpers_on_duty))
         if view.publicity:
             st.markdown(f"**{t('report.field.publicity')}:** "
-                        + md_escape(", ".join(PUBLICITY_CHANNELS.get(p, p)
+                        + md_escape("; ".join(PUBLICITY_CHANNELS.get(p, p)
                                               for p in view.publicity)))
         if report.difficulties:
             st.markdown(f"**{t('report.field.difficulties')}:** {md_escape(report.difficulties)}")
@@ -115,8 +117,9 @@ with main:
         types = ["jpg", "jpeg", "png"] + (["heic", "heif"] if HEIF_SUPPORTED else [])
         uploads = st.file_uploader(
             t("report.photos_add", max=MAX_PHOTOS - len(view.photos)), type=types,
-            accept_multiple_files=True, key=f"{k}_photos",
-            help=t("report.photos_help") + ("" if HEIF_SUPPORTED else " " + t("report.no_heic")))
+            accept_multiple_files=True, key=f"{k}_photos", max_upload_size=max_photo_mb,
+            help=t("report.photos_help", max=max_photo_mb)
+            + ("" if HEIF_SUPPORTED else " " + t("report.no_heic")))
         submitted = st.form_submit_button(
             t("report.submit_update") if report else t("report.submit"), type="primary",
             icon=":material/send:", width="stretch")

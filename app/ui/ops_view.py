@@ -101,7 +101,7 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
             st.warning(w, icon=":material/warning:")
         if item.publicity:
             st.markdown(f"**{t('report.field.publicity')}:** "
-                        + md_escape(", ".join(item.publicity)))
+                        + md_escape("; ".join(item.publicity)))
         if r.difficulties:
             st.markdown(f"**{t('report.field.difficulties')}:** {md_escape(r.difficulties)}")
         if r.proposals:
