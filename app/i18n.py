@@ -780,6 +780,8 @@ VI: dict[str, str] = {
     "xf.where_row": "Trang «{sheet}», dòng {row}: {message}",
     "xf.where_sheet": "Trang «{sheet}»: {message}",
     "xf.err.not_xlsx": "Tệp không phải bảng tính Excel (.xlsx) hợp lệ.",
+    "xf.err.too_big": "Tệp quá lớn (tối đa {mb} MB, kể cả khi giải nén).",
+    "xf.err.too_many_rows": "trang có quá nhiều dòng (tối đa {max} dòng).",
     "xf.err.no_survey": "Không có trang «survey».",
     "xf.err.missing_column": "thiếu cột «{column}».",
     "xf.err.choice_incomplete": "phương án cần đủ list_name, name và label.",

@@ -8,11 +8,16 @@ keeps the cell's value exactly as typed, stores it as text and sets Excel's *quo
 leading apostrophe Excel shows in the formula bar), so the text stays text even when edited.
 Characters that XML cannot hold (control characters) are dropped.
 
+Uploaded workbooks: ``xlsx_problem`` refuses, before any parsing, a file that is empty, too
+big, an old binary .xls, not a zip, or a zip that would expand to too much (a "zip bomb").
+
 Importable without Streamlit; works with normal and write-only openpyxl cells.
 """
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -68,3 +73,28 @@ def csv_text(value: Any) -> Any:
     if looks_like_formula(value):
         return "'" + value
     return value
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) and other OLE files
+
+
+def xlsx_problem(data: bytes, *, max_bytes: int, max_unzipped: int) -> str | None:
+    """Why `data` must not be opened as an .xlsx workbook, or None: "empty", "too_big" (the
+    file, or what it would expand to), "xls" (old binary format) or "not_xlsx"."""
+    if not data:
+        return "empty"
+    if len(data) > max_bytes:
+        return "too_big"
+    if data[:8] == OLE_MAGIC:
+        return "xls"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                return "not_xlsx"
+            if len(infos) > 10_000 or sum(i.file_size for i in infos) > max_unzipped:
+                return "too_big"
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        return "not_xlsx"
+    return None
