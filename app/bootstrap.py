@@ -10,18 +10,20 @@ from app import campaigns, demo
 from app.config import load_settings
 from app.reference import reset_cache
 from app.seed import seed_questionnaire, seed_reference
-from db.migrate import upgrade_to_head
+from db.migrate import startup_lock, upgrade_to_head
 
 log = logging.getLogger("qcdc")
 
 
 def ensure_schema() -> dict:
-    """Migrate and seed the reference data and the default questionnaire (no demo changes)."""
-    upgrade_to_head()
-    added = seed_reference()
+    """Migrate and seed the reference data and the default questionnaire (no demo changes).
+    Safe when several processes start at once (one at a time, the others find it done)."""
+    with startup_lock():
+        upgrade_to_head()
+        added = seed_reference()
+        qid = seed_questionnaire()
     if added:
         reset_cache()
-    qid = seed_questionnaire()
     return {"communes_added": added, "questionnaire_id": qid}
 
 
