@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="print counts as one JSON object")
     s.set_defaults(func=cmd_stats)
 
+    from app.admin_cli import add_admin_commands  # questionnaire, users (issue 5)
+    add_admin_commands(sub)
+
     from app.backup import add_backup_commands  # backup, restore (issue 6)
     add_backup_commands(sub)
 
