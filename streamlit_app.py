@@ -6,7 +6,7 @@ pages and no menu; staff get the pages their role may open, listed in a sidebar 
 import streamlit as st
 
 st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=":material/how_to_vote:",
-                   layout="centered", initial_sidebar_state="auto")
+                   initial_sidebar_state="auto")  # the layout is set once the page is known
 
 from app import access  # noqa: E402
 from app.ui import layout, session  # noqa: E402
@@ -20,6 +20,8 @@ if signed_in and st.session_state.get("qcdc_must_change"):
     specs = [access.page("account")]
 pages = build_pages(specs, default_key=access.start_page(scope.role).key if signed_in else "home")
 nav = st.navigation(list(pages.values()), position="hidden")
+current = next((s for s in specs if pages.get(s.key) is nav), None)
+st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
 if st.session_state.pop("qcdc_go_start", False):
     st.switch_page(pages[access.start_page(scope.role).key if signed_in else "home"])
 layout.demo_banner(session.settings().demo_mode)

@@ -21,6 +21,9 @@ class PageSpec:
     section: str      # navigation group (i18n key "nav.section.<section>")
     default: bool = False
     show_signed_in: bool = True  # list it in the menu of signed-in users
+    # wide layout; the entry script sets the layout once per run from this flag (Streamlit's
+    # frontend drops a second, different layout sent in the same run on every other rerun)
+    wide: bool = False
 
 
 PAGES: list[PageSpec] = [
@@ -32,40 +35,41 @@ PAGES: list[PageSpec] = [
     PageSpec("schedule", "pages/lich-truc.py", "lich-truc", ":material/event_note:", (PUBLIC,),
              "public"),
     PageSpec("roster", "pages/roster.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
-             "commune"),
+             "commune", wide=True),
     PageSpec("report", "pages/report.py", "bao-cao-ngay", ":material/edit_note:", ("commune",),
              "commune"),
     PageSpec("feed", "pages/feed.py", "hoat-dong", ":material/dynamic_feed:",
              ("admin", "province", "farmers", "district"), "monitor"),
     # live dashboards, map, warnings, results and exports (issue 4)
     PageSpec("overview", "pages/overview.py", "tong-quan", ":material/monitoring:",
-             ("admin", "province", "farmers", "district"), "monitor"),
+             ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("map", "pages/map.py", "ban-do", ":material/map:",
-             ("admin", "province", "farmers", "district"), "monitor"),
+             ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("warnings", "pages/warnings.py", "canh-bao", ":material/warning:",
-             ("admin", "province", "farmers", "district"), "monitor"),
+             ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("results", "pages/results.py", "ket-qua", ":material/leaderboard:",
-             ("admin", "province", "farmers", "district", "commune"), "monitor"),
+             ("admin", "province", "farmers", "district", "commune"), "monitor", wide=True),
     PageSpec("completeness", "pages/completeness.py", "tien-do-bao-cao", ":material/fact_check:",
-             ("admin", "province", "farmers", "district"), "monitor"),
+             ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("rosters_overview", "pages/rosters_overview.py", "tong-hop-danh-sach",
-             ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor"),
+             ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor",
+             wide=True),
     PageSpec("inspectors", "pages/inspectors.py", "doan-kiem-tra", ":material/badge:",
-             ("admin", "province", "farmers", "district"), "monitor"),
+             ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("account", "pages/tai-khoan.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
     PageSpec("qr", "pages/ma-qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
              "admin"),
     # nominations and low-code administration (issue 5)
     PageSpec("nominations", "pages/nominations.py", "de-xuat-khen-thuong",
-             ":material/military_tech:", ("admin", "province", "farmers"), "board"),
+             ":material/military_tech:", ("admin", "province", "farmers"), "board", wide=True),
     PageSpec("questionnaire", "pages/admin_questionnaire.py", "bang-hoi", ":material/quiz:",
-             ("admin",), "admin"),
+             ("admin",), "admin", wide=True),
     PageSpec("users", "pages/admin_users.py", "nguoi-dung", ":material/manage_accounts:",
-             ("admin",), "admin"),
+             ("admin",), "admin", wide=True),
     PageSpec("campaigns", "pages/admin_campaigns.py", "dot-khao-sat", ":material/event:",
-             ("admin", "province"), "admin"),
+             ("admin", "province"), "admin", wide=True),
     PageSpec("audit", "pages/admin_audit.py", "nhat-ky", ":material/history:", ("admin",),
-             "admin"),
+             "admin", wide=True),
 ]
 
 
