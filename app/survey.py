@@ -114,7 +114,9 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     clean, errors = validate_answers(defn, raw_answers)
     if errors:
         return SubmitResult(INVALID, errors=errors)
-    scores = score_answers(defn, clean)
+    # the stored (rounded) scores are the ones added to the tallies, so that excluding the
+    # response later, or rebuilding the tallies from the responses, gives back the same sums
+    scores = {k: round(v, 3) for k, v in score_answers(defn, clean).items()}
     signals = signals or Signals()
     hashes = signals.hashes(_signal_salt(campaign.id))
     duration = None
@@ -123,7 +125,7 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     row = dict(campaign_id=campaign.id, commune_code=commune_code,
                questionnaire_id=active.questionnaire_id,
                answers=json.dumps(clean, ensure_ascii=False, sort_keys=True),
-               scores=json.dumps({k: round(v, 3) for k, v in scores.items()}, sort_keys=True),
+               scores=json.dumps(scores, sort_keys=True),
                submitted_at=now, day=now.date(), hour=now.hour, submission_token=token,
                answer_hash=answer_hash(defn, clean), duration_s=duration, excluded=False,
                is_demo=is_demo, **hashes)
