@@ -262,6 +262,7 @@ class StreamlitSession:
         on_message: Callable[[ForwardMsg, float], None] | None = None,
         check_loopback: bool = True,
         offer_compression: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> None:
         if check_loopback:
             assert_loopback_url(base_url)
@@ -278,6 +279,7 @@ class StreamlitSession:
         }
         self.on_message = on_message
         self.offer_compression = offer_compression
+        self.headers = dict(headers or {})  # e.g. {"Cookie": "qcdc_route=..."} behind nginx
 
         self.ws = None
         self._reader: asyncio.Task | None = None
@@ -331,6 +333,7 @@ class StreamlitSession:
             max_size=None,
             max_queue=None,
             user_agent_header=self.user_agent,
+            additional_headers=self.headers or None,
         )
         self.connections += 1
         self.closed_reason = None
