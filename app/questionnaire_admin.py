@@ -210,6 +210,10 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
                 if not value or not label:
                     problems.append(t("qb.err.opt_empty", row=orow, id=qid))
                     continue
+                if re.search(r"\s", value) or len(value) > 64:
+                    # XLSForm/ODK keep multiple choices as one space-separated text
+                    problems.append(t("qb.err.opt_value", row=orow, id=qid, value=value))
+                    continue
                 if value in seen_v:
                     problems.append(t("qb.err.opt_dup", row=orow, id=qid, value=value))
                     continue

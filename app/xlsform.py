@@ -299,6 +299,9 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
             if not lname or not name or not label:
                 errors.append(Problem("choices", row, t("xf.err.choice_incomplete")))
                 continue
+            if re.search(r"\s", name) or len(name) > 64:
+                errors.append(Problem("choices", row, t("xf.err.choice_name", name=name)))
+                continue
             opts = lists.setdefault(lname, [])
             list_rows.setdefault(lname, row)
             if any(o["value"] == name for o in opts):

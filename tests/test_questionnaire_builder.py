@@ -79,6 +79,8 @@ def test_add_reorder_and_remove_questions_and_options():
     (lambda tb: tb.questions[0].update(text="  "), "cần nhập nội dung"),
     (lambda tb: tb.questions[0].update(pillar="khong_co"), "không có trụ cột «khong_co»"),
     (lambda tb: tb.options.__setitem__(0, dict(tb.options[0], score=150)), "từ 0 đến 100"),
+    (lambda tb: tb.options.__setitem__(0, dict(tb.options[0], value="co du")),
+     "không được có dấu cách"),
     (lambda tb: tb.options.__setitem__(0, dict(tb.options[0], score="abc")), "từ 0 đến 100"),
     (lambda tb: tb.options.append({"question": "q99", "value": "1", "label": "x"}),
      "không có câu hỏi mã «q99»"),

@@ -163,6 +163,9 @@ def test_content_that_would_be_lost_is_reported_as_warnings():
     (_wb([["type", "name", "label"], ["select_one yn", "a", "A"]],
          [["list_name", "name", "label"], ["yn", "y", "Có"], ["yn", "y", "Có nữa"]]),
      "bị trùng trong danh sách «yn»"),
+    (_wb([["type", "name", "label"], ["select_multiple yn", "a", "A"]],
+         [["list_name", "name", "label"], ["yn", "co du", "Có"], ["yn", "n", "Không"]]),
+     "không được có dấu cách"),
     (_wb([["type", "name", "label", "parameters"], ["range", "r", "R", "start=1 end=50 step=1"]]),
      "thang điểm 1–50"),
     (_wb([["type", "name", "label"], ["integer", "n", "Số lần"]]), "ràng buộc dạng"),
@@ -216,3 +219,23 @@ def test_cli_import_of_a_bad_workbook_changes_nothing(db, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Trang «survey», dòng 2" in err and "dòng 4" in err
     assert count_rows(Questionnaire) == before
+
+
+def test_what_the_builder_accepts_converts_with_pyxform():
+    from app import questionnaire_admin as qa
+    tb = qa.definition_to_tables(load_seed_definition())
+    tb.questions.append({"order": 999, "id": "q_moi", "type": "rating", "text": "Điểm 0–10?",
+                         "required": False, "pillar": "hai_long", "scale_min": 0,
+                         "scale_max": 10, "min_label": "Rất kém", "max_label": "Rất tốt"})
+    tb.questions.append({"order": 1000, "id": "kenh", "type": "multi", "text": "Kênh?",
+                         "pillar": "dan_biet"})
+    tb.options += [{"question": "kenh", "value": "bang_tin", "label": "Bảng tin", "score": 60},
+                   {"question": "kenh", "value": "0", "label": "Không biết", "score": None,
+                    "exclusive": True}]
+    data, problems = qa.build_definition(tb)
+    assert problems == []
+    warnings: list[str] = []
+    xform = convert(export_xlsform(data, 9), warnings=warnings, file_type=".xlsx").xform
+    assert 'start="0" end="10"' in xform and "bang_tin" in xform and warnings == []
+    back = import_xlsform(export_xlsform(data, 9))
+    assert back.ok and parse_definition(back.definition) == parse_definition(data)
