@@ -545,6 +545,14 @@ _DEMO_POSITIONS = {"Hội Nông dân": ["Chủ tịch Hội Nông dân", "Phó C
 DEMO_NO_ROSTER_EVERY = 9
 
 
+def _party_committee(d) -> str:
+    if d.full_name.startswith("Thành phố"):
+        return f"Thành ủy {d.name}"
+    if d.full_name.startswith("Thị xã"):
+        return f"Thị ủy {d.name}"
+    return f"Huyện ủy {d.name}"
+
+
 def generate_demo_rosters(session, campaign: Campaign, rng) -> int:
     """Rosters for most communes (every ninth has none, a few were late), most published,
     plus a few inspectors. Called from ``app.demo.generate_activity`` in its transaction."""
@@ -586,14 +594,12 @@ def generate_demo_rosters(session, campaign: Campaign, rng) -> int:
         session.execute(RosterStatus.__table__.insert(), statuses)
     # a few inspectors: provincial leaders and one per district
     inspectors = []
-    for j, d in enumerate(geo.districts):
+    for d in geo.districts:
         codes = [c.code for c in geo.communes_of(d.code)]
         inspectors.append(dict(
             campaign_id=campaign.id, full_name=f"{rng.choice(_DEMO_SURNAMES)} "
             f"{rng.choice(_DEMO_MIDDLE)} {rng.choice(_DEMO_GIVEN)}",
-            position="Phó Trưởng Ban Dân vận", organisation=f"Huyện ủy {d.name}"
-            if not d.full_name.startswith("Thành phố") and not d.full_name.startswith("Thị xã")
-            else f"Thành ủy {d.name}" if d.full_name.startswith("Thành phố") else f"Thị ủy {d.name}",
+            position="Phó Trưởng Ban Dân vận", organisation=_party_committee(d),
             phone="09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
             district_code=d.code, commune_codes=json.dumps(rng.sample(codes, min(4, len(codes)))),
             days=json.dumps([days[0].isoformat()] if days else []), created_by="demo",
