@@ -23,7 +23,7 @@ from app.campaigns import WINDOW_OPEN, ActiveCampaign, window_state
 from app.questionnaire import answer_hash, score_answers, validate_answers
 from app.reference import CommuneInfo, find_commune, normalise_commune_code
 from app.tally import apply_response
-from db.engine import session_scope
+from db.engine import session_scope, write_lock
 from db.models import Response
 
 STORED = "stored"
@@ -132,7 +132,7 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     delay = 0.05
     for attempt in range(retries + 1):
         try:
-            with session_scope() as s:
+            with write_lock(), session_scope() as s:
                 # The INSERT is the transaction's first statement: on SQLite the write lock is
                 # taken at once, so concurrent submitters queue on busy_timeout, never deadlock.
                 result = s.execute(Response.__table__.insert().values(**row))

@@ -81,6 +81,23 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+_sqlite_write_lock = threading.Lock()
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """Around a short write transaction that many threads run at once (a submitted answer
+    sheet). SQLite lets one writer in at a time and makes the others poll with growing sleeps
+    (busy_timeout), which under a burst adds hundreds of milliseconds; queueing the writers of
+    this process on a lock instead hands the database over as soon as it is free. Other
+    processes still wait on busy_timeout. PostgreSQL needs no lock."""
+    if is_sqlite():
+        with _sqlite_write_lock:
+            yield
+    else:
+        yield
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
