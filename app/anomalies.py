@@ -243,18 +243,21 @@ def _integrity_warnings(conn, campaign: Campaign, sql_codes, th: Thresholds,
                                first.date(), reason, response_ids=tuple(sorted(ids)),
                                n_excluded=sum(1 for r in ids if info[r][2])))
     if KIND_IDENTICAL in kinds:
-        hashes = [h for (h,) in conn.execute(_where_codes(
-            select(Response.answer_hash).where(base, Response.answer_hash.is_not(None)),
-            Response.commune_code, sql_codes)
-            .group_by(Response.answer_hash).having(func.count() >= th.identical_count))]
+        # the (commune, sheet) pairs seen often enough, counted in SQL; then only their rows
+        pairs = {(c, h) for c, h in conn.execute(_where_codes(
+            select(Response.commune_code, Response.answer_hash)
+            .where(base, Response.answer_hash.is_not(None)), Response.commune_code, sql_codes)
+            .group_by(Response.commune_code, Response.answer_hash)
+            .having(func.count() >= th.identical_count))}
         groups: dict[tuple[str, str], list] = defaultdict(list)
-        for chunk in _chunks(hashes, 500):
+        for chunk in _chunks(sorted({h for _c, h in pairs}), 500):
             for rid, h, code, at, excl in conn.execute(_where_codes(
                     select(Response.id, Response.answer_hash, Response.commune_code,
                            Response.submitted_at, Response.excluded)
                     .where(base, Response.answer_hash.in_(chunk)), Response.commune_code,
                     sql_codes)):
-                groups[(code, h)].append((rid, at, excl))
+                if (code, h) in pairs:
+                    groups[(code, h)].append((rid, at, excl))
         for (code, _h), rows in groups.items():
             if len(rows) < th.identical_count:
                 continue

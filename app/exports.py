@@ -502,7 +502,7 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
     ranked = ov.scores.ranked
     pdf.set_font("DejaVu", "", 8)
     if ranked:
-        with pdf.table(col_widths=(10, 46, 36, 16, 14, 24, 34),
+        with pdf.table(col_widths=(12, 45, 35, 16, 14, 24, 34),
                        text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER", "LEFT"),
                        headings_style=head, line_height=4.6, repeat_headings=1) as table:
             table.row([t("dash.col.rank"), t("dash.col.commune"), t("dash.col.district"),

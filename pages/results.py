@@ -31,5 +31,5 @@ except AuthError as exc:
 except LookupError:
     st.info(t("dash.no_campaign"))
     st.stop()
-view.ranking(board)
+view.ranking(board, show_rank=scope.role != "commune")
 view.export_section(scope, campaign_id, district)

@@ -135,6 +135,6 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
 
 def live_toggle() -> timedelta | None:
     """The pause switch of the live refresh; returns the fragment's run_every."""
-    live = st.toggle(t("dash.live"), value=True, key=KEY_LIVE,
+    live = st.toggle(t("dash.live"), value=True, key=KEY_LIVE, persist_state="session",
                      help=t("dash.live_help", seconds=REFRESH_SECONDS))
     return timedelta(seconds=REFRESH_SECONDS) if live else None

@@ -199,9 +199,9 @@ def question_results(ov: Overview) -> None:
                 "share": st.column_config.NumberColumn(t("dash.col.share"), format="%.1f%%")})
 
 
-TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "excluded",
-                 "visits", "ratio", "ratio_label", "reports_text", "index", "ci_text", "n_scored",
-                 "rank", "status_label"]
+TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "visits", "ratio",
+                 "ratio_label", "index", "status_label", "rank", "ci_text", "n_scored",
+                 "reports_text", "excluded"]
 
 
 def commune_table_frame(ov: Overview) -> pd.DataFrame:
@@ -217,16 +217,18 @@ def commune_table_frame(ov: Overview) -> pd.DataFrame:
 def commune_table(ov: Overview) -> None:
     df = commune_table_frame(ov)
     f1, f2, f3 = st.columns([2, 2, 2])
-    text = f1.text_input(t("dash.filter.search"), key="dash_tbl_search",
+    text = f1.text_input(t("dash.filter.search"), key="dash_tbl_search", persist_state="session",
                          placeholder=t("dash.filter.search_hint"))
     ratio_opts = ["ok", "low", "high", "no_report"]
     ratio_sel = f2.multiselect(t("dash.col.ratio_status"), ratio_opts,
                                format_func=lambda s: t(f"dash.ratio.{s}"), key="dash_tbl_ratio",
+                               persist_state="session",
                                placeholder=t("dash.filter.all"))
     status_opts = ["friendly", "below", "not_enough", "no_answers"]
     status_sel = f3.multiselect(t("dash.col.status"), status_opts,
                                 format_func=lambda s: t(f"dash.status.{s}"),
-                                key="dash_tbl_status", placeholder=t("dash.filter.all"))
+                                key="dash_tbl_status", placeholder=t("dash.filter.all"),
+                                persist_state="session")
     if text:
         needle = text.strip().lower()
         df = df[df["name"].str.lower().str.contains(needle, regex=False)
@@ -237,8 +239,9 @@ def commune_table(ov: Overview) -> None:
     if status_sel:
         df = df[df["score_status"].isin(status_sel)]
     st.caption(t("dash.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
+    columns = [c for c in TABLE_COLUMNS if c != "district_name" or ov.level == LEVEL_PROVINCE]
     event = st.dataframe(
-        df[TABLE_COLUMNS], hide_index=True, width="stretch",
+        df[columns], hide_index=True, width="stretch",
         height=min(460, 38 + 35 * max(1, len(df))),
         key="dash_tbl", on_select="rerun", selection_mode="single-row",
         column_config={

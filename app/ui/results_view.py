@@ -27,7 +27,7 @@ def board_frame(board: ScoreBoard) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ranking(board: ScoreBoard) -> None:
+def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
     c = st.columns(4)
     ranked = board.ranked
     c[0].metric(t("export.kpi.threshold"), fmt_float(board.threshold, 1))
@@ -44,6 +44,8 @@ def ranking(board: ScoreBoard) -> None:
     df = board_frame(board)
     if not show_all:
         df = df[df["rank"].notna()]
+    if not show_rank:  # a commune alone: a rank "1 of 1" would mislead
+        df = df.drop(columns=["rank"])
     config = {
         "rank": st.column_config.NumberColumn(t("dash.col.rank"), format="%d", width="small"),
         "name": st.column_config.TextColumn(t("dash.col.commune")),

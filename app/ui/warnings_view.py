@@ -44,8 +44,8 @@ def _frame(warnings: list[anomalies.Alert]) -> pd.DataFrame:
         "reviewed": (t("warn.reviewed_by", who=w.reviewed_by,
                        at=fmt_datetime(w.reviewed_at)) if w.reviewed else ""),
     } for w in warnings]
-    return pd.DataFrame(rows, columns=["severity", "kind", "commune", "district", "day", "reason",
-                                       "flagged", "excluded", "reviewed"])
+    return pd.DataFrame(rows, columns=["severity", "kind", "commune", "day", "reason", "flagged",
+                                       "excluded", "reviewed", "district"])
 
 
 def render(scope: Scope, campaign_id: int, district: str | None, commune: str | None) -> None:
