@@ -141,7 +141,9 @@ def sign_out(expired: bool = False, revoke: bool = True) -> None:
             sign_out_everywhere(username)
         except Exception:  # the database is busy: this session still ends below
             pass
-    if settings().cookie_name in st.context.cookies:
+    # st.context.cookies holds the cookies of the page load only: a cookie set after it (by the
+    # sign-in of this very session) must be deleted too
+    if settings().cookie_name in st.context.cookies or st.session_state.get("authentication_status"):
         try:
             authenticator = _authenticator()
             if st.session_state.get("authentication_status"):

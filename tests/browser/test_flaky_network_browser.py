@@ -1,0 +1,151 @@
+"""A citizen on a flaky mobile connection keeps the answers already given, and the submission is
+stored exactly once (phone-size Chromium against a real server).
+
+Two ways the connection drops mid-form: the whole browser goes offline for a few seconds and
+comes back, and Streamlit's WebSocket is cut (closed from the page) so that the app reconnects.
+Every WebSocket the page opens is recorded by an init script, so the test knows when the
+connection is really gone and when Streamlit has reconnected.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.browser.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+TRACK_SOCKETS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__qcdcSockets = [];
+  function Tracked(...args) {
+    const ws = new Native(...args);
+    window.__qcdcSockets.push(ws);
+    return ws;
+  }
+  Tracked.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Tracked[k] = Native[k];
+  window.WebSocket = Tracked;
+})();
+"""
+OPEN_SOCKETS = "() => window.__qcdcSockets.filter(s => s.readyState === 1).length"
+SOCKETS = "() => window.__qcdcSockets.length"
+CHECKED = """() => Array.from(document.querySelectorAll('div[role=radiogroup]'))
+                   .map(g => !!g.querySelector('input[type=radio]:checked'))"""
+
+
+def _responses(server) -> int:
+    eng = create_engine(server.database_url())
+    with eng.connect() as c:
+        n = c.execute(text("SELECT count(*) FROM response")).scalar_one()
+    eng.dispose()
+    return n
+
+
+def _open_survey(page, server) -> int:
+    page.add_init_script(TRACK_SOCKETS)
+    page.goto(server.url + "/survey?xa=07201")
+    page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+    wait_idle(page)
+    page.wait_for_function("document.querySelectorAll('div[role=radiogroup]').length >= 16")
+    page.wait_for_function(f"({OPEN_SOCKETS})() >= 1")
+    return page.locator('div[role="radiogroup"]').count()
+
+
+def _answer(page, first: int, last: int) -> None:
+    groups = page.locator('div[role="radiogroup"]')
+    for i in range(first, last):
+        groups.nth(i).locator("label").nth(1).click()
+
+
+def _wait_reconnected(page, sockets_before: int) -> None:
+    """A new WebSocket is open and Streamlit has finished the rerun it asks for."""
+    page.wait_for_function(
+        f"() => window.__qcdcSockets.length > {sockets_before}"
+        " && window.__qcdcSockets[window.__qcdcSockets.length - 1].readyState === 1",
+        timeout=60_000)
+    wait_idle(page, timeout=60_000)
+    page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+
+
+def _finish_and_submit(page, server, n_groups: int, start: int, before: int) -> None:
+    _answer(page, start, n_groups)
+    page.locator('[data-testid="stCheckbox"] label').first.click()
+    assert all(page.evaluate(CHECKED))
+    page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+    page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert _responses(server) == before + 1
+
+
+def test_offline_for_a_few_seconds_keeps_answers_and_stores_once(live_server, phone_page):
+    """The phone loses its network for 4 s (page offline, connection gone) and gets it back."""
+    page = phone_page
+    before = _responses(live_server)
+    n = _open_survey(page, live_server)
+    half = n // 2
+    _answer(page, 0, half)
+    page.locator("textarea").first.fill("Mạng chập chờn nhưng vẫn gửi được 👍")
+    sockets = page.evaluate(SOCKETS)
+    page.context.set_offline(True)
+    # Chromium's offline emulation leaves an open WebSocket alone; a phone losing its network
+    # loses the connection too
+    page.evaluate("() => window.__qcdcSockets.forEach(s => s.close())")
+    page.wait_for_timeout(4000)  # Streamlit's reconnect attempts fail meanwhile
+    assert page.evaluate(OPEN_SOCKETS) == 0
+    page.context.set_offline(False)
+    _wait_reconnected(page, sockets)
+    assert page.evaluate(CHECKED)[:half] == [True] * half  # the answers already given
+    assert page.locator("textarea").first.input_value() == "Mạng chập chờn nhưng vẫn gửi được 👍"
+    _finish_and_submit(page, live_server, n, half, before)
+
+
+def test_websocket_cut_mid_form_keeps_answers_and_stores_once(live_server, phone_page):
+    page = phone_page
+    before = _responses(live_server)
+    n = _open_survey(page, live_server)
+    third = n // 3
+    _answer(page, 0, third)
+    sockets = page.evaluate(SOCKETS)
+    # the connection is cut (a proxy or the mobile network drops it) and comes back at once,
+    # twice: the app reconnects to the same server session each time
+    page.evaluate("() => window.__qcdcSockets.forEach(s => s.close())")
+    _wait_reconnected(page, sockets)
+    assert page.evaluate(CHECKED)[:third] == [True] * third
+    _answer(page, third, 2 * third)
+    sockets = page.evaluate(SOCKETS)
+    page.evaluate("() => window.__qcdcSockets.forEach(s => s.close())")
+    _wait_reconnected(page, sockets)
+    assert page.evaluate(CHECKED)[:2 * third] == [True] * (2 * third)
+    assert _responses(live_server) == before  # nothing was sent yet
+    _finish_and_submit(page, live_server, n, 2 * third, before)
+
+
+def test_connection_cut_right_after_tapping_send_stores_once(live_server, phone_page):
+    """The tap reached the server but the answer to it did not: after the reconnect the citizen
+    sees the thank-you screen (or taps again) and the database holds one response."""
+    page = phone_page
+    before = _responses(live_server)
+    n = _open_survey(page, live_server)
+    _answer(page, 0, n)
+    page.locator('[data-testid="stCheckbox"] label').first.click()
+    sockets = page.evaluate(SOCKETS)
+    page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+    page.evaluate("() => window.__qcdcSockets.forEach(s => s.close())")
+    _wait_reconnected_or_thanked(page, sockets)
+    thanks = page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!")
+    if not thanks.is_visible():
+        page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+        thanks.wait_for(timeout=30_000)
+    wait_idle(page)
+    assert _responses(live_server) == before + 1
+
+
+def _wait_reconnected_or_thanked(page, sockets_before: int) -> None:
+    page.wait_for_function(
+        f"() => (window.__qcdcSockets.length > {sockets_before}"
+        " && window.__qcdcSockets[window.__qcdcSockets.length - 1].readyState === 1)"
+        " || document.body.innerText.includes('Cảm ơn ông/bà đã tham gia khảo sát!')",
+        timeout=60_000)
+    wait_idle(page, timeout=60_000)

@@ -1,0 +1,43 @@
+"""Signing out really ends the session: a copy of the sign-in cookie kept by the browser (or
+stolen) no longer signs anyone in, in a real Chromium against a real server."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _with_cookie(browser, server, cookie: dict, path: str):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    ctx.add_cookies([cookie])
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url + path)
+    page.wait_for_selector('[data-testid="stApp"]')
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    return ctx, page
+
+
+def test_a_kept_cookie_is_worthless_after_signing_out(live_server, desktop_page, browser):
+    page = desktop_page
+    sign_in(page, live_server, "demo.xa")
+    wait_idle(page)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "qcdc_auth")
+    # the cookie works in another browser tab as long as the user is signed in
+    ctx, other = _with_cookie(browser, live_server, cookie, "/bao-cao-ngay")
+    other.get_by_text("Đăng xuất").wait_for()
+    assert other.get_by_text("Phường Thọ Xương").first.is_visible()
+    ctx.close()
+    page.get_by_text("Đăng xuất").click()
+    page.get_by_text("Đăng nhập").first.wait_for()
+    wait_idle(page)
+    # the same cookie, replayed after the sign-out: a citizen, no staff page, no menu
+    ctx, replay = _with_cookie(browser, live_server, cookie, "/bao-cao-ngay")
+    body = replay.locator("body").inner_text()
+    assert "Đăng xuất" not in body
+    assert "Báo cáo" not in body or "Phường Thọ Xương" not in body
+    assert replay.locator('[data-testid="stSidebar"]').count() == 0
+    ctx.close()
