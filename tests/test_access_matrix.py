@@ -594,3 +594,25 @@ def test_discovery_finds_the_scoped_services():
                      "excel_io.consolidated_workbook"):
         assert expected in names
     assert len(names) >= 40
+
+
+def test_exports_hold_exactly_the_units_of_the_scope(matrix_db):
+    """A district's exports hold its own communes and no other (and are not simply empty);
+    a commune user gets no province or district export at all."""
+    from app import excel_io, exports
+    geo = _geo()
+    huyen = Scope("demo.huyen", "huyen", "district", district_code=OWN_DISTRICT)
+    xa = Scope("demo.xa", "xa", "commune", district_code=OWN_DISTRICT, commune_code=OWN_COMMUNE)
+    own = [c.full_name for c in geo.communes_of(OWN_DISTRICT)]
+    other = _other_names(geo, OTHER_DISTRICT)
+    blobs = {"xlsx": exports.build_xlsx(huyen)[0],
+             "pdf": exports.build_pdf(huyen, charts_png=False)[0],
+             "rosters": excel_io.consolidated_workbook(huyen, matrix_db.campaign)}
+    for name, blob in blobs.items():
+        body = "\n".join(_bytes_strings(blob))
+        assert len(_mentions(body, own)) >= len(own) // 2, name
+        assert not _mentions(body, other), (name, _mentions(body, other)[:5])
+    for build in (lambda: exports.build_xlsx(xa), lambda: exports.build_pdf(xa),
+                  lambda: excel_io.consolidated_workbook(xa, matrix_db.campaign)):
+        with pytest.raises(AuthError):
+            build()
