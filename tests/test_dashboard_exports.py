@@ -14,7 +14,6 @@ from sqlmodel import select
 
 from app import exports
 from app.auth import AuthError
-from app.campaigns import active_campaign
 from app.reference import geography
 from db.engine import session_scope
 from db.models import Response

@@ -147,3 +147,22 @@ def test_results_page_for_a_commune_shows_only_its_own_row(demo_db):
     table = at.dataframe[0].value
     assert list(table["name"]) == ["Phường Thọ Xương"]
     assert "không được xuất" in texts(at)
+
+
+def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
+    at = app_for("pages/overview.py", user="demo.tinh", timeout=90)
+    at.query_params["huyen"] = "213"
+    at.query_params["xa"] = demo.RATIO_HIGH
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="huyen").value == "213"
+    assert at.selectbox(key="xa").value == demo.RATIO_HIGH
+    assert "Chỉ số của xã" in [t.label for t in at.tabs]
+    # a district user handed another district's commune in the address stays on its own
+    at = app_for("pages/overview.py", user="demo.huyen", timeout=90)
+    at.query_params["xa"] = "07243"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="xa").value is None
+    assert set(at.dataframe(key="dash_tbl").value["code"]) == \
+        {c.code for c in geography().communes_of("213")}

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
-from app import clock
 from app.auth import AuthError
-from app.questionnaire import OVERALL, score_answers
 from app.scoring import (STATUS_BELOW, STATUS_FRIENDLY, STATUS_NO_ANSWERS, STATUS_NOT_ENOUGH,
                          CommuneScore, IndexValue, index_from_sums, rank_communes, scoreboard,
                          t975)

@@ -1,8 +1,8 @@
 """Streamlit glue shared by the dashboard pages: campaign and unit pickers, live refresh, caches.
 
-The district and commune pickers are bound to the URL (``?huyen=213&xa=07213``), so a link from a
-warning or a bookmark opens the same drill-down; their options are only the units the signed-in
-user may see, and the services check the scope again.
+The district and commune pickers are kept in step with the address (``?huyen=213&xa=07213``), so
+a link from a warning or a bookmark opens the same drill-down; their options are only the units the
+signed-in user may see, and the services check the scope again.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ KEY_CAMPAIGN = "dash_campaign"
 KEY_DISTRICT = "huyen"
 KEY_COMMUNE = "xa"
 KEY_LIVE = "dash_live"
+KEY_URL_SYNCED = "dash_url_synced"
 REFRESH_SECONDS = 30
 CACHE_SECONDS = 10
 
@@ -99,18 +100,53 @@ def _clear_commune() -> None:
     st.session_state[KEY_COMMUNE] = None
 
 
+def _from_url(scope: Scope) -> None:
+    """Apply ``?huyen=<district code>&xa=<commune code>`` when the address brings new values (a
+    link from a warning, a bookmark, the browser's back button). Codes outside the user's scope
+    are ignored; otherwise the user's last choice, kept in the session, stays."""
+    geo = geography()
+    qp_d = st.query_params.get(KEY_DISTRICT) or None
+    qp_c = st.query_params.get(KEY_COMMUNE) or None
+    if (qp_d, qp_c) == st.session_state.get(KEY_URL_SYNCED) or (qp_d is None and qp_c is None):
+        return
+    c = geo.by_code.get(qp_c or "")
+    if c is not None and scope.can_see_commune(c.code, c.district_code):
+        if scope.province_wide and qp_d is not None:
+            st.session_state[KEY_DISTRICT] = c.district_code
+        st.session_state[KEY_COMMUNE] = c.code
+    elif qp_c is None and qp_d and scope.province_wide and geo.district(qp_d) is not None:
+        st.session_state[KEY_DISTRICT] = qp_d
+        st.session_state[KEY_COMMUNE] = None
+
+
+def _to_url(dcode: str | None, ccode: str | None, with_district: bool) -> None:
+    """Keep the address in step with the drill-down, so it can be bookmarked or shared."""
+    wanted = {KEY_DISTRICT: dcode if with_district else None, KEY_COMMUNE: ccode}
+    for key, value in wanted.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.session_state[KEY_URL_SYNCED] = (wanted[KEY_DISTRICT], wanted[KEY_COMMUNE])
+
+
 def unit_pickers(scope: Scope, *, with_commune: bool = True,
                  container=None) -> tuple[str | None, str | None]:
-    """District and commune drill-down selectboxes limited to the user's scope."""
+    """District and commune drill-down selectboxes limited to the user's scope, in step with
+    the address (``?huyen=213&xa=07213``)."""
     geo = geography()
+    _from_url(scope)
     box = container or st
     cols = box.columns(2) if with_commune else [box]
     if scope.province_wide:
         districts = [d.code for d in geo.districts]
         names = {d.code: d.full_name for d in geo.districts}
+        if st.session_state.get(KEY_DISTRICT) not in (None, *districts):
+            st.session_state[KEY_DISTRICT] = None
         dcode = cols[0].selectbox(t("common.district"), districts, index=None,
                                   format_func=names.get, placeholder=t("dash.whole_province"),
-                                  key=KEY_DISTRICT, bind="query-params",
+                                  key=KEY_DISTRICT, persist_state="session",
                                   on_change=_clear_commune)
     else:
         dcode = scope.district_code
@@ -124,12 +160,15 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
                     if visible is None or c.code in visible]
         labels = {c.code: (c.full_name if dcode else f"{c.full_name} – {c.district_name}")
                   for c in communes}
+        if st.session_state.get(KEY_COMMUNE) not in (None, *labels):
+            st.session_state[KEY_COMMUNE] = None
         ccode = cols[1].selectbox(t("common.commune"), list(labels), index=None,
                                   format_func=labels.get,
                                   placeholder=t("dash.all_communes"), key=KEY_COMMUNE,
-                                  bind="query-params")
-        if ccode and not dcode:
-            dcode = geo.by_code[ccode].district_code
+                                  persist_state="session")
+    _to_url(dcode if scope.province_wide else None, ccode, scope.province_wide)
+    if ccode and not dcode:
+        dcode = geo.by_code[ccode].district_code
     return dcode, ccode
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts
-from app.fmt import fmt_date, fmt_float, fmt_int, fmt_pct
+from app.fmt import fmt_date, fmt_float, fmt_int
 from app.i18n import t
 from app.questionnaire import OVERALL
 from app.reference import geography

@@ -96,14 +96,17 @@ def test_drill_down_warnings_and_results(live_server, desktop_page):
     page.get_by_role("option", name="Thành phố Bắc Giang").click()
     wait_idle(page)
     page.get_by_text("Số phiếu theo xã").first.wait_for()
-    assert "huyen=" in page.url             # the drill-down is kept in the address
+    page.wait_for_function("() => location.search.includes('huyen=213')")  # shareable address
     page.locator('[data-testid="stSelectbox"]').nth(1).click()
     page.get_by_role("option", name="Phường Trần Phú").click()
     wait_idle(page)
     page.get_by_text("Chỉ số của xã").first.wait_for()
-    assert "xa=" in page.url
+    page.wait_for_function("() => location.search.includes('xa=07213')")
     _drawn(page, 1)
     _shot(page, live_server, "dashboard_commune.png")
+    # the same address in a new visit opens the same commune
+    page.goto(page.url)
+    page.get_by_text("Chỉ số của xã").first.wait_for()
     _open(page, "Cảnh báo")
     page.get_by_text("Nhiều phiếu từ một thiết bị").first.wait_for()
     _shot(page, live_server, "dashboard_warnings.png")
