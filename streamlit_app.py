@@ -10,6 +10,7 @@ st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=":materi
 
 from app import access  # noqa: E402
 from app.ui import layout, session  # noqa: E402
+from app.ui.gate import admitted  # noqa: E402
 from app.ui.menu import build_pages, sidebar_menu  # noqa: E402
 
 session.boot()
@@ -24,7 +25,10 @@ current = next((s for s in specs if pages.get(s.key) is nav), None)
 st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
 if st.session_state.pop("qcdc_go_start", False):
     st.switch_page(pages[access.start_page(scope.role).key if signed_in else "home"])
-layout.demo_banner(session.settings().demo_mode)
-if signed_in:
-    sidebar_menu(scope, specs, pages)
-nav.run()
+with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)
+    if not ok:
+        st.stop()  # the busy message is shown
+    layout.demo_banner(session.settings().demo_mode)
+    if signed_in:
+        sidebar_menu(scope, specs, pages)
+    nav.run()

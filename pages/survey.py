@@ -10,7 +10,7 @@ from app.i18n import t
 from app.survey import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
 from app.ui import layout
 from app.ui.picker import commune_picker
-from app.ui.survey_page import admitted, handle_submit, prefix_for, show_thanks
+from app.ui.survey_page import handle_submit, prefix_for, show_thanks
 from app.ui.survey_form import render_form
 from app.ui.text import md_escape
 
@@ -49,13 +49,10 @@ prefix = prefix_for(campaign.id, commune.code)
 if show_thanks(prefix, active.definition):
     st.stop()
 
-with admitted(prefix) as ok:  # a few forms drawn at a time; busy message when the line is long
-    if not ok:
-        st.stop()
-    st.caption(t("survey.campaign_dates", start=fmt_date(campaign.start_date),
-                 end=fmt_date(campaign.end_date)))
-    if active.definition.intro:
-        st.write(md_escape(active.definition.intro))
-    render_form(active.definition, prefix,
-                on_submit=lambda: handle_submit(active, commune.code, prefix),
-                errors=st.session_state.get(f"{prefix}__errors"))
+st.caption(t("survey.campaign_dates", start=fmt_date(campaign.start_date),
+             end=fmt_date(campaign.end_date)))
+if active.definition.intro:
+    st.write(md_escape(active.definition.intro))
+render_form(active.definition, prefix,
+            on_submit=lambda: handle_submit(active, commune.code, prefix),
+            errors=st.session_state.get(f"{prefix}__errors"))

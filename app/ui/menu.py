@@ -1,6 +1,8 @@
 """The signed-in user's sidebar menu: the pages of app/access.py their role may open."""
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 
 from app import access
@@ -9,13 +11,27 @@ from app.i18n import t
 from app.ui import session
 
 
+_page_cache: dict[tuple[str, bool], st.Page] = {}
+
+
+def _page(spec: access.PageSpec, default: bool) -> st.Page:
+    # st.Page resolves its file on disk (several system calls) on every run of every visitor;
+    # build each once per process and hand every run its own copy (st.navigation marks the
+    # objects it is given).
+    key = (spec.key, default)
+    page = _page_cache.get(key)
+    if page is None:
+        page = st.Page(spec.path, title=t(f"nav.{spec.key}"), icon=spec.icon,
+                       url_path=spec.url_path or None, default=default)
+        _page_cache[key] = page
+    return copy.copy(page)
+
+
 def build_pages(specs: list[access.PageSpec], default_key: str) -> dict[str, st.Page]:
     keys = [s.key for s in specs]
     if default_key not in keys:
         default_key = keys[0]
-    return {s.key: st.Page(s.path, title=t(f"nav.{s.key}"), icon=s.icon,
-                           url_path=s.url_path or None, default=s.key == default_key)
-            for s in specs}
+    return {s.key: _page(s, s.key == default_key) for s in specs}
 
 
 def sidebar_menu(scope: Scope, specs: list[access.PageSpec], pages: dict[str, st.Page]) -> None:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
 
@@ -75,21 +73,6 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
         st.session_state[f"{prefix}__errors"] = result.errors
-
-
-@contextmanager
-def admitted(prefix: str) -> Iterator[bool]:
-    """Wait for a turn to draw the form (app/admission.py). False: a newcomer arrived while the
-    line is too long and has been shown the busy message; draw nothing more. A citizen who
-    already has a form (errors to show, a reconnect) always gets it back, answers kept."""
-    has_form = f"{prefix}__started" in st.session_state
-    kind = admission.PRIORITY if has_form else admission.NEW
-    with admission.gate().slot(kind) as ticket:
-        if ticket is None and not has_form:
-            st.warning(t("common.server_busy"), icon=":material/hourglass_top:")
-            yield False
-        else:
-            yield True
 
 
 def show_thanks(prefix: str, defn: Definition) -> bool:

@@ -1,0 +1,47 @@
+"""The admission gate (app/admission.py) around every citizen's script run.
+
+streamlit_app.py runs each anonymous run's page inside ``admitted(...)``: a few runs at a time do
+the work, the others wait without costing anything. The first run of a new browser session may
+be turned away with the busy message ("Hệ thống đang bận, vui lòng thử lại sau 1 phút.") when
+the line is too long; every later run of a session (answers sent, a form redrawn with its
+errors, a reconnect) waits its turn ahead of newcomers and is never turned away, so answers
+already typed are kept. Signed-in staff are not gated: their pages may take seconds (exports)
+and must not hold the citizens' slots.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import streamlit as st
+
+from app import admission
+from app.i18n import t
+
+_SEEN = "qcdc_admitted"
+
+# Every script run shares one interpreter lock with the event loop. A thread that comes back from
+# a system call (a socket write, a thread start, a file check) waits until the running thread
+# hands the lock over, by default after up to 5 ms; the event loop makes thousands of such calls
+# under load, and starved it stalls every page. A shorter interval hands the lock over sooner
+# (measured with bench/survey_load.py, README "Performance").
+sys.setswitchinterval(float(os.environ.get("QCDC_SWITCH_INTERVAL_S", "") or 0.001))
+
+
+@contextmanager
+def admitted(gated: bool = True) -> Iterator[bool]:
+    """True: run the page. False: the busy message is shown; the caller stops the run."""
+    if not gated:
+        yield True
+        return
+    first = _SEEN not in st.session_state
+    kind = admission.NEW if first else admission.PRIORITY
+    with admission.gate().slot(kind) as ticket:
+        if ticket is None and first:
+            st.warning(t("common.server_busy"), icon=":material/hourglass_top:")
+            yield False
+            return
+        st.session_state[_SEEN] = True
+        yield True
