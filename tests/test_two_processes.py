@@ -33,6 +33,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 def start_nginx(ports: list[int], prefix: Path) -> tuple[subprocess.Popen, str]:
     from render_nginx import render_site, render_standalone
+    if not Path(NGINX).exists():
+        pytest.fail("nginx not found: apt-get install nginx (.ci/run installs it)")
     port = _free_port()
     conf = prefix / "nginx.conf"
     conf.parent.mkdir(parents=True, exist_ok=True)
