@@ -4,8 +4,6 @@ from app.ui.entry import guard
 guard()
 import streamlit as st
 
-st.set_page_config(layout="wide")  # wide tables
-
 from app import excel_io
 from app.completeness import day_completeness, reported_by_day
 from app.fmt import fmt_date, fmt_int

@@ -5,8 +5,6 @@ from app.ui.entry import guard
 guard()
 import streamlit as st
 
-st.set_page_config(layout="wide")  # wide tables
-
 import pandas as pd
 
 from app.auth import AuthError

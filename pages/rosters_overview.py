@@ -5,8 +5,6 @@ from app.ui.entry import guard
 guard()
 import streamlit as st
 
-st.set_page_config(layout="wide")  # wide tables
-
 from app import excel_io
 from app.fmt import fmt_date, fmt_datetime, fmt_int
 from app.i18n import t
