@@ -61,3 +61,52 @@ def test_newcomer_is_turned_away_when_the_estimated_wait_is_too_long():
     assert got == [None] and g.snapshot()["timed_out"] == 1  # answers wait, then give up
     g.release(held)
     assert g.acquire(NEW) is not None        # nothing waits any more
+
+
+# --------------------------------------------------------------------------- the survey page
+def _busy_gate(monkeypatch):
+    from app.admission import reset_gate
+    monkeypatch.setenv("QCDC_SURVEY_CONCURRENCY", "1")
+    monkeypatch.setenv("QCDC_SURVEY_MAX_WAIT", "0")
+    monkeypatch.setenv("QCDC_SURVEY_SUBMIT_WAIT", "1")
+    reset_gate()
+
+
+def test_a_newcomer_is_told_the_system_is_busy(active, monkeypatch):
+    from app.admission import gate, reset_gate
+    from tests.apptest import app_for, texts
+    _busy_gate(monkeypatch)
+    held = gate().acquire(NEW)  # the only slot is taken by another citizen
+    try:
+        at = app_for("pages/survey.py", query={"xa": "07201"})
+        assert not at.exception
+        assert "Hệ thống đang bận, vui lòng thử lại sau 1 phút." in texts(at)
+        assert not at.radio and not [b for b in at.button if "Gửi phiếu" in str(b.label)]
+    finally:
+        gate().release(held)
+        reset_gate()
+
+
+def test_answers_sent_while_busy_are_kept_and_stored_on_the_next_tap(active, monkeypatch):
+    from app.admission import gate, reset_gate
+    from db.models import Response
+    from tests.apptest import answer_all, app_for, submit_button, texts
+    from tests.conftest import count_rows
+    _busy_gate(monkeypatch)
+    try:
+        at = app_for("pages/survey.py", query={"xa": "07201"})
+        answer_all(at, active.definition)
+        chosen = [r.value for r in at.radio]
+        before = count_rows(Response)
+        held = gate().acquire(NEW)
+        try:
+            submit_button(at).click().run()
+        finally:
+            gate().release(held)
+        assert not at.exception
+        assert "Hệ thống đang bận" in texts(at) and count_rows(Response) == before
+        assert [r.value for r in at.radio] == chosen  # nothing the citizen chose is lost
+        submit_button(at).click().run()
+        assert "Cảm ơn" in texts(at) and count_rows(Response) == before + 1
+    finally:
+        reset_gate()
