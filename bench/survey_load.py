@@ -608,7 +608,22 @@ def run_load(argv: list[str]) -> dict[str, Any]:
     """Programmatic entry (e.g. from pytest): same flags as the CLI, returns the result dict."""
     args = parse_args(argv)
     assert_loopback_url(args.url)
-    return asyncio.run(run(args))
+    # A fresh thread has no running event loop, even when the caller's thread has one (e.g. a
+    # pytest process that already drove Playwright's sync API).
+    box: dict[str, Any] = {}
+
+    def _target() -> None:
+        try:
+            box["out"] = asyncio.run(run(args))
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["exc"] = exc
+    import threading
+    worker = threading.Thread(target=_target, name="survey-load")
+    worker.start()
+    worker.join()
+    if "exc" in box:
+        raise box["exc"]
+    return box["out"]
 
 
 def main(argv: list[str] | None = None) -> int:
