@@ -3,9 +3,13 @@
 Builds st.navigation from the signed-in user's role (app/access.py): citizens get only the public
 pages and no menu; staff get the pages their role may open, listed in a sidebar menu by section.
 """
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=":material/how_to_vote:",
+# a local icon: the browser fetches nothing from outside the server
+st.set_page_config(page_title="Khảo sát QCDC Bắc Giang",
+                   page_icon=str(Path(__file__).resolve().parent / "assets" / "favicon.png"),
                    initial_sidebar_state="auto")  # the layout is set once the page is known
 
 from app import access  # noqa: E402
@@ -19,11 +23,14 @@ signed_in = scope.role != "public"
 specs = access.pages_for(scope.role)
 if signed_in and st.session_state.get("qcdc_must_change"):
     specs = [access.page("account")]
-pages = build_pages(specs, default_key=access.start_page(scope.role).key if signed_in else "home")
+# "/" is always the public home page, so every other page keeps its own URL (deep links work);
+# a signed-in user who lands on "/" is sent on to the start page of their role.
+pages = build_pages(specs, default_key="home")
 nav = st.navigation(list(pages.values()), position="hidden")
 current = next((s for s in specs if pages.get(s.key) is nav), None)
 st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
-if st.session_state.pop("qcdc_go_start", False):
+if st.session_state.pop("qcdc_go_start", False) or (
+        signed_in and current is not None and current.key == "home"):
     st.switch_page(pages[access.start_page(scope.role).key if signed_in else "home"])
 with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)
     if not ok:
