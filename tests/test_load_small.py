@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 def load_server(_templates, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("load")
     shutil.copy(_templates["demo"] / "qcdc.db", data_dir / "qcdc.db")
-    server = start_server(data_dir)
+    # the gate never turns anyone away here: this test is about lost and doubled answers
+    server = start_server(data_dir, env_extra={"QCDC_SURVEY_MAX_WAIT": "120"})
     yield server
     stop_server(server)
 

@@ -91,6 +91,14 @@ async def _all(url: str, n: int) -> list[dict]:
         for i in range(n)])
 
 
+def _in_fresh_thread(fn):
+    """Run `fn` in a new thread: no event loop is running there, even when this one has one
+    (Playwright's sync API leaves one in the pytest process)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result()
+
+
 @pytest.mark.postgres
 def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_path):
     from sqlalchemy import create_engine, text
@@ -108,7 +116,7 @@ def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_pa
             servers.append(start_server(d, env_extra=env))
         ports = [int(s.url.rsplit(":", 1)[1]) for s in servers]
         nginx, url = start_nginx(ports, tmp_path / "nginx")
-        results = asyncio.run(_all(url, 24))
+        results = _in_fresh_thread(lambda: asyncio.run(_all(url, 24)))
         time.sleep(1.0)  # nginx logs a websocket when it closes
         log = (tmp_path / "nginx" / "logs" / "access.log").read_text()
     finally:
