@@ -50,9 +50,17 @@ def test_nomination_from_a_suggestion_and_one_time_credentials(live_server, brow
         _open(page, "Đề xuất khen thưởng")
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 14, box["y"] + 52)  # the first row's selection box
-        page.get_by_role("button", name="Lập đề xuất").wait_for()
+        wait_idle(page)
+        propose = page.get_by_role("button", name="Lập đề xuất")
+        for _ in range(4):  # the grid may still be drawing on a loaded machine: click again
+            box = grid.bounding_box()
+            page.mouse.click(box["x"] + 14, box["y"] + 52)  # the first row's selection box
+            try:
+                propose.wait_for(timeout=15_000)
+                break
+            except Exception:
+                wait_idle(page)
+        propose.wait_for()
         page.get_by_role("button", name="Lập đề xuất").click()
         page.get_by_text("Đã lập đề xuất #1").wait_for()
         page.get_by_role("button", name="Đăng xuất").click()
