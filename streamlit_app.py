@@ -13,7 +13,7 @@ st.set_page_config(page_title="Khảo sát QCDC Bắc Giang",
                    initial_sidebar_state="auto")  # the layout is set once the page is known
 
 from app import access  # noqa: E402
-from app.ui import layout, session  # noqa: E402
+from app.ui import entry, layout, session  # noqa: E402
 from app.ui.gate import admitted  # noqa: E402
 from app.ui.menu import build_pages, sidebar_menu  # noqa: E402
 
@@ -38,4 +38,5 @@ with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app
     layout.demo_banner(session.settings().demo_mode)
     if signed_in:
         sidebar_menu(scope, specs, pages)
-    nav.run()
+    with entry.through_entry():
+        nav.run()

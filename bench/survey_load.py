@@ -114,11 +114,10 @@ class DbCounter:
         self.error: str | None = None
         if cmd:
             return
-        if url and url.startswith("sqlite:///"):
-            path = Path(url[len("sqlite:///"):])
-            if not path.exists():
-                self.error = f"sqlite file not found: {path}"
-                return
+        # a server started on an empty data folder creates its database on the first visit:
+        # until then the table holds no rows
+        self.may_not_exist_yet = bool(url and url.startswith("sqlite:///")
+                                      and not Path(url[len("sqlite:///"):]).exists())
         try:
             from sqlalchemy import create_engine
 
@@ -143,9 +142,13 @@ class DbCounter:
                 return None
         if self.engine is None:
             return None
+        if self.may_not_exist_yet and not Path(self.url[len("sqlite:///"):]).exists():
+            return 0  # do not create the file before the server does
         try:
             return int(self._sql(f'SELECT count(*) FROM "{self.table}"'))
         except Exception as exc:
+            if self.may_not_exist_yet and "no such table" in str(exc):
+                return 0
             self.error = f"{type(exc).__name__}: {str(exc)[:200]}"
             return None
 

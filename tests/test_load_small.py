@@ -4,6 +4,7 @@ The full-size figures are in README "Performance"."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 
 import pytest
@@ -40,3 +41,28 @@ def test_small_load_loses_and_doubles_nothing(load_server, scenario):
     assert out["duplicates"] == 0 and out["duplicate_tokens"] == 0, out
     if scenario == "reconnect":
         assert out["reconnect_resumed"] == 5               # the session (and its form) came back
+
+
+@pytest.mark.load
+def test_citizens_arriving_together_right_after_a_fresh_start_all_get_the_form(tmp_path):
+    """The first visits after `streamlit run` on an empty data folder: Streamlit starts them in
+    its old pages-folder mode, so each must be sent through start-up (migrate, seed) before its
+    page reads the database. Regression: 4 of 20 simultaneous first citizens used to get an
+    error ("no such table: district") instead of the form."""
+    from survey_load import run_load
+    server = start_server(tmp_path, env_extra={"QCDC_SURVEY_MAX_WAIT": "120"})
+    try:
+        out = run_load(["--url", server.url, "--citizens", "15", "--timeout", "90",
+                        "--codes", "07201,07204,07207,07210,07213,07216,07219",
+                        "--server-pid", str(server.process.pid), "--quiet",
+                        "--database-url", server.database_url()])
+        assert out["errors"] == 0 and out["busy_messages"] == 0, out["error_kinds"]
+        assert out["confirmed"] == 15, out
+        assert out["duplicate_tokens"] == 0, out
+        # start-up also seeded the labelled demo answers; the citizens' own sheets are the rest
+        with sqlite3.connect(tmp_path / "qcdc.db") as c:
+            citizens = c.execute("SELECT count(*) FROM response WHERE NOT is_demo").fetchone()[0]
+        assert citizens == 15
+        assert "Traceback" not in server.log_path.read_text()
+    finally:
+        stop_server(server)
