@@ -3,17 +3,15 @@
 Builds st.navigation from the signed-in user's role (app/access.py): citizens get only the public
 pages and no menu; staff get the pages their role may open, listed in a sidebar menu by section.
 """
-from pathlib import Path
-
 import streamlit as st
 
-# a local icon: the browser fetches nothing from outside the server
-st.set_page_config(page_title="Khảo sát QCDC Bắc Giang",
-                   page_icon=str(Path(__file__).resolve().parent / "assets" / "favicon.png"),
+from app import access
+from app.ui import entry, layout, session
+
+# a local icon (data: URL): the browser fetches nothing from outside the server
+st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=layout.FAVICON,
                    initial_sidebar_state="auto")  # the layout is set once the page is known
 
-from app import access  # noqa: E402
-from app.ui import entry, layout, session  # noqa: E402
 from app.ui.gate import admitted  # noqa: E402
 from app.ui.menu import build_pages, sidebar_menu  # noqa: E402
 

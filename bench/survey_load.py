@@ -195,6 +195,22 @@ class MemoryWatcher:
         self.peak_hwm_kb = 0
         self.samples = 0
         self._task: asyncio.Task | None = None
+        self.cpu_start = self.cpu_end = None
+
+    def _cpu_s(self) -> float | None:
+        """User + system CPU seconds of the server process (all its threads)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+    @property
+    def cpu_s(self) -> float | None:
+        if self.cpu_start is None or self.cpu_end is None:
+            return None
+        return round(self.cpu_end - self.cpu_start, 2)
 
     @staticmethod
     def _status(pid: int) -> dict[str, int]:
@@ -239,6 +255,7 @@ class MemoryWatcher:
             await asyncio.sleep(self.interval)
 
     def start(self) -> None:
+        self.cpu_start = self._cpu_s()
         self.sample()
         self._task = asyncio.create_task(self._run())
 
@@ -250,6 +267,7 @@ class MemoryWatcher:
             except BaseException:
                 pass
         self.sample()
+        self.cpu_end = self._cpu_s()
 
     @property
     def peak_mb(self) -> float:
@@ -551,6 +569,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "reconnect_resumed": sum(1 for r in recon if r.resumed) if recon else None,
         "msgs_received": sum(r.msgs for r in results),
         "server_peak_rss_mb": mem.peak_mb if mem else None,
+        # server CPU over the whole run, per citizen (page, answers, thank-you)
+        "server_cpu_s": mem.cpu_s if mem else None,
+        "server_cpu_ms_per_citizen": (round(1000 * mem.cpu_s / n, 1)
+                                      if mem and mem.cpu_s is not None and n else None),
         "rows_before": before,
         "rows_after": after,
         "db_error": db.error,
