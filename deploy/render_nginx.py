@@ -14,8 +14,9 @@ Tests and benchmarks (a complete nginx.conf for a non-daemon nginx on loopback):
         --standalone /tmp/qcdc-nginx --out /tmp/qcdc-nginx/nginx.conf
     nginx -p /tmp/qcdc-nginx -c /tmp/qcdc-nginx/nginx.conf
 
-``--static`` defaults to the static folder of the installed streamlit package, the folder that
-deploy/precompress_static.py fills with .gz files.
+``--static`` is the lightened copy of Streamlit's bundle that deploy/prepare_static.py writes
+(default /opt/qcdc/static, the default of both scripts); nginx serves the pages' HTML, the
+favicon and /static/ from it. Rendering fails if that folder was not prepared.
 """
 from __future__ import annotations
 
@@ -25,20 +26,29 @@ import sys
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "nginx" / "qcdc.conf.template"
+DEFAULT_STATIC = Path("/opt/qcdc/static")  # deploy/prepare_static.py DEFAULT_OUT
+STAMP = ".qcdc-static.json"                # written by deploy/prepare_static.py
 
 
-def streamlit_static_dir() -> Path:
-    import streamlit
-    return Path(streamlit.__file__).resolve().parent / "static"
+def check_static_dir(static_dir: Path) -> Path:
+    """The prepared copy, absolute; raises if deploy/prepare_static.py has not written it."""
+    static_dir = Path(static_dir).resolve()
+    if not (static_dir / STAMP).is_file() or not (static_dir / "index.html").is_file():
+        raise FileNotFoundError(
+            f"{static_dir} is not a prepared copy of Streamlit's bundle: run "
+            f"deploy/prepare_static.py --out {static_dir} first")
+    return static_dir
 
 
 def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                 backend_host: str = "127.0.0.1", static_dir: Path | None = None,
                 tls_cert: str | None = None, tls_key: str | None = None) -> str:
-    static_dir = static_dir or streamlit_static_dir()
+    static_dir = check_static_dir(static_dir or DEFAULT_STATIC)
     servers = "\n".join(f"    server {backend_host}:{p} max_fails=3 fail_timeout=10s;"
                         for p in ports)
+    hsts = ""
     if tls_cert and tls_key:
+        hsts = '        add_header Strict-Transport-Security "max-age=31536000" always;'
         listen_lines = "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;"
         tls = (f"    ssl_certificate {tls_cert};\n    ssl_certificate_key {tls_key};\n"
                "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache shared:qcdc_tls:10m;\n"
@@ -58,6 +68,7 @@ def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                        "@HTTP_REDIRECT_SERVER@": redirect, "@COOKIE_SECURE@": secure,
                        "@STREAMLIT_STATIC@": str(static_dir)}.items():
         text = text.replace(key, value)
+    text = text.replace("@HSTS@\n", hsts + "\n" if hsts else "")
     if "@" in "".join(line.split("#")[0] for line in text.splitlines()):
         raise ValueError("unfilled placeholder in the nginx template")
     return text
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend-host", default="127.0.0.1")
     p.add_argument("--listen", default="80", help="nginx listen directive value (no TLS)")
     p.add_argument("--server-name", default="_")
-    p.add_argument("--static", type=Path, default=None, help="streamlit/static folder")
+    p.add_argument("--static", type=Path, default=DEFAULT_STATIC,
+                   help=f"the copy written by deploy/prepare_static.py (default {DEFAULT_STATIC})")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--standalone", type=Path, default=None,
@@ -114,9 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)
     ports = [int(x) for x in args.ports.split(",") if x.strip()]
-    site = render_site(ports, listen=args.listen, server_name=args.server_name,
-                       backend_host=args.backend_host, static_dir=args.static,
-                       tls_cert=args.tls_cert, tls_key=args.tls_key)
+    try:
+        site = render_site(ports, listen=args.listen, server_name=args.server_name,
+                           backend_host=args.backend_host, static_dir=args.static,
+                           tls_cert=args.tls_cert, tls_key=args.tls_key)
+    except FileNotFoundError as e:
+        p.error(str(e))
     text = render_standalone(site, args.standalone, workers=args.workers) \
         if args.standalone else site
     if args.out and args.out.exists() and not args.out.is_file():

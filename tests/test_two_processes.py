@@ -12,49 +12,16 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import shutil
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port, start_server, stop_server
+from tests.browser.conftest import prepare_static_copy, start_nginx, start_server, stop_server
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "deploy"))
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def start_nginx(ports: list[int], prefix: Path) -> tuple[subprocess.Popen, str]:
-    from render_nginx import render_site, render_standalone
-    if not Path(NGINX).exists():
-        pytest.fail("nginx not found: apt-get install nginx (.ci/run installs it)")
-    port = _free_port()
-    conf = prefix / "nginx.conf"
-    conf.parent.mkdir(parents=True, exist_ok=True)
-    conf.write_text(render_standalone(render_site(ports, listen=f"127.0.0.1:{port}"), prefix,
-                                      access_log=True))
-    proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("nginx exited: " + (prefix / "logs" / "error.log").read_text())
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("nginx did not answer")
 
 
 async def _citizen(url: str, code: str, route: str, reconnect: bool, seed: int) -> dict:
@@ -115,7 +82,9 @@ def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_pa
             d.mkdir()
             servers.append(start_server(d, env_extra=env))
         ports = [int(s.url.rsplit(":", 1)[1]) for s in servers]
-        nginx, url = start_nginx(ports, tmp_path / "nginx")
+        static = tmp_path / "static"
+        prepare_static_copy(static)  # the lightened bundle nginx serves (deploy/prepare_static.py)
+        nginx, url = start_nginx(ports, tmp_path / "nginx", static)
         results = _in_fresh_thread(lambda: asyncio.run(_all(url, 24)))
         time.sleep(1.0)  # nginx logs a websocket when it closes
         log = (tmp_path / "nginx" / "logs" / "access.log").read_text()

@@ -74,6 +74,54 @@ def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None
     raise RuntimeError("streamlit did not become healthy:\n" + log_path.read_text())
 
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def prepare_static_copy(out: Path) -> dict:
+    """deploy/prepare_static.py into `out` (the lightened bundle the nginx template serves)."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from prepare_static import prepare, streamlit_static_dir
+    return prepare(streamlit_static_dir(), out)
+
+
+def start_nginx(ports: list[int], prefix: Path, static_dir: Path) -> tuple[subprocess.Popen, str]:
+    """The shipped nginx configuration (deploy/render_nginx.py --standalone) in front of the
+    app processes on `ports`, in the foreground on a free loopback port; (process, base URL).
+    The access log (prefix/logs/access.log) names the upstream that served each request."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from render_nginx import render_site, render_standalone
+    if not Path(NGINX).exists():
+        pytest.fail("nginx not found: apt-get install nginx (.ci/run installs it)")
+    port = _free_port()
+    conf = prefix / "nginx.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    site = render_site(ports, listen=f"127.0.0.1:{port}", static_dir=static_dir)
+    conf.write_text(render_standalone(site, prefix, access_log=True))
+    proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("nginx exited: " + (prefix / "logs" / "error.log").read_text())
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("nginx did not answer")
+
+
+def stop_nginx(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def stop_server(server: LiveServer) -> None:
     server.process.terminate()
     try:

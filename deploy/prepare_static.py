@@ -1,0 +1,241 @@
+#!/usr/bin/env python
+"""Write a lightened, precompressed copy of Streamlit's static bundle for nginx to serve.
+
+nginx (deploy/nginx/qcdc.conf.template) serves the page HTML, the favicon and ``/static/``
+from this copy instead of asking an app process. The copy differs from the installed
+streamlit package in two places, both aimed at a citizen's first visit on mobile data:
+
+1. ``index.html`` without the ``<link rel="preload" as="font">`` of Source Sans (about
+   170 KB). The theme still draws text in it (Streamlit's "sans-serif" is Source Sans): its
+   CSS @font-face fetches it when the first text is drawn, so the bytes stay the same, but the
+   preload no longer competes with the page's scripts at the start of a slow connection.
+2. The main script (the ``<script type="module">`` of index.html) without its eager
+   ``document.fonts.load(`1em "${...materialIcons}"`)``, which downloads the Material Symbols
+   font (about 370 KB) on every page, icons or not. The call becomes ``Promise.resolve()``;
+   an icon shown on a page still gets the font through the CSS @font-face, on demand.
+
+Both are found by their content (the minified names change between versions). A pattern that
+is not found exactly once leaves the file as shipped and is reported in the summary
+(``"patches"``): the bundle is never broken, only heavier. Then every compressible file gets a
+``.gz`` beside it (nginx ``gzip_static``).
+
+    python deploy/prepare_static.py                         # into /opt/qcdc/static
+    python deploy/prepare_static.py --out /tmp/qcdc-static  # elsewhere (tests, benchmarks)
+    python deploy/prepare_static.py --check                 # exit 1 if the copy is stale
+
+Run it after every ``pip install`` of streamlit (a new version has new file names; the
+old frontend must not talk to a new server). Idempotent: unchanged files are not rewritten;
+files that are no longer in the bundle are removed. The folder is only ever written if it is
+empty or was made by this script (it holds ``.qcdc-static.json``). Prints one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+DEFAULT_OUT = Path("/opt/qcdc/static")  # also the default of deploy/render_nginx.py --static
+STAMP = ".qcdc-static.json"
+SUFFIXES = {".js", ".css", ".html", ".json", ".svg", ".map", ".txt", ".ttf", ".otf", ".wasm",
+            ".mjs", ".xml", ".ico"}
+MIN_GZIP_SIZE = 256
+
+# index.html: the main script, and <link> tags (the preload spans several lines)
+MAIN_SCRIPT_RE = re.compile(
+    r'<script\b[^>]*\btype="module"[^>]*\bsrc="\.?/?(static/js/[^"]+\.js)"', re.S)
+LINK_RE = re.compile(r'[ \t]*<link\b[^>]*>[ \t]*\r?\n?', re.S)
+# the main script's start-up call that fetches the icon font: document.fonts.load(`1em "${X.materialIcons}"`)
+ICON_FONT_LOAD_RE = re.compile(
+    r'document\.fonts\.load\(\s*`1em\s+"\$\{[\w$.]*\bmaterialIcons\}"`\s*\)')
+ICON_FONT_LOAD_NOOP = "Promise.resolve()"
+
+
+def streamlit_static_dir() -> Path:
+    import streamlit
+    return Path(streamlit.__file__).resolve().parent / "static"
+
+
+def streamlit_version() -> str:
+    import streamlit
+    return str(streamlit.__version__)
+
+
+def _is_source_sans_preload(tag: str) -> bool:
+    return (re.search(r'\brel="preload"', tag) is not None
+            and re.search(r'\bas="font"', tag) is not None
+            and re.search(r'\bhref="[^"]*SourceSans[^"]*"', tag) is not None)
+
+
+def lighten_index(html: str) -> tuple[str, str]:
+    """index.html without the Source Sans font preload; (text, status)."""
+    hits = [m for m in LINK_RE.finditer(html) if _is_source_sans_preload(m.group(0))]
+    if not hits:
+        return html, "not found, index.html left as shipped"
+    for m in reversed(hits):
+        html = html[:m.start()] + html[m.end():]
+    return html, f"removed ({len(hits)} link)"
+
+
+def lighten_main_js(js: str) -> tuple[str, str]:
+    """The main script without the eager Material Symbols load; (text, status)."""
+    hits = list(ICON_FONT_LOAD_RE.finditer(js))
+    if len(hits) != 1:
+        return js, (f"found {len(hits)} times, expected once: main script left as shipped"
+                    if hits else "not found, main script left as shipped")
+    m = hits[0]
+    return js[:m.start()] + ICON_FONT_LOAD_NOOP + js[m.end():], "neutralised"
+
+
+def _source_files(root: Path) -> list[Path]:
+    """Relative paths of the bundle's files (leftover .gz and temporary files excluded)."""
+    out = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.endswith(".tmp"):
+            continue
+        if path.suffix == ".gz" and path.with_suffix("").is_file():
+            continue  # written by an older in-place precompress step
+        out.append(path.relative_to(root))
+    return out
+
+
+def plan(source: Path) -> tuple[dict[Path, bytes | Path], dict]:
+    """What the copy must hold: relative path -> new content (bytes) or the source file to
+    copy as is; plus the patch statuses."""
+    files: dict[Path, bytes | Path] = {rel: source / rel for rel in _source_files(source)}
+    patches = {}
+    index = Path("index.html")
+    if index not in files:
+        raise SystemExit(f"{source} has no index.html: not a Streamlit static folder")
+    html = (source / index).read_text(encoding="utf-8")
+    new_html, patches["source_sans_preload"] = lighten_index(html)
+    if new_html != html:
+        files[index] = new_html.encode("utf-8")
+    m = MAIN_SCRIPT_RE.search(html)
+    main_js = Path(m.group(1)) if m else None
+    if main_js is None or main_js not in files:
+        patches["material_symbols_preload"] = "main script not found in index.html, left as shipped"
+    else:
+        js = (source / main_js).read_text(encoding="utf-8")
+        new_js, status = lighten_main_js(js)
+        patches["material_symbols_preload"] = f"{status} ({main_js.as_posix()})"
+        if new_js != js:
+            files[main_js] = new_js.encode("utf-8")
+    return files, patches
+
+
+def _gzip(data: bytes, level: int) -> bytes:
+    import io
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=level, mtime=0) as f:
+        f.write(data)
+    return buf.getvalue()
+
+
+def _gz_matches(gz: Path, data: bytes) -> bool:
+    try:
+        return gzip.decompress(gz.read_bytes()) == data
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.chmod(0o755)  # nginx (www-data) reads the copy whatever the umask
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+def _check_out_dir(source: Path, out: Path) -> None:
+    src, dst = source.resolve(), out.resolve()
+    if dst == src or src in dst.parents or dst in src.parents:
+        raise SystemExit(f"--out {out} must be outside the streamlit package ({source})")
+    if dst.exists() and (not dst.is_dir() or (any(dst.iterdir()) and not (dst / STAMP).exists())):
+        raise SystemExit(f"--out {out} exists and was not made by this script "
+                         f"(no {STAMP}): refusing to write there")
+
+
+def prepare(source: Path, out: Path, check: bool = False, level: int = 9) -> dict:
+    _check_out_dir(source, out)
+    files, patches = plan(source)
+    written = unchanged = compressed = stale = 0
+    size = gz_size = 0
+    wanted: set[Path] = set()
+    # index.html last: a browser never gets a page that names files not written yet
+    order = sorted(files, key=lambda rel: (rel == Path("index.html"), rel.as_posix()))
+    for rel in order:
+        item = files[rel]
+        data = item if isinstance(item, bytes) else item.read_bytes()
+        dest = out / rel
+        wanted.add(rel)
+        same = dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data
+        if check:
+            stale += 0 if same else 1
+        elif same:
+            unchanged += 1
+        else:
+            _write(dest, data)
+            written += 1
+        size += len(data)
+        if rel.suffix.lower() in SUFFIXES and len(data) >= MIN_GZIP_SIZE:
+            gz_rel = rel.with_name(rel.name + ".gz")
+            wanted.add(gz_rel)
+            gz = out / gz_rel
+            if _gz_matches(gz, data):
+                gz_size += gz.stat().st_size
+            elif check:
+                stale += 1
+            else:
+                packed = _gzip(data, level)
+                _write(gz, packed)
+                compressed += 1
+                gz_size += len(packed)
+    extra = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != STAMP
+             and p.relative_to(out) not in wanted] if out.is_dir() else []
+    stamp = {"streamlit": streamlit_version(), "source": str(source), "patches": patches}
+    if check:
+        stale += len(extra)
+        try:
+            old = json.loads((out / STAMP).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        stale += 0 if old == stamp else 1
+    else:
+        for p in extra:
+            p.unlink()
+        for d in sorted((d for d in out.rglob("*") if d.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
+        _write(out / STAMP, (json.dumps(stamp, indent=1) + "\n").encode("utf-8"))
+    info = {"source": str(source), "out": str(out), "streamlit": stamp["streamlit"],
+            "patches": patches}
+    if check:
+        info["stale"] = stale
+    else:
+        info.update(written=written, unchanged=unchanged, removed=len(extra),
+                    compressed=compressed)
+    info.update(files=len(files), bytes=size, gz_bytes=gz_size)
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--source", type=Path, default=None,
+                   help="Streamlit's static folder (default: the installed streamlit package)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the copy is missing, stale or incomplete")
+    args = p.parse_args(argv)
+    info = prepare(args.source or streamlit_static_dir(), args.out, check=args.check)
+    print(json.dumps(info, ensure_ascii=False))
+    return 1 if args.check and info["stale"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

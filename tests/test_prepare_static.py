@@ -1,0 +1,110 @@
+"""deploy/prepare_static.py: the lightened copy of Streamlit's bundle that nginx serves.
+
+The real bundle is checked end to end in tests/browser/test_light_pages_browser.py; here, small
+made-up bundles check what must hold whatever Streamlit ships: a pattern that is not found
+leaves the file as shipped (and says so), the step is idempotent, --check sees a stale copy,
+and a folder the script did not make is never written.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "deploy"))
+from prepare_static import STAMP, main, prepare  # noqa: E402
+
+INDEX = """<!DOCTYPE html>
+<html><head>
+    <link rel="shortcut icon" href="./favicon.png" />
+    <link
+      rel="preload"
+      href="./static/media/SourceSansVF-Upright.ttf.X1.woff2"
+      as="font"
+      type="font/woff2"
+      crossorigin
+    />
+    <script type="module" crossorigin src="./static/js/index.H4sh.js"></script>
+    <link rel="modulepreload" crossorigin href="./static/js/react-dom.Y2.js">
+</head><body><div id="root"></div></body></html>
+"""
+MAIN_JS = ("var a=1;" * 40 + "function OA(){document.fonts.load(`1em \"${Ve.materialIcons}\"`)"
+           ".catch(e=>{DA.warn(`Failed`,e)})}var kA=Date.now();OA();" + "var b=2;" * 40)
+
+
+def _bundle(root, index=INDEX, main_js=MAIN_JS):
+    (root / "static" / "js").mkdir(parents=True)
+    (root / "static" / "media").mkdir()
+    (root / "index.html").write_text(index)
+    (root / "favicon.png").write_bytes(b"\x89PNG" + b"\0" * 300)
+    (root / "static" / "js" / "index.H4sh.js").write_text(main_js)
+    (root / "static" / "js" / "react-dom.Y2.js").write_text("x" * 1000)
+    (root / "static" / "media" / "SourceSansVF-Upright.ttf.X1.woff2").write_bytes(b"w" * 500)
+    return root
+
+
+def test_drops_both_font_preloads_and_compresses(tmp_path):
+    src, out = _bundle(tmp_path / "src"), tmp_path / "out"
+    info = prepare(src, out)
+    assert info["patches"]["source_sans_preload"].startswith("removed")
+    assert info["patches"]["material_symbols_preload"].startswith("neutralised")
+    html = (out / "index.html").read_text()
+    assert "SourceSans" not in html and 'as="font"' not in html
+    assert 'rel="shortcut icon"' in html and "index.H4sh.js" in html and "react-dom" in html
+    js = (out / "static/js/index.H4sh.js").read_text()
+    assert "document.fonts.load" not in js
+    assert "function OA(){Promise.resolve().catch(" in js and js.endswith("var b=2;")
+    assert gzip.decompress((out / "index.html.gz").read_bytes()).decode() == html
+    assert (out / "static/js/react-dom.Y2.js.gz").exists()
+    assert not (out / "static/media/SourceSansVF-Upright.ttf.X1.woff2.gz").exists()
+    assert (src / "index.html").read_text() == INDEX  # the package itself is untouched
+    assert not list(src.rglob("*.gz"))
+
+
+def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
+    index = INDEX.replace("SourceSansVF", "InterVF")
+    main_js = MAIN_JS.replace("document.fonts.load", "loadFonts")
+    src, out = _bundle(tmp_path / "src", index, main_js), tmp_path / "out"
+    info = prepare(src, out)
+    assert "not found" in info["patches"]["source_sans_preload"]
+    assert "not found" in info["patches"]["material_symbols_preload"]
+    assert (out / "index.html").read_text() == index
+    assert (out / "static/js/index.H4sh.js").read_text() == main_js
+
+
+def test_idempotent_check_and_prune(tmp_path, capsys):
+    src, out = _bundle(tmp_path / "src"), tmp_path / "out"
+    first = prepare(src, out)
+    assert first["written"] == 5 and first["compressed"] == 3
+    again = prepare(src, out)
+    assert (again["written"], again["compressed"], again["removed"]) == (0, 0, 0)
+    assert main(["--source", str(src), "--out", str(out), "--check"]) == 0
+    # a new streamlit: a file renamed, another changed
+    (src / "static/js/react-dom.Y2.js").rename(src / "static/js/react-dom.Z3.js")
+    (src / "favicon.png").write_bytes(b"\x89PNG" + b"\1" * 300)
+    capsys.readouterr()
+    assert main(["--source", str(src), "--out", str(out), "--check"]) == 1
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["stale"] >= 3
+    third = prepare(src, out)
+    assert third["removed"] == 2  # react-dom.Y2.js and its .gz
+    assert not (out / "static/js/react-dom.Y2.js").exists()
+    assert (out / "static/js/react-dom.Z3.js.gz").exists()
+    assert main(["--source", str(src), "--out", str(out), "--check"]) == 0
+
+
+def test_never_writes_into_a_folder_it_did_not_make(tmp_path):
+    src = _bundle(tmp_path / "src")
+    foreign = tmp_path / "etc"
+    foreign.mkdir()
+    (foreign / "important.conf").write_text("keep me")
+    with pytest.raises(SystemExit):
+        prepare(src, foreign)
+    assert [p.name for p in foreign.iterdir()] == ["important.conf"]
+    with pytest.raises(SystemExit):
+        prepare(src, src / "static")  # inside the package
+    prepare(src, tmp_path / "out")
+    assert (tmp_path / "out" / STAMP).exists()
