@@ -3,12 +3,14 @@
 One Streamlit process runs every citizen's script in its own thread, and all of them share one
 interpreter lock with the event loop that answers the websockets and ``/_stcore/health``. When
 fifty scripts draw the form at the same time, each of them takes fifty times longer and the
-event loop starves: pages hang and health checks time out. The gate lets a few survey runs work
-at a time (``QCDC_SURVEY_CONCURRENCY``, default 2); the others wait in line, which costs
-nothing. Work for a citizen who already holds a form (sending answers, a form redrawn with its
+event loop starves: pages hang and health checks time out. The gate lets one survey run work
+at a time (``QCDC_SURVEY_CONCURRENCY``, default 1); the others wait in line, which costs
+nothing. One is the measured best (bench/survey_load.py, 500 citizens within 10 s): with two,
+answers being sent wait behind a form being drawn and the event loop shares the interpreter
+with two busy threads (p95 from "Gửi" to the thank-you 3.6 s instead of 0.3-0.5 s). Work for a citizen who already holds a form (sending answers, a form redrawn with its
 errors) goes before newcomers, so answers are stored first when the server is under pressure.
 
-A newcomer whose estimated wait exceeds ``QCDC_SURVEY_MAX_WAIT`` seconds (default 8) is told at
+A newcomer whose estimated wait exceeds ``QCDC_SURVEY_MAX_WAIT`` seconds (default 20) is told at
 once that the system is busy (``common.server_busy``), which costs one short message instead of a
 form; so does one who waited that long without a turn. Answers being sent wait up to
 ``QCDC_SURVEY_SUBMIT_WAIT`` seconds (default 30); if that is not enough the citizen gets the
@@ -54,7 +56,7 @@ class _Waiter:
 class Gate:
     """At most ``concurrency`` holders at a time; FIFO within a kind, PRIORITY before NEW."""
 
-    def __init__(self, concurrency: int = 2, max_wait_s: float = 8.0,
+    def __init__(self, concurrency: int = 1, max_wait_s: float = 20.0,
                  priority_wait_s: float = 30.0, initial_hold_s: float = 0.05) -> None:
         self.concurrency = max(1, int(concurrency))
         self.max_wait_s = max_wait_s
@@ -144,8 +146,8 @@ def gate() -> Gate:
         with _gate_lock:
             if _gate is None:
                 _gate = Gate(
-                    concurrency=int(_env_float("QCDC_SURVEY_CONCURRENCY", 2, 1)),
-                    max_wait_s=_env_float("QCDC_SURVEY_MAX_WAIT", 8.0, 0.0),
+                    concurrency=int(_env_float("QCDC_SURVEY_CONCURRENCY", 1, 1)),
+                    max_wait_s=_env_float("QCDC_SURVEY_MAX_WAIT", 20.0, 0.0),
                     priority_wait_s=_env_float("QCDC_SURVEY_SUBMIT_WAIT", 30.0, 1.0))
     return _gate
 

@@ -6,6 +6,7 @@ a failed validation, a rerun or a reconnect keeps what the citizen already chose
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import streamlit as st
@@ -42,37 +43,84 @@ def clear_answers(defn: Definition, prefix: str) -> None:
             st.session_state.pop(widget_key(prefix, q.id, o.value), None)
 
 
-def _question(q: Question, number: int | None, prefix: str, error: str | None,
-              disabled: bool) -> None:
+@dataclass(frozen=True)
+class _Shown:
+    """What the form shows for one question, escaped once per questionnaire (not per run)."""
+    q: Question
+    label: str
+    values: tuple
+    labels: dict
+    option_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    sections: tuple[tuple[str, tuple[_Shown, ...]], ...]  # (heading, questions)
+    numbers: dict
+
+
+_LAYOUTS: dict[int, tuple[Definition, _Layout]] = {}
+
+
+def _shown(q: Question, number: int | None) -> _Shown:
     label = md_escape(q.text)
     if number is not None:
         label = f"**Câu {number}.** {label}"
     if q.required:
         # gray, not italic: italic text alone makes the browser fetch a second font (135 KB)
         label += f" :gray[{t('survey.required_mark')}]"
-    key = widget_key(prefix, q.id)
-    if q.type == "single":
-        labels = {o.value: md_escape(o.label) for o in q.options}
-        st.radio(label, [o.value for o in q.options], format_func=labels.get, index=None,
-                 key=key, disabled=disabled)
-    elif q.type == "rating":
-        values = list(range(q.scale_min, q.scale_max + 1))
+    if q.type == "rating":
+        values = tuple(range(q.scale_min, q.scale_max + 1))
+        labels = {v: str(v) for v in values}
+        if q.min_label:
+            labels[q.scale_min] = f"{q.scale_min} – {md_escape(q.min_label)}"
+        if q.max_label:
+            labels[q.scale_max] = f"{q.scale_max} – {md_escape(q.max_label)}"
+        return _Shown(q, label, values, labels)
+    values = tuple(o.value for o in q.options)
+    labels = {o.value: md_escape(o.label) for o in q.options}
+    return _Shown(q, label, values, labels, tuple(labels[v] for v in values))
 
-        def fmt(v: int) -> str:
-            if v == q.scale_min and q.min_label:
-                return f"{v} – {md_escape(q.min_label)}"
-            if v == q.scale_max and q.max_label:
-                return f"{v} – {md_escape(q.max_label)}"
-            return str(v)
-        st.radio(label, values, format_func=fmt, index=None, key=key, disabled=disabled)
+
+def _layout(defn: Definition) -> _Layout:
+    """Sections and escaped labels of `defn`, built on its first use in this process (a
+    questionnaire never changes once published; a new version is a new Definition)."""
+    hit = _LAYOUTS.get(id(defn))
+    if hit is not None and hit[0] is defn:
+        return hit[1]
+    numbers = {q.id: i + 1 for i, q in enumerate(defn.questions)}
+    sections: list[tuple[str, tuple[_Shown, ...]]] = []
+    done: set[str] = set()
+    for p in defn.pillars:
+        qs = defn.questions_in(p.id)
+        if qs:
+            sections.append((md_escape(p.name), tuple(_shown(q, numbers[q.id]) for q in qs)))
+            done.update(q.id for q in qs)
+    rest = [q for q in defn.questions if q.id not in done]
+    if rest:
+        sections.append((t("survey.section_other"), tuple(_shown(q, numbers[q.id]) for q in rest)))
+    if defn.profile:
+        sections.append((t("survey.section_profile"), tuple(_shown(q, None) for q in defn.profile)))
+    layout = _Layout(tuple(sections), numbers)
+    if len(_LAYOUTS) > 64:
+        _LAYOUTS.clear()
+    _LAYOUTS[id(defn)] = (defn, layout)
+    return layout
+
+
+def _question(shown: _Shown, prefix: str, error: str | None, disabled: bool) -> None:
+    q = shown.q
+    key = widget_key(prefix, q.id)
+    if q.type in ("single", "rating"):
+        st.radio(shown.label, shown.values, format_func=shown.labels.__getitem__, index=None,
+                 key=key, disabled=disabled)
     elif q.type == "multi":
-        st.markdown(label)
+        st.markdown(shown.label)
         st.caption(t("survey.multi_hint"))
-        for o in q.options:
-            st.checkbox(md_escape(o.label), key=widget_key(prefix, q.id, o.value),
-                        disabled=disabled)
+        for value, text in zip(shown.values, shown.option_labels):
+            st.checkbox(text, key=widget_key(prefix, q.id, value), disabled=disabled)
     elif q.type == "text":
-        st.text_area(label, key=key, max_chars=q.max_length, height=90,
+        st.text_area(shown.label, key=key, max_chars=q.max_length, height=90,
                      placeholder=t("survey.text_placeholder"), disabled=disabled)
     if error:
         st.error(error, icon=":material/error:")
@@ -83,30 +131,16 @@ def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
     """The questionnaire in one st.form, grouped by pillar, profile last."""
     errors = errors or {}
     st.session_state.setdefault(f"{prefix}__started", time.time())
-    numbers = {q.id: i + 1 for i, q in enumerate(defn.questions)}
+    layout = _layout(defn)
     if errors:
-        _summary(defn, errors, numbers)
+        _summary(defn, errors, layout.numbers)
     with st.form(f"{prefix}_form", clear_on_submit=False, border=False):
-        done: set[str] = set()
-        for p in defn.pillars:
-            qs = defn.questions_in(p.id)
-            if not qs:
-                continue
-            st.subheader(md_escape(p.name), divider="gray")
-            for q in qs:
-                _question(q, numbers[q.id], prefix, errors.get(q.id), disabled)
-                done.add(q.id)
-        rest = [q for q in defn.questions if q.id not in done]
-        if rest:
-            st.subheader(t("survey.section_other"), divider="gray")
-            for q in rest:
-                _question(q, numbers[q.id], prefix, errors.get(q.id), disabled)
-        if defn.profile:
-            st.subheader(t("survey.section_profile"), divider="gray")
-            for q in defn.profile:
-                _question(q, None, prefix, errors.get(q.id), disabled)
+        for heading, shown in layout.sections:
+            st.subheader(heading, divider="gray")
+            for item in shown:
+                _question(item, prefix, errors.get(item.q.id), disabled)
         if errors:
-            _summary(defn, errors, numbers)
+            _summary(defn, errors, layout.numbers)
         st.form_submit_button(t("survey.submit"), type="primary", width="stretch",
                               on_click=on_submit, disabled=disabled)
 
