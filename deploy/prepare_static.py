@@ -6,13 +6,18 @@ from this copy instead of asking an app process. The copy differs from the insta
 streamlit package in two places, both aimed at a citizen's first visit on mobile data:
 
 1. ``index.html`` without the ``<link rel="preload" as="font">`` of Source Sans (about
-   170 KB). The theme still draws text in it (Streamlit's "sans-serif" is Source Sans): its
-   CSS @font-face fetches it when the first text is drawn, so the bytes stay the same, but the
-   preload no longer competes with the page's scripts at the start of a slow connection.
+   170 KB): the preload no longer competes with the page's scripts at the start of a slow
+   connection.
 2. The main script (the ``<script type="module">`` of index.html) without its eager
    ``document.fonts.load(`1em "${...materialIcons}"`)``, which downloads the Material Symbols
    font (about 370 KB) on every page, icons or not. The call becomes ``Promise.resolve()``;
    an icon shown on a page still gets the font through the CSS @font-face, on demand.
+3. Only when the app's theme draws text in another font (``.streamlit/config.toml``
+   ``[theme] font``: the phone's own font, ``system-ui, ...``): the Source Sans @font-face of
+   the main stylesheet points to the device's copy (``local()``) instead of the 170 KB
+   download. Streamlit draws its first screen (before the app's theme arrives) in Source
+   Sans, which alone fetched the font on every first visit; that screen now uses the system
+   font too. With the default theme font the stylesheet is left as shipped.
 
 Both are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
@@ -52,6 +57,30 @@ LINK_RE = re.compile(r'[ \t]*<link\b[^>]*>[ \t]*\r?\n?', re.S)
 ICON_FONT_LOAD_RE = re.compile(
     r'document\.fonts\.load\(\s*`1em\s+"\$\{[\w$.]*\bmaterialIcons\}"`\s*\)')
 ICON_FONT_LOAD_NOOP = "Promise.resolve()"
+MAIN_CSS_RE = re.compile(
+    r'<link\b[^>]*\brel="stylesheet"[^>]*\bhref="\.?/?(static/css/index\.[^"]+\.css)"', re.S)
+SOURCE_SANS_FACE_RE = re.compile(r'@font-face\{font-family:\s*"?Source Sans"?;[^}]*\}')
+FACE_SRC_RE = re.compile(r'src:[^;}]*')
+SOURCE_SANS_LOCAL = 'src:local("Source Sans 3"),local("Source Sans Pro")'
+APP_CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+
+
+def theme_uses_source_sans(config: Path = APP_CONFIG) -> bool:
+    """True unless the app's theme font names another font first (Streamlit's default font,
+    "sans-serif", is Source Sans)."""
+    import tomllib
+    try:
+        theme = tomllib.loads(config.read_text(encoding="utf-8")).get("theme", {})
+    except (OSError, ValueError):
+        return True
+    fonts = [str(theme.get(k) or "") for k in ("font", "headingFont")]
+    sidebar = theme.get("sidebar") or {}
+    fonts += [str(sidebar.get(k) or "") for k in ("font", "headingFont")]
+    for font in fonts:
+        first = font.split(",")[0].strip().strip('"\'').lower()
+        if first in ("sans-serif", "sans serif", "source sans", "source sans 3"):
+            return True
+    return not fonts[0]
 
 
 def streamlit_static_dir() -> Path:
@@ -90,6 +119,17 @@ def lighten_main_js(js: str) -> tuple[str, str]:
     return js[:m.start()] + ICON_FONT_LOAD_NOOP + js[m.end():], "neutralised"
 
 
+def lighten_main_css(css: str) -> tuple[str, str]:
+    """The main stylesheet with Source Sans taken from the device only; (text, status)."""
+    hits = list(SOURCE_SANS_FACE_RE.finditer(css))
+    if not hits:
+        return css, "not found, stylesheet left as shipped"
+    for m in reversed(hits):
+        face = FACE_SRC_RE.sub(SOURCE_SANS_LOCAL, m.group(0), count=1)
+        css = css[:m.start()] + face + css[m.end():]
+    return css, f"local only ({len(hits)} faces)"
+
+
 def _source_files(root: Path) -> list[Path]:
     """Relative paths of the bundle's files (leftover .gz and temporary files excluded)."""
     out = []
@@ -102,9 +142,11 @@ def _source_files(root: Path) -> list[Path]:
     return out
 
 
-def plan(source: Path) -> tuple[dict[Path, bytes | Path], dict]:
+def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, bytes | Path], dict]:
     """What the copy must hold: relative path -> new content (bytes) or the source file to
     copy as is; plus the patch statuses."""
+    if use_theme_font is None:
+        use_theme_font = not theme_uses_source_sans()
     files: dict[Path, bytes | Path] = {rel: source / rel for rel in _source_files(source)}
     patches = {}
     index = Path("index.html")
@@ -124,6 +166,18 @@ def plan(source: Path) -> tuple[dict[Path, bytes | Path], dict]:
         patches["material_symbols_preload"] = f"{status} ({main_js.as_posix()})"
         if new_js != js:
             files[main_js] = new_js.encode("utf-8")
+    c = MAIN_CSS_RE.search(html)
+    main_css = Path(c.group(1)) if c else None
+    if not use_theme_font:
+        patches["source_sans_font"] = "the theme draws text in Source Sans: stylesheet left as shipped"
+    elif main_css is None or main_css not in files:
+        patches["source_sans_font"] = "main stylesheet not found in index.html, left as shipped"
+    else:
+        css = (source / main_css).read_text(encoding="utf-8")
+        new_css, status = lighten_main_css(css)
+        patches["source_sans_font"] = f"{status} ({main_css.as_posix()})"
+        if new_css != css:
+            files[main_css] = new_css.encode("utf-8")
     return files, patches
 
 

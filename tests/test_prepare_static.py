@@ -108,3 +108,40 @@ def test_never_writes_into_a_folder_it_did_not_make(tmp_path):
         prepare(src, src / "static")  # inside the package
     prepare(src, tmp_path / "out")
     assert (tmp_path / "out" / STAMP).exists()
+
+
+CSS = ('body{margin:0}@font-face{font-family:Source Sans;font-weight:100 900;font-style:normal;'
+       'src:url(../media/SourceSansVF-Upright.ttf.X1.woff2)format("woff2")}'
+       '@font-face{font-family:Source Code;src:url(../media/SourceCode.woff2)format("woff2")}'
+       + "p{color:red}" * 30)
+
+
+def _with_css(root):
+    (root / "static" / "css").mkdir(parents=True)
+    (root / "static" / "css" / "index.C55.css").write_text(CSS)
+    return root
+
+
+def test_source_sans_is_taken_from_the_device_only_when_the_theme_uses_another_font(tmp_path):
+    from prepare_static import plan, theme_uses_source_sans
+    index = INDEX.replace("</head>", '<link rel="stylesheet" crossorigin href="./static/css/index.C55.css">\n</head>')
+    src = _with_css(_bundle(tmp_path / "src", index=index))
+    files, patches = plan(src, use_theme_font=True)
+    assert patches["source_sans_font"].startswith("local only (1 faces)")
+    css = files[next(p for p in files if p.name == "index.C55.css")].decode()
+    assert "SourceSansVF" not in css and 'src:local("Source Sans 3")' in css
+    assert "SourceCode.woff2" in css and css.endswith("p{color:red}")   # the rest untouched
+    files, patches = plan(src, use_theme_font=False)
+    assert patches["source_sans_font"].startswith("the theme draws text in Source Sans")
+    assert not isinstance(files[next(p for p in files if p.name == "index.C55.css")], bytes)
+    # the theme setting decides
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[theme]\nfont = "sans-serif"\n')
+    assert theme_uses_source_sans(cfg)
+    cfg.write_text('[theme]\nbase = "light"\n')
+    assert theme_uses_source_sans(cfg)
+    cfg.write_text('[theme]\nfont = "system-ui, Roboto, sans-serif"\n')
+    assert not theme_uses_source_sans(cfg)
+    cfg.write_text('[theme]\nfont = "system-ui, Roboto, sans-serif"\n[theme.sidebar]\nfont = "sans-serif"\n')
+    assert theme_uses_source_sans(cfg)
+    assert not theme_uses_source_sans()   # the app's own .streamlit/config.toml

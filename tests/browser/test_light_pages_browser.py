@@ -95,6 +95,9 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     kb = (first["http_bytes"] + first["ws_bytes"]) / 1024
     assert kb <= FIRST_LOAD_LIMIT_KB, first
     assert not any("MaterialSymbols" in u for _, u in first["largest"]), first
+    # the theme draws text in the phone's own font: Source Sans is not downloaded either
+    assert not any("SourceSans" in u for _, u in first["largest"]), first
+    assert behind_nginx["prepared"]["patches"]["source_sans_font"].startswith("local only")
 
     page = phone_page
     page.goto(url)
