@@ -6,7 +6,9 @@ pages and no menu; staff get the pages their role may open, listed in a sidebar 
 import streamlit as st
 
 from app import access
-from app.ui import entry, layout, session
+from app.ui import entry, layout, session, streamlit_fixes
+
+streamlit_fixes.install()
 
 # a local icon (data: URL): the browser fetches nothing from outside the server
 st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=layout.FAVICON,

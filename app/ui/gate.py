@@ -26,12 +26,13 @@ _SEEN = "qcdc_admitted"
 # a system call (a socket write, a thread start, a file check) waits until the running thread
 # hands the lock over, by default after up to 5 ms; the event loop makes one such call for every
 # message to every browser (about 60 per citizen), so under load it is starved and every page
-# stalls. Handing the lock over after 0.1 ms keeps the event loop moving: 500 citizens within
-# 10 s, p95 from "Gửi" to the thank-you 0.3-0.6 s (1 ms: 5.3 s, 0.3 ms: 4.1-5.6 s), for about
-# the same CPU per citizen (measured with bench/survey_load.py, README "Performance").
+# stalls. Handing the lock over after 0.05 ms keeps the event loop moving. Measured with
+# bench/survey_load.py, 500 citizens within 10 s, p95 from "Gửi" to the thank-you: 5 ms
+# (Python's default) and 1 ms: 5-7 s; 0.3 ms: 4-6 s; 0.1 ms: 0.4-2.1 s; 0.05 ms: 0.15-0.64 s;
+# 0.02 ms: 0.4-1.0 s with more CPU per citizen (README "Performance").
 # The run that follows a submit waits for its slot again (as PRIORITY) rather than drawing the
-# thank-you beside another citizen's run: measured, sparing it that wait made p95 worse (2.4-3.4 s).
-sys.setswitchinterval(float(os.environ.get("QCDC_SWITCH_INTERVAL_S", "") or 0.0001))
+# thank-you beside another citizen's run: measured, sparing it that wait made p95 worse.
+sys.setswitchinterval(float(os.environ.get("QCDC_SWITCH_INTERVAL_S", "") or 0.00005))
 
 
 @contextmanager
