@@ -91,6 +91,27 @@ class Scope:
 ANONYMOUS = Scope(username="", name="", role="public")
 
 
+def commune_in_scope(scope: Scope, commune_code: str | None, *, write: bool = False):
+    """The commune a request may touch (an ``app.reference.CommuneInfo``), or AuthError.
+
+    A commune user always gets its own commune (asking for another one is refused); others get
+    the commune asked for if it exists and lies within their unit. ``write``: only the commune's
+    own team and administrators may change its data (district and province staff read)."""
+    from app.reference import find_commune
+    if scope.role == "commune":
+        if commune_code not in (None, "", scope.commune_code):
+            raise AuthError(t("ops.forbidden"))
+        commune_code = scope.commune_code
+    c = find_commune(commune_code)
+    if c is None:
+        raise AuthError(t("roster.err.unknown_commune"))
+    if not scope.can_see_commune(c.code, c.district_code):
+        raise AuthError(t("ops.forbidden"))
+    if write and scope.role not in ("commune", "admin"):
+        raise AuthError(t("ops.forbidden"))
+    return c
+
+
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
 

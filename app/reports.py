@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app import audit, clock, photos
-from app.auth import AuthError, Scope
+from app.auth import AuthError, Scope, commune_in_scope
 from app.campaigns import campaign_days
 from app.fmt import fmt_date, fmt_int
 from app.i18n import t
@@ -59,19 +59,6 @@ def report_days(campaign: Campaign, today: date | None = None) -> list[date]:
     """Campaign days up to today (the days a report may exist for)."""
     today = today or clock.today()
     return [d for d in campaign_days(campaign) if d <= today]
-
-
-def _resolve(scope: Scope, commune_code: str | None) -> CommuneInfo:
-    if scope.role == "commune":
-        if commune_code not in (None, "", scope.commune_code):
-            raise AuthError(t("ops.forbidden"))
-        commune_code = scope.commune_code
-    c = find_commune(commune_code)
-    if c is None:
-        raise AuthError(t("roster.err.unknown_commune"))
-    if not scope.can_see_commune(c.code, c.district_code):
-        raise AuthError(t("ops.forbidden"))
-    return c
 
 
 def edit_state(scope: Scope, campaign: Campaign, day: date,
@@ -111,7 +98,7 @@ def _json_list(text: str | None) -> list:
 
 
 def get_report(scope: Scope, campaign_id: int, commune_code: str | None, day: date) -> ReportView:
-    c = _resolve(scope, commune_code)
+    c = commune_in_scope(scope, commune_code)
     with session_scope() as s:
         r = s.exec(select(DailyReport).where(DailyReport.campaign_id == campaign_id,
                                              DailyReport.commune_code == c.code,
@@ -124,7 +111,7 @@ def get_report(scope: Scope, campaign_id: int, commune_code: str | None, day: da
 def answers_on_day(scope: Scope, campaign_id: int, commune_code: str | None,
                    day: date) -> tuple[int, dict[int, int]]:
     """Survey answers received from the commune on `day` (total, {hour: n}), from the tallies."""
-    c = _resolve(scope, commune_code)
+    c = commune_in_scope(scope, commune_code)
     with session_scope() as s:
         rows = s.exec(select(CommuneHourTally.hour, CommuneHourTally.n).where(
             CommuneHourTally.campaign_id == campaign_id, CommuneHourTally.commune_code == c.code,
@@ -216,7 +203,7 @@ def save_report(scope: Scope, campaign: Campaign, commune_code: str | None, day:
     The report fields and the photo changes are written in one transaction; a photo that is
     refused (corrupt, not an image, too big, over the limit of 10) is reported in
     ``photo_errors`` and the rest of the report is still saved."""
-    c = _resolve(scope, commune_code)
+    c = commune_in_scope(scope, commune_code)
     ok, why = edit_state(scope, campaign, day, now)
     if not ok:
         raise AuthError(why)

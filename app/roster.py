@@ -23,7 +23,7 @@ from sqlalchemy import delete, func
 from sqlmodel import select
 
 from app import audit, clock
-from app.auth import AuthError, Scope
+from app.auth import AuthError, Scope, commune_in_scope
 from app.campaigns import campaign_days
 from app.fmt import fmt_date
 from app.i18n import t
@@ -263,22 +263,6 @@ def validate_rows(raw_rows: Iterable[dict], campaign: Campaign,
 
 # --- reading --------------------------------------------------------------------------------
 
-def _resolve(scope: Scope, commune_code: str | None, *, write: bool = False) -> CommuneInfo:
-    """The commune a request may touch. A commune user always gets its own commune."""
-    if scope.role == "commune":
-        if commune_code not in (None, "", scope.commune_code):
-            raise AuthError(t("ops.forbidden"))
-        commune_code = scope.commune_code
-    c = find_commune(commune_code)
-    if c is None:
-        raise AuthError(t("roster.err.unknown_commune"))
-    if not scope.can_see_commune(c.code, c.district_code):
-        raise AuthError(t("ops.forbidden"))
-    if write and scope.role not in ("commune", "admin"):
-        raise AuthError(t("ops.forbidden"))
-    return c
-
-
 @dataclass
 class RosterView:
     commune: CommuneInfo
@@ -302,7 +286,7 @@ def entry_days(e: RosterEntry) -> list[date]:
 
 
 def get_roster(scope: Scope, campaign_id: int, commune_code: str | None = None) -> RosterView:
-    c = _resolve(scope, commune_code)
+    c = commune_in_scope(scope, commune_code)
     with session_scope() as s:
         entries = list(s.exec(select(RosterEntry).where(
             RosterEntry.campaign_id == campaign_id, RosterEntry.commune_code == c.code)
@@ -325,7 +309,7 @@ def save_roster(scope: Scope, campaign: Campaign, commune_code: str | None,
                 source: str = "editor") -> SaveResult:
     """Replace the commune's whole roster with `raw_rows` if every row is valid; otherwise
     change nothing and return the problems."""
-    c = _resolve(scope, commune_code, write=True)
+    c = commune_in_scope(scope, commune_code, write=True)
     rows, problems = validate_rows(raw_rows, campaign, row_numbers)
     if problems:
         return SaveResult(False, problems)
@@ -358,7 +342,7 @@ def save_roster(scope: Scope, campaign: Campaign, commune_code: str | None,
 def set_contact(scope: Scope, campaign: Campaign, commune_code: str | None, name: str,
                 phone: str) -> SaveResult:
     """The working group's contact person (used in reminders of the completeness board)."""
-    c = _resolve(scope, commune_code, write=True)
+    c = commune_in_scope(scope, commune_code, write=True)
     name = clean_text(name)
     problems = []
     norm = normalise_phone(phone) if clean_text(phone) else ""
@@ -383,7 +367,7 @@ def set_contact(scope: Scope, campaign: Campaign, commune_code: str | None, name
 
 def set_published(scope: Scope, campaign: Campaign, commune_code: str | None,
                   published: bool) -> SaveResult:
-    c = _resolve(scope, commune_code, write=True)
+    c = commune_in_scope(scope, commune_code, write=True)
     with session_scope() as s:
         n = s.exec(select(func.count()).select_from(RosterEntry).where(
             RosterEntry.campaign_id == campaign.id, RosterEntry.commune_code == c.code)).one()
