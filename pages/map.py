@@ -9,14 +9,8 @@ from app.auth import AuthError
 from app.i18n import t
 from app.ui import dashboard as dash
 from app.ui import map_view
-from app.ui.session import require_page
 
-scope = require_page("map")
-dash.wide_page()
-st.title(t("nav.map"))
-campaign_id = dash.campaign_picker()
-if campaign_id is None:
-    st.stop()
+scope, campaign_id = dash.dashboard_page("map")
 c1, c2, c3 = st.columns([3, 5, 2], vertical_alignment="bottom")
 with c1:
     district, _ = dash.unit_pickers(scope, with_commune=False)

@@ -9,14 +9,8 @@ from app.auth import AuthError
 from app.i18n import t
 from app.ui import dashboard as dash
 from app.ui import overview_view as view
-from app.ui.session import require_page
 
-scope = require_page("overview")
-dash.wide_page()
-st.title(t("nav.overview"))
-campaign_id = dash.campaign_picker()
-if campaign_id is None:
-    st.stop()
+scope, campaign_id = dash.dashboard_page("overview")
 view.apply_goto()
 c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
 with c1:

@@ -10,14 +10,8 @@ from app.i18n import t
 from app.scoring import scoreboard
 from app.ui import dashboard as dash
 from app.ui import results_view as view
-from app.ui.session import require_page
 
-scope = require_page("results")
-dash.wide_page()
-st.title(t("nav.results"))
-campaign_id = dash.campaign_picker()
-if campaign_id is None:
-    st.stop()
+scope, campaign_id = dash.dashboard_page("results")
 if scope.role == "commune":
     district = None
 else:

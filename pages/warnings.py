@@ -9,15 +9,8 @@ import streamlit as st
 from app.i18n import t
 from app.ui import dashboard as dash
 from app.ui import warnings_view as view
-from app.ui.session import require_page
 
-scope = require_page("warnings")
-dash.wide_page()
-st.title(t("nav.warnings"))
-st.caption(t("warn.intro"))
-campaign_id = dash.campaign_picker()
-if campaign_id is None:
-    st.stop()
+scope, campaign_id = dash.dashboard_page("warnings", t("warn.intro"))
 c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
 with c1:
     district, commune = dash.unit_pickers(scope)

@@ -29,6 +29,22 @@ def wide_page() -> None:
     st.set_page_config(layout="wide")
 
 
+def dashboard_page(key: str, intro: str | None = None) -> tuple[Scope, int]:
+    """The common head of the dashboard pages: role check (``require_page``), wide layout,
+    title, optional intro caption and the campaign picker. Stops the run when there is no
+    campaign to show (the picker says so)."""
+    from app.ui.session import require_page
+    scope = require_page(key)
+    wide_page()
+    st.title(t(f"nav.{key}"))
+    if intro:
+        st.caption(intro)
+    campaign_id = campaign_picker()
+    if campaign_id is None:
+        st.stop()
+    return scope, campaign_id
+
+
 def _scope_key(scope: Scope) -> tuple:
     return (scope.username, scope.role, scope.district_code, scope.commune_code)
 
