@@ -10,7 +10,7 @@ from app.fmt import fmt_date, fmt_int
 from app.i18n import t
 from app.reference import geography
 from app.reports import report_days
-from app.ui.ops_view import campaign_caption, day_choice, require_campaign
+from app.ui.ops_view import campaign_caption, day_choice, district_choice, require_campaign
 from app.ui.session import require_page
 
 scope = require_page("completeness")
@@ -26,15 +26,7 @@ geo = geography()
 c1, c2 = st.columns(2)
 with c1:
     day = day_choice(days, key="compl_day")
-if scope.province_wide:
-    districts = {d.code: d.full_name for d in geo.districts}
-    dcode = c2.selectbox(t("common.district"), [None, *districts],
-                         format_func=lambda c: t("ops.all") if c is None else districts[c],
-                         key="compl_district")
-else:
-    dcode = scope.district_code
-    d = geo.district(dcode or "")
-    c2.text_input(t("common.district"), value=d.full_name if d else "", disabled=True)
+dcode = district_choice(scope, geo, c2, key="compl_district")
 
 info = day_completeness(scope, campaign, day, dcode)
 m1, m2, m3 = st.columns(3)

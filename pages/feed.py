@@ -8,7 +8,8 @@ from app.fmt import fmt_int
 from app.i18n import t
 from app.reference import geography
 from app.reports import feed, photo_bytes, report_days
-from app.ui.ops_view import campaign_caption, day_choice, report_card, require_campaign
+from app.ui.ops_view import (campaign_caption, day_choice, district_choice, report_card,
+                              require_campaign)
 from app.ui.session import require_page
 
 PAGE_SIZE = 15
@@ -20,15 +21,7 @@ campaign_caption(campaign)
 geo = geography()
 
 c1, c2, c3 = st.columns(3)
-if scope.province_wide:
-    districts = {d.code: d.full_name for d in geo.districts}
-    dcode = c1.selectbox(t("common.district"), [None, *districts],
-                         format_func=lambda c: t("ops.all") if c is None else districts[c],
-                         key="feed_district")
-else:
-    dcode = scope.district_code
-    d = geo.district(dcode or "")
-    c1.text_input(t("common.district"), value=d.full_name if d else "", disabled=True)
+dcode = district_choice(scope, geo, c1, key="feed_district")
 visible = set(scope.visible_commune_codes() or [c.code for c in geo.communes])
 communes = {c.code: c.full_name for c in (geo.communes_of(dcode) if dcode else geo.communes)
             if c.code in visible}

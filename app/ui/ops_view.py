@@ -66,6 +66,20 @@ def problems_table(problems: list[Problem], names: dict[int, str] | None = None)
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def district_choice(scope, geo, container, key: str) -> str | None:
+    """Province-wide staff pick a district (or all: None); district staff see their own,
+    fixed."""
+    if scope.province_wide:
+        districts = {d.code: d.full_name for d in geo.districts}
+        return container.selectbox(t("common.district"), [None, *districts],
+                                   format_func=lambda c: t("ops.all") if c is None else districts[c],
+                                   key=key)
+    d = geo.district(scope.district_code or "")
+    container.text_input(t("common.district"), value=d.full_name if d else "", disabled=True,
+                         key=key)
+    return scope.district_code
+
+
 def day_choice(days: list[date], key: str, label: str | None = None,
                default: date | None = None, allow_all: bool = False) -> date | None:
     options: list = ([None] if allow_all else []) + list(days)
