@@ -5,8 +5,6 @@ from app.ui.entry import guard
 guard()
 import streamlit as st
 
-from app.auth import AuthError
-from app.i18n import t
 from app.ui import dashboard as dash
 from app.ui import map_view
 
@@ -19,18 +17,5 @@ with c2:
 with c3:
     run_every = dash.live_toggle()
 
-
-@st.fragment(run_every=run_every)
-def live() -> None:
-    try:
-        ov = dash.cached_overview(scope, campaign_id, district, None)
-    except AuthError as exc:
-        st.error(str(exc))
-        return
-    except LookupError:
-        st.info(t("dash.no_campaign"))
-        return
-    map_view.render(ov, scope, metric)
-
-
-live()
+dash.live_overview(scope, campaign_id, district, None, run_every,
+                   lambda ov: map_view.render(ov, scope, metric))

@@ -5,8 +5,6 @@ from app.ui.entry import guard
 guard()
 import streamlit as st
 
-from app.auth import AuthError
-from app.i18n import t
 from app.ui import dashboard as dash
 from app.ui import overview_view as view
 
@@ -18,18 +16,5 @@ with c1:
 with c2:
     run_every = dash.live_toggle()
 
-
-@st.fragment(run_every=run_every)
-def live() -> None:
-    try:
-        ov = dash.cached_overview(scope, campaign_id, district, commune)
-    except AuthError as exc:
-        st.error(str(exc))
-        return
-    except LookupError:
-        st.info(t("dash.no_campaign"))
-        return
-    view.render(ov)
-
-
-live()
+dash.live_overview(scope, campaign_id, district, commune, run_every,
+                   view.render)

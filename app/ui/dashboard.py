@@ -193,3 +193,24 @@ def live_toggle() -> timedelta | None:
     live = st.toggle(t("dash.live"), value=True, key=KEY_LIVE, persist_state="session",
                      help=t("dash.live_help", seconds=REFRESH_SECONDS))
     return timedelta(seconds=REFRESH_SECONDS) if live else None
+
+
+def live_overview(scope: Scope, campaign_id: int, district: str | None, commune: str | None,
+                  run_every, render) -> None:
+    """Draw ``render(overview)`` in a fragment that refreshes itself every ``run_every``
+    (None: paused); a refused unit or a missing campaign is said in Vietnamese instead."""
+    from app.auth import AuthError
+
+    @st.fragment(run_every=run_every)
+    def live() -> None:
+        try:
+            ov = cached_overview(scope, campaign_id, district, commune)
+        except AuthError as exc:
+            st.error(str(exc))
+            return
+        except LookupError:
+            st.info(t("dash.no_campaign"))
+            return
+        render(ov)
+
+    live()
