@@ -88,19 +88,29 @@ def test_overview_charts_render(live_server, desktop_page):
     _shot(page, live_server, "dashboard_table.png")
 
 
+def _choose(page, index: int, option: str, *, then: str, tries: int = 3) -> None:
+    """Pick `option` in the index-th select box and wait for `then`; pick again if the live
+    refresh redrew the box while the list was open (the choice is then lost)."""
+    for attempt in range(tries):
+        page.locator('[data-testid="stSelectbox"]').nth(index).click()
+        page.get_by_role("option", name=option).click()
+        wait_idle(page)
+        try:
+            page.get_by_text(then).first.wait_for(timeout=20_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")
+
+
 def test_drill_down_warnings_and_results(live_server, desktop_page):
     page = desktop_page
     sign_in(page, live_server, "demo.tinh")
     _open(page, "Tổng quan trực tuyến")
-    page.locator('[data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name="Thành phố Bắc Giang").click()
-    wait_idle(page)
-    page.get_by_text("Số phiếu theo xã").first.wait_for()
+    _choose(page, 0, "Thành phố Bắc Giang", then="Số phiếu theo xã")
     page.wait_for_function("() => location.search.includes('huyen=213')")  # shareable address
-    page.locator('[data-testid="stSelectbox"]').nth(1).click()
-    page.get_by_role("option", name="Phường Trần Phú").click()
-    wait_idle(page)
-    page.get_by_text("Chỉ số của xã").first.wait_for()
+    _choose(page, 1, "Phường Trần Phú", then="Chỉ số của xã")
     page.wait_for_function("() => location.search.includes('xa=07213')")
     _drawn(page, 1)
     _shot(page, live_server, "dashboard_commune.png")

@@ -2,6 +2,8 @@
 stolen) no longer signs anyone in, in a real Chromium against a real server."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser.conftest import sign_in, wait_idle
@@ -21,11 +23,23 @@ def _with_cookie(browser, server, cookie: dict, path: str):
     return ctx, page
 
 
+def _cookie(page, name: str, timeout_s: float = 20.0) -> dict:
+    """The browser's cookie `name`, once the sign-in component has written it (the component
+    runs in the page after the sign-in run, later on a busy machine)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [c for c in page.context.cookies() if c["name"] == name]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, f"no {name} cookie after {timeout_s} s"
+        page.wait_for_timeout(250)
+
+
 def test_a_kept_cookie_is_worthless_after_signing_out(live_server, desktop_page, browser):
     page = desktop_page
     sign_in(page, live_server, "demo.xa")
     wait_idle(page)
-    cookie = next(c for c in page.context.cookies() if c["name"] == "qcdc_auth")
+    cookie = _cookie(page, "qcdc_auth")
     # the cookie works in another browser tab as long as the user is signed in
     ctx, other = _with_cookie(browser, live_server, cookie, "/bao-cao-ngay")
     other.get_by_text("Đăng xuất").wait_for()

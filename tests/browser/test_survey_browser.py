@@ -60,3 +60,34 @@ def test_bad_code_offers_picker_that_opens_the_right_commune(live_server, phone_
     assert "xa=07201" in page.url
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
     assert _responses(live_server) == before
+
+
+def test_the_first_citizen_after_a_restart_never_sees_the_list_of_staff_pages(
+        _templates, tmp_path, phone_page):
+    """Streamlit runs the first visit after a start in its old pages-folder mode, whose sidebar
+    lists every file of pages/ ("admin audit", "admin users", ...) until the entry script
+    switches to st.navigation (about 1.5 s on this machine). `client.showSidebarNavigation =
+    false` keeps that list hidden; the staff menu is the app's own."""
+    import shutil
+    import time
+
+    from tests.browser.conftest import start_server, stop_server
+    shutil.copy(_templates["demo"] / "qcdc.db", tmp_path / "qcdc.db")
+    server = start_server(tmp_path)
+    try:
+        page = phone_page
+        page.goto(server.url + "/survey?xa=07201")
+        seen = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            seen.append(page.evaluate(
+                "() => (document.querySelector('[data-testid=\"stSidebarNav\"]') || {}).innerText"
+                " || ''"))
+            if page.get_by_role("button", name="Gửi phiếu khảo sát").count():
+                break
+            page.wait_for_timeout(100)
+        page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+        assert not any(seen), [s for s in seen if s][:1]
+        assert "admin" not in page.locator("body").inner_text()
+    finally:
+        stop_server(server)
