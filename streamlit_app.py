@@ -23,15 +23,26 @@ signed_in = scope.role != "public"
 specs = access.pages_for(scope.role)
 if signed_in and st.session_state.get("qcdc_must_change"):
     specs = [access.page("account")]
+# A staff address opened by someone whose role may not see it (a bookmark before signing in)
+# is still known to the navigation, so the page's own guard answers in Vietnamese (sign in
+# first, or "no permission") instead of Streamlit's "Page not found".
+asked = entry.requested_url_path()
+nav_specs = specs + [s for s in access.PAGES
+                     if asked and s.url_path == asked and s not in specs
+                     and not st.session_state.get("qcdc_must_change")]
 # "/" is always the public home page, so every other page keeps its own URL (deep links work);
-# a signed-in user who lands on "/" is sent on to the start page of their role.
-pages = build_pages(specs, default_key="home")
+# a signed-in user who lands on "/" is sent on to the start page of their role (or to the page
+# they asked for before signing in).
+pages = build_pages(nav_specs, default_key="home")
 nav = st.navigation(list(pages.values()), position="hidden")
-current = next((s for s in specs if pages.get(s.key) is nav), None)
+current = next((s for s in nav_specs if pages.get(s.key) is nav), None)
 st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
 if st.session_state.pop("qcdc_go_start", False) or (
         signed_in and current is not None and current.key == "home"):
-    st.switch_page(pages[access.start_page(scope.role).key if signed_in else "home"])
+    if signed_in:
+        target = access.after_sign_in(scope.role, st.session_state.pop("qcdc_next", None))
+        st.switch_page(pages[target])
+    st.switch_page(pages["home"])
 with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)
     if not ok:
         st.stop()  # the busy message is shown

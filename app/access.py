@@ -34,41 +34,41 @@ PAGES: list[PageSpec] = [
     # commune operations (issue 3)
     PageSpec("schedule", "pages/lich-truc.py", "lich-truc", ":material/event_note:", (PUBLIC,),
              "public"),
-    PageSpec("roster", "pages/roster.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
+    PageSpec("roster", "pages/danh-sach-ho-tro.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
              "commune", wide=True),
-    PageSpec("report", "pages/report.py", "bao-cao-ngay", ":material/edit_note:", ("commune",),
+    PageSpec("report", "pages/bao-cao-ngay.py", "bao-cao-ngay", ":material/edit_note:", ("commune",),
              "commune"),
-    PageSpec("feed", "pages/feed.py", "hoat-dong", ":material/dynamic_feed:",
+    PageSpec("feed", "pages/hoat-dong.py", "hoat-dong", ":material/dynamic_feed:",
              ("admin", "province", "farmers", "district"), "monitor"),
     # live dashboards, map, warnings, results and exports (issue 4)
-    PageSpec("overview", "pages/overview.py", "tong-quan", ":material/monitoring:",
+    PageSpec("overview", "pages/tong-quan.py", "tong-quan", ":material/monitoring:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("map", "pages/map.py", "ban-do", ":material/map:",
+    PageSpec("map", "pages/ban-do.py", "ban-do", ":material/map:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("warnings", "pages/warnings.py", "canh-bao", ":material/warning:",
+    PageSpec("warnings", "pages/canh-bao.py", "canh-bao", ":material/warning:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("results", "pages/results.py", "ket-qua", ":material/leaderboard:",
+    PageSpec("results", "pages/ket-qua.py", "ket-qua", ":material/leaderboard:",
              ("admin", "province", "farmers", "district", "commune"), "monitor", wide=True),
-    PageSpec("completeness", "pages/completeness.py", "tien-do-bao-cao", ":material/fact_check:",
+    PageSpec("completeness", "pages/tien-do-bao-cao.py", "tien-do-bao-cao", ":material/fact_check:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("rosters_overview", "pages/rosters_overview.py", "tong-hop-danh-sach",
+    PageSpec("rosters_overview", "pages/tong-hop-danh-sach.py", "tong-hop-danh-sach",
              ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor",
              wide=True),
-    PageSpec("inspectors", "pages/inspectors.py", "doan-kiem-tra", ":material/badge:",
+    PageSpec("inspectors", "pages/doan-kiem-tra.py", "doan-kiem-tra", ":material/badge:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
     PageSpec("account", "pages/tai-khoan.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
     PageSpec("qr", "pages/ma-qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
              "admin"),
     # nominations and low-code administration (issue 5)
-    PageSpec("nominations", "pages/nominations.py", "de-xuat-khen-thuong",
+    PageSpec("nominations", "pages/de-xuat-khen-thuong.py", "de-xuat-khen-thuong",
              ":material/military_tech:", ("admin", "province", "farmers"), "board", wide=True),
-    PageSpec("questionnaire", "pages/admin_questionnaire.py", "bang-hoi", ":material/quiz:",
+    PageSpec("questionnaire", "pages/bang-hoi.py", "bang-hoi", ":material/quiz:",
              ("admin",), "admin", wide=True),
-    PageSpec("users", "pages/admin_users.py", "nguoi-dung", ":material/manage_accounts:",
+    PageSpec("users", "pages/nguoi-dung.py", "nguoi-dung", ":material/manage_accounts:",
              ("admin",), "admin", wide=True),
-    PageSpec("campaigns", "pages/admin_campaigns.py", "dot-khao-sat", ":material/event:",
+    PageSpec("campaigns", "pages/dot-khao-sat.py", "dot-khao-sat", ":material/event:",
              ("admin", "province"), "admin", wide=True),
-    PageSpec("audit", "pages/admin_audit.py", "nhat-ky", ":material/history:", ("admin",),
+    PageSpec("audit", "pages/nhat-ky.py", "nhat-ky", ":material/history:", ("admin",),
              "admin", wide=True),
 ]
 
@@ -94,6 +94,19 @@ def is_public(spec: PageSpec) -> bool:
 
 def allowed(spec: PageSpec, role: str) -> bool:
     return is_public(spec) or role in spec.roles
+
+
+def after_sign_in(role: str, asked: str | None) -> str:
+    """The page key a user lands on after signing in: the page they asked for before, if
+    their role may see it, else their role's start page."""
+    if asked:
+        try:
+            spec = page(asked)
+        except KeyError:
+            spec = None
+        if spec is not None and allowed(spec, role) and spec.show_signed_in:
+            return spec.key
+    return start_page(role).key
 
 
 def pages_for(role: str) -> list[PageSpec]:

@@ -108,6 +108,7 @@ VI: dict[str, str] = {
     "auth.pw_same": "Mật khẩu mới phải khác mật khẩu hiện tại.",
     "auth.signing_out": "Đang đăng xuất…",
     "auth.signed_in": "Đăng nhập thành công. Đang chuyển đến trang làm việc…",
+    "auth.sign_in_first": "Vui lòng đăng nhập để mở trang này.",
     "auth.go_start": "Đến trang làm việc",
     "auth.session_expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
     "auth.session_ended": "Phiên làm việc đã kết thúc (đã đăng xuất, đổi mật khẩu hoặc tài khoản bị khóa). Vui lòng đăng nhập lại.",

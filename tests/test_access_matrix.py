@@ -167,12 +167,12 @@ def test_forged_session_state_changes_nothing(demo_db, forged):
         at.session_state[k] = v
     at.run()
     assert not at.exception
-    for admin_page in ("pages/admin_users.py", "pages/ma-qr.py", "pages/overview.py"):
+    for admin_page in ("pages/nguoi-dung.py", "pages/ma-qr.py", "pages/tong-quan.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(admin_page)
             at.run()
     if forged.get("qcdc_user") == "demo.xa":  # the real account: a commune user, nothing more
-        at.switch_page("pages/report.py")
+        at.switch_page("pages/bao-cao-ngay.py")
         at.run()
         assert not at.exception and NOT_ALLOWED not in _all_text(at)
         assert "Phường Thọ Xương" in _all_text(at)

@@ -56,7 +56,7 @@ def test_pages_are_registered_for_the_right_roles():
 
 
 def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
-    at = app_for("pages/roster.py", user="demo.xa")
+    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "Phường Thọ Xương" in body and "Đã nộp danh sách" in body
@@ -77,7 +77,7 @@ def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
 
 
 def test_roster_page_refuses_bad_rows_and_keeps_the_old_list(campaign):
-    at = app_for("pages/roster.py", user="demo.xa")
+    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
     before = [(e.full_name, e.phone) for e in _entries("07201", campaign.id)]
     at.session_state["roster_editor_0"] = {
         "edited_rows": {0: {"phone": "12345"}}, "deleted_rows": [],
@@ -98,7 +98,7 @@ def test_roster_page_excel_import_bad_then_good(campaign):
     from openpyxl import load_workbook
 
     from app.excel_io import roster_template
-    at = app_for("pages/roster.py", user="demo.xa")
+    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
     before = [(e.full_name, e.phone) for e in _entries("07201", campaign.id)]
     at.file_uploader(key="roster_upload_0").set_value(
         ("ds.xlsx", b"not a workbook", "application/octet-stream")).run()
@@ -140,7 +140,7 @@ def test_public_schedule_bad_codes(demo_db, code, needle):
 def test_report_page_saves_report_with_photo_and_shows_todays_answers(campaign, morning):
     from app.reports import get_report
     had = len(get_report(XA, campaign.id, None, morning).photos)  # demo reports may have one
-    at = app_for("pages/report.py", user="demo.xa")
+    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "Có thể gửi và sửa báo cáo đến 21:00" in body
@@ -171,7 +171,7 @@ def test_report_page_saves_report_with_photo_and_shows_todays_answers(campaign, 
 def test_report_page_is_read_only_after_the_cutoff(campaign, monkeypatch):
     day = campaign.start_date
     monkeypatch.setattr(clock, "now", lambda: datetime.combine(day, time(22, 0)))
-    at = app_for("pages/report.py", user="demo.xa")
+    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "đã chốt lúc 21:00" in body
@@ -180,7 +180,7 @@ def test_report_page_is_read_only_after_the_cutoff(campaign, monkeypatch):
 
 def test_feed_page_for_district_shows_only_its_communes(campaign, morning):
     from app.reports import feed
-    at = app_for("pages/feed.py", user="demo.huyen")
+    at = app_for("pages/hoat-dong.py", user="demo.huyen")
     assert not at.exception
     items, total = feed(HUYEN, campaign.id, limit=15)
     body = texts(at)
@@ -190,7 +190,7 @@ def test_feed_page_for_district_shows_only_its_communes(campaign, morning):
 
 
 def test_completeness_page_lists_missing_communes(campaign, morning):
-    at = app_for("pages/completeness.py", user="demo.huyen")
+    at = app_for("pages/tien-do-bao-cao.py", user="demo.huyen")
     assert not at.exception
     body = texts(at)
     assert "Đơn vị chưa báo cáo" in body
@@ -200,11 +200,11 @@ def test_completeness_page_lists_missing_communes(campaign, morning):
 
 
 def test_overview_and_inspector_pages_render(campaign):
-    at = app_for("pages/rosters_overview.py", user="demo.hoind")
+    at = app_for("pages/tong-hop-danh-sach.py", user="demo.hoind")
     assert not at.exception
     assert not at.exception
     assert [m.label for m in at.metric][:3] == ["Nộp đúng hạn", "Nộp muộn", "Chưa nộp"]
     assert len(at.dataframe[0].value) == 209
-    at = app_for("pages/inspectors.py", user="demo.huyen")
+    at = app_for("pages/doan-kiem-tra.py", user="demo.huyen")
     assert not at.exception
     assert "Đoàn kiểm tra của tỉnh" in texts(at) or len(at.data_editor[0].value) >= 1

@@ -90,3 +90,15 @@ def test_every_registered_page_file_exists():
     root = Path(__file__).resolve().parent.parent
     missing = [spec.path for spec in access.PAGES if not (root / spec.path).is_file()]
     assert missing == []
+
+
+def test_every_page_file_is_named_by_its_url():
+    """The first visit after a server start runs in Streamlit's old pages-folder mode, which
+    looks the page up by its file name: a bookmarked /tong-quan must find pages/tong-quan.py
+    (else Streamlit's English "Page not found" and the home page)."""
+    from pathlib import Path
+
+    from app import access
+    for spec in access.PAGES:
+        assert Path(spec.path).stem == (spec.url_path or "home"), spec.key
+        assert (Path(__file__).resolve().parent.parent / spec.path).is_file(), spec.path

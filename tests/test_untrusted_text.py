@@ -141,7 +141,7 @@ def test_no_page_renders_user_text_as_html_or_markdown(planted, role, user):
 
 
 def test_markdown_bodies_hold_the_escaped_text(planted):
-    at = app_for("pages/feed.py", user="demo.tinh")
+    at = app_for("pages/hoat-dong.py", user="demo.tinh")
     bodies = [b for _k, b, _h in _markdown_like(at) if "alert(1)" in b]
     assert bodies
     assert any(r"\<script\>alert(1)\</script\>" in b for b in bodies)

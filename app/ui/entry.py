@@ -21,6 +21,7 @@ from typing import Iterator
 
 import streamlit as st
 
+_ASKED = "qcdc_asked_url_path"
 _run = threading.local()  # Streamlit runs every session's script in its own thread
 
 
@@ -45,7 +46,25 @@ def guard() -> None:
     if ctx is None or page_file is None or _same_file(page_file, ctx.main_script_path):
         return  # the page file is the app being run (a test of one page): nothing to route
     PagesManager.uses_pages_directory = False
+    # page files are named by their URL (docs/DEVELOPING.md): remember which one was asked for
+    st.session_state[_ASKED] = os.path.splitext(os.path.basename(page_file))[0]
     st.rerun()
+
+
+def requested_url_path() -> str | None:
+    """The URL path this run was asked for ("tong-quan" for /tong-quan), if the browser named
+    one (a typed or bookmarked address; links inside the app name a page by its hash)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    name = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None)
+    asked = st.session_state.pop(_ASKED, None)  # a first visit sent back through the entry
+    if isinstance(name, str) and name.strip("/"):
+        return name.strip("/")
+    return asked if isinstance(asked, str) and asked else None
+
+
+def running_through_entry() -> bool:
+    return bool(getattr(_run, "via_entry", False))
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -165,6 +165,12 @@ def require_page(key: str) -> Scope:
     scope = current_scope()
     spec = access.page(key)
     if not access.allowed(spec, scope.role):
+        from app.ui import entry
+        if scope.role == "public" and entry.running_through_entry():
+            # a staff address opened before signing in: sign in, then land on it
+            st.session_state["qcdc_next"] = key
+            st.session_state["qcdc_flash"] = t("auth.sign_in_first")
+            st.switch_page(access.page("login").path)
         st.error(t("common.not_allowed"))
         st.stop()
     return scope

@@ -55,3 +55,30 @@ def test_a_kept_cookie_is_worthless_after_signing_out(live_server, desktop_page,
     assert "Báo cáo" not in body or "Phường Thọ Xương" not in body
     assert replay.locator('[data-testid="stSidebar"]').count() == 0
     ctx.close()
+
+
+def test_a_staff_address_opened_before_signing_in_leads_there_after_signing_in(
+        live_server, desktop_page):
+    """A bookmarked /tong-quan opened by someone not signed in: the sign-in page says why (in
+    Vietnamese, not Streamlit's "Page not found"), and after signing in the person lands on
+    the page they asked for."""
+    page = desktop_page
+    page.goto(live_server.url + "/tong-quan")
+    page.get_by_text("Vui lòng đăng nhập để mở trang này.").wait_for()
+    assert "/dang-nhap" in page.url
+    assert "Page not found" not in page.locator("body").inner_text()
+    page.get_by_label("Tên đăng nhập").fill("demo.tinh")
+    page.get_by_label("Mật khẩu").fill("Demo@2024")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("heading", name="Tổng quan trực tuyến").wait_for()
+    assert page.url.split("?")[0].endswith("/tong-quan")
+
+
+def test_a_page_of_another_role_says_so_in_vietnamese(live_server, desktop_page):
+    page = desktop_page
+    sign_in(page, live_server, "demo.xa")
+    page.goto(live_server.url + "/nguoi-dung")
+    page.get_by_text("Bạn không có quyền xem trang này.").wait_for()
+    wait_idle(page)
+    body = page.locator("body").inner_text()
+    assert "Page not found" not in body and "Tên đăng nhập" not in body
