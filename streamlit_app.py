@@ -15,7 +15,7 @@ st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=layout.F
                    initial_sidebar_state="auto")  # the layout is set once the page is known
 
 from app.ui.gate import admitted  # noqa: E402
-from app.ui.menu import build_pages, sidebar_menu  # noqa: E402
+from app.ui.menu import build_pages, not_found_page, sidebar_menu  # noqa: E402
 
 session.boot()
 scope = session.current_scope()
@@ -34,6 +34,9 @@ nav_specs = specs + [s for s in access.PAGES
 # a signed-in user who lands on "/" is sent on to the start page of their role (or to the page
 # they asked for before signing in).
 pages = build_pages(nav_specs, default_key="home")
+unknown = not_found_page(asked)
+if unknown is not None:
+    pages["not_found"] = unknown
 nav = st.navigation(list(pages.values()), position="hidden")
 current = next((s for s in nav_specs if pages.get(s.key) is nav), None)
 st.set_page_config(layout="wide" if current is not None and current.wide else "centered")

@@ -22,6 +22,9 @@ VI: dict[str, str] = {
     "common.download": "Tải xuống",
     "common.no_data": "Chưa có dữ liệu.",
     "common.not_allowed": "Bạn không có quyền xem trang này.",
+    "common.page_not_found_title": "Không tìm thấy trang",
+    "common.page_not_found": "Không tìm thấy trang này. Địa chỉ có thể đã bị gõ sai hoặc đã cũ.",
+    "common.go_home": "Về trang chủ",
     "common.db_busy": "Hệ thống đang bận, vui lòng thử lại sau ít phút. Thông tin bạn đã nhập vẫn được giữ nguyên.",
     "common.server_busy": "Hệ thống đang bận, vui lòng thử lại sau 1 phút.",
     # --- navigation -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import streamlit as st
 
@@ -25,6 +26,28 @@ def _page(spec: access.PageSpec, default: bool) -> st.Page:
                        url_path=spec.url_path or None, default=default)
         _page_cache[key] = page
     return copy.copy(page)
+
+
+_UNKNOWN_URL = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+def _not_found() -> None:
+    from app.ui import layout
+    layout.public_style()
+    st.title(t("app.title"))
+    st.warning(t("common.page_not_found"), icon=":material/search_off:")
+    st.page_link("pages/home.py", label=t("common.go_home"), icon=":material/home:")
+
+
+def not_found_page(url_path: str | None) -> st.Page | None:
+    """A page for an address no page has (a mistyped or outdated link), so the visitor reads
+    a Vietnamese message with a way home instead of Streamlit's English "Page not found".
+    Only for plain addresses; anything else gets Streamlit's own answer."""
+    if not url_path or not _UNKNOWN_URL.fullmatch(url_path):
+        return None
+    if any(s.url_path == url_path for s in access.PAGES):
+        return None
+    return st.Page(_not_found, title=t("common.page_not_found_title"), url_path=url_path)
 
 
 def build_pages(specs: list[access.PageSpec], default_key: str) -> dict[str, st.Page]:

@@ -82,3 +82,13 @@ def test_a_page_of_another_role_says_so_in_vietnamese(live_server, desktop_page)
     wait_idle(page)
     body = page.locator("body").inner_text()
     assert "Page not found" not in body and "Tên đăng nhập" not in body
+
+
+def test_a_mistyped_address_gets_a_vietnamese_page_with_a_way_home(live_server, phone_page):
+    page = phone_page
+    page.goto(live_server.url + "/khong-co-trang-nay")
+    page.get_by_text("Không tìm thấy trang này.").wait_for()
+    wait_idle(page)
+    assert "Page not found" not in page.locator("body").inner_text()
+    page.get_by_role("link", name="Về trang chủ").click()
+    page.get_by_text("Huyện, thị xã, thành phố").first.wait_for()
