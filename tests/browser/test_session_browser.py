@@ -70,7 +70,9 @@ def test_a_staff_address_opened_before_signing_in_leads_there_after_signing_in(
     page.get_by_label("Tên đăng nhập").fill("demo.tinh")
     page.get_by_label("Mật khẩu").fill("Demo@2024")
     page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Tổng quan trực tuyến").wait_for()
+    # signing in takes a browser round trip (the cookie component): slow on a loaded machine
+    page.get_by_text("Đăng xuất").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Tổng quan trực tuyến").wait_for(timeout=60_000)
     assert page.url.split("?")[0].endswith("/tong-quan")
 
 
