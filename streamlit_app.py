@@ -7,38 +7,25 @@ import streamlit as st
 
 from app import access
 from app.ui import entry, layout, session, streamlit_fixes
+from app.ui.gate import admitted
+from app.ui.menu import navigation_pages, sidebar_menu
 
 streamlit_fixes.install()
-
-# a local icon (data: URL): the browser fetches nothing from outside the server
+# a local icon (data: URL): the browser fetches nothing from outside the server; set before
+# st.navigation, which would otherwise name the tab after the page
 st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=layout.FAVICON,
                    initial_sidebar_state="auto")  # the layout is set once the page is known
-
-from app.ui.gate import admitted  # noqa: E402
-from app.ui.menu import build_pages, not_found_page, sidebar_menu  # noqa: E402
-
 session.boot()
 scope = session.current_scope()
 signed_in = scope.role != "public"
-specs = access.pages_for(scope.role)
-if signed_in and st.session_state.get("qcdc_must_change"):
-    specs = [access.page("account")]
-# A staff address opened by someone whose role may not see it (a bookmark before signing in)
-# is still known to the navigation, so the page's own guard answers in Vietnamese (sign in
-# first, or "no permission") instead of Streamlit's "Page not found".
-asked = entry.requested_url_path()
-nav_specs = specs + [s for s in access.PAGES
-                     if asked and s.url_path == asked and s not in specs
-                     and not st.session_state.get("qcdc_must_change")]
+must_change = signed_in and bool(st.session_state.get("qcdc_must_change"))
+specs = [access.page("account")] if must_change else access.pages_for(scope.role)
 # "/" is always the public home page, so every other page keeps its own URL (deep links work);
 # a signed-in user who lands on "/" is sent on to the start page of their role (or to the page
 # they asked for before signing in).
-pages = build_pages(nav_specs, default_key="home")
-unknown = not_found_page(asked)
-if unknown is not None:
-    pages["not_found"] = unknown
+pages = navigation_pages(specs, entry.requested_url_path(), restricted=must_change)
 nav = st.navigation(list(pages.values()), position="hidden")
-current = next((s for s in nav_specs if pages.get(s.key) is nav), None)
+current = next((s for s in specs if pages.get(s.key) is nav), None)
 st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
 if st.session_state.pop("qcdc_go_start", False) or (
         signed_in and current is not None and current.key == "home"):

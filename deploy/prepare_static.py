@@ -156,29 +156,29 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
     new_html, patches["source_sans_preload"] = lighten_index(html)
     if new_html != html:
         files[index] = new_html.encode("utf-8")
-    m = MAIN_SCRIPT_RE.search(html)
-    main_js = Path(m.group(1)) if m else None
-    if main_js is None or main_js not in files:
-        patches["material_symbols_preload"] = "main script not found in index.html, left as shipped"
+    _patch_linked(files, source, html, MAIN_SCRIPT_RE, "main script", lighten_main_js,
+                  patches, "material_symbols_preload")
+    if use_theme_font:
+        _patch_linked(files, source, html, MAIN_CSS_RE, "main stylesheet", lighten_main_css,
+                      patches, "source_sans_font")
     else:
-        js = (source / main_js).read_text(encoding="utf-8")
-        new_js, status = lighten_main_js(js)
-        patches["material_symbols_preload"] = f"{status} ({main_js.as_posix()})"
-        if new_js != js:
-            files[main_js] = new_js.encode("utf-8")
-    c = MAIN_CSS_RE.search(html)
-    main_css = Path(c.group(1)) if c else None
-    if not use_theme_font:
         patches["source_sans_font"] = "the theme draws text in Source Sans: stylesheet left as shipped"
-    elif main_css is None or main_css not in files:
-        patches["source_sans_font"] = "main stylesheet not found in index.html, left as shipped"
-    else:
-        css = (source / main_css).read_text(encoding="utf-8")
-        new_css, status = lighten_main_css(css)
-        patches["source_sans_font"] = f"{status} ({main_css.as_posix()})"
-        if new_css != css:
-            files[main_css] = new_css.encode("utf-8")
     return files, patches
+
+
+def _patch_linked(files: dict, source: Path, html: str, link_re: re.Pattern, what: str,
+                  lighten, patches: dict, name: str) -> None:
+    """Apply `lighten` to the file index.html links with `link_re`; record the status."""
+    m = link_re.search(html)
+    rel = Path(m.group(1)) if m else None
+    if rel is None or rel not in files:
+        patches[name] = f"{what} not found in index.html, left as shipped"
+        return
+    text = (source / rel).read_text(encoding="utf-8")
+    new, status = lighten(text)
+    patches[name] = f"{status} ({rel.as_posix()})"
+    if new != text:
+        files[rel] = new.encode("utf-8")
 
 
 def _gzip(data: bytes, level: int) -> bytes:

@@ -50,6 +50,26 @@ def not_found_page(url_path: str | None) -> st.Page | None:
     return st.Page(_not_found, title=t("common.page_not_found_title"), url_path=url_path)
 
 
+def navigation_pages(specs: list[access.PageSpec], asked: str | None, *,
+                     restricted: bool = False) -> dict[str, st.Page]:
+    """The pages of this run's st.navigation: the role's `specs` ("/" is the public home page),
+    plus the page at the address the browser asked for (`asked`) even if the role may not see
+    it, so that page's own guard answers in Vietnamese (sign in first, or "no permission"),
+    or a Vietnamese "not found" page for an address no page has. `restricted` (a password
+    that must be changed first): nothing beyond `specs`."""
+    pages = build_pages(specs, default_key="home")
+    if restricted or not asked:
+        return pages
+    other = next((s for s in access.PAGES if s.url_path == asked), None)
+    if other is None:
+        unknown = not_found_page(asked)
+        if unknown is not None:
+            pages["not_found"] = unknown
+    elif other.key not in pages:
+        pages[other.key] = _page(other, False)
+    return pages
+
+
 def build_pages(specs: list[access.PageSpec], default_key: str) -> dict[str, st.Page]:
     keys = [s.key for s in specs]
     if default_key not in keys:

@@ -59,11 +59,11 @@ def test_a_kept_cookie_is_worthless_after_signing_out(live_server, desktop_page,
 
 def test_a_staff_address_opened_before_signing_in_leads_there_after_signing_in(
         live_server, desktop_page):
-    """A bookmarked /tong-quan opened by someone not signed in: the sign-in page says why (in
+    """A bookmarked /ket-qua opened by someone not signed in: the sign-in page says why (in
     Vietnamese, not Streamlit's "Page not found"), and after signing in the person lands on
-    the page they asked for."""
+    the page they asked for (not on their role's start page, the overview)."""
     page = desktop_page
-    page.goto(live_server.url + "/tong-quan")
+    page.goto(live_server.url + "/ket-qua")
     page.get_by_text("Vui lòng đăng nhập để mở trang này.").wait_for()
     assert "/dang-nhap" in page.url
     assert "Page not found" not in page.locator("body").inner_text()
@@ -71,9 +71,14 @@ def test_a_staff_address_opened_before_signing_in_leads_there_after_signing_in(
     page.get_by_label("Mật khẩu").fill("Demo@2024")
     page.get_by_role("button", name="Đăng nhập").click()
     # signing in takes a browser round trip (the cookie component): slow on a loaded machine
-    page.get_by_text("Đăng xuất").wait_for(timeout=60_000)
-    page.get_by_role("heading", name="Tổng quan trực tuyến").wait_for(timeout=60_000)
-    assert page.url.split("?")[0].endswith("/tong-quan")
+    try:
+        page.get_by_text("Đăng xuất").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Kết quả và xếp hạng").wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(live_server.data_dir / "after_sign_in.png"), full_page=True)
+        raise AssertionError(f"after signing in: {page.url}\n"
+                             + page.locator("body").inner_text()[:600])
+    assert page.url.split("?")[0].endswith("/ket-qua")
 
 
 def test_a_page_of_another_role_says_so_in_vietnamese(live_server, desktop_page):

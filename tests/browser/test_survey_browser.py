@@ -89,5 +89,9 @@ def test_the_first_citizen_after_a_restart_never_sees_the_list_of_staff_pages(
         page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
         assert not any(seen), [s for s in seen if s][:1]
         assert "admin" not in page.locator("body").inner_text()
+        # the tab shows the app's name and its own icon, not the page file's name
+        assert page.title() == "Khảo sát QCDC Bắc Giang"
+        icon = page.evaluate("() => (document.querySelector('link[rel*=icon]') || {}).href || ''")
+        assert icon.startswith("data:image/png;base64,")
     finally:
         stop_server(server)
