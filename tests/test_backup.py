@@ -33,6 +33,13 @@ def _cli(*args, env=None):
         os.environ), capture_output=True, text=True, timeout=120)
 
 
+def _wait_for_more_answers(stored: list, errors: list, target: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(stored) < target and not errors:
+        assert time.monotonic() < deadline, f"only {len(stored)} answers stored in {timeout} s"
+        time.sleep(0.05)
+
+
 def test_backups_taken_while_citizens_submit_are_consistent(active, tmp_path):
     from app.survey import new_submission_token, submit_response
     stop = threading.Event()
@@ -54,7 +61,9 @@ def test_backups_taken_while_citizens_submit_are_consistent(active, tmp_path):
     try:
         copies = []
         for n in range(3):
-            time.sleep(0.3)
+            # each copy is taken after more answers have been stored, so the first
+            # one cannot be empty on a slow machine and later ones differ from it
+            _wait_for_more_answers(stored, errors, len(stored) + 5)
             if n == 1:  # once through the command line, like an operator or a cron job
                 out = _cli("backup", str(tmp_path / "cli.db"))
                 assert out.returncode == 0, out.stderr
