@@ -6,6 +6,7 @@ pages and no menu; staff get the pages their role may open, listed in a sidebar 
 import streamlit as st
 
 from app import access
+from app.i18n import t
 from app.ui import entry, layout, session, streamlit_fixes
 from app.ui.gate import admitted
 from app.ui.menu import navigation_pages, sidebar_menu
@@ -13,7 +14,7 @@ from app.ui.menu import navigation_pages, sidebar_menu
 streamlit_fixes.install()
 # a local icon (data: URL): the browser fetches nothing from outside the server; set before
 # st.navigation, which would otherwise name the tab after the page
-st.set_page_config(page_title="Khảo sát QCDC Bắc Giang", page_icon=layout.FAVICON,
+st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
                    initial_sidebar_state="auto")  # the layout is set once the page is known
 session.boot()
 scope = session.current_scope()

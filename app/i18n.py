@@ -12,6 +12,7 @@ VI: dict[str, str] = {
     # --- common -------------------------------------------------------------------------
     "app.title": "Khảo sát thực hiện dân chủ ở cơ sở",
     "app.short": "QCDC Bắc Giang",
+    "app.tab_title": "Khảo sát QCDC Bắc Giang",
     "app.province": "Tỉnh Bắc Giang",
     "demo.banner": "CHẾ ĐỘ DEMO: dữ liệu và tài khoản trên trang này là dữ liệu mẫu, không phải số liệu thật.",
     "common.district": "Huyện, thị xã, thành phố",

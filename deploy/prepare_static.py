@@ -19,10 +19,24 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
    Sans, which alone fetched the font on every first visit; that screen now uses the system
    font too. With the default theme font the stylesheet is left as shipped.
 
-Both are found by their content (the minified names change between versions). A pattern that
+4. ``index.html`` also saves the first visit time (each step measured with
+   bench/page_weight.py at "Fast 3G"):
+   - ``<link rel="modulepreload">`` for the widgets of the survey form (radio buttons,
+     check boxes, the text area, st.html and what they import): Streamlit fetches them only
+     once the form's first message has arrived, a second wave of requests after the
+     websocket; preloaded, they come with the page's scripts;
+   - ``window.__streamlit.BACKEND_BASE_URL`` = the site's root: Streamlit's frontend otherwise
+     first looks for its server under the page's address (``/survey/_stcore/health``), fails,
+     and only then tries the root, one wasted round trip on every page (the copy is only
+     served at the site's root, see deploy/nginx/qcdc.conf.template);
+   - ``lang="vi"`` (phones no longer offer to translate the page "from English") and the
+     app's tab title while the page loads, instead of "Streamlit".
+
+All are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
 (``"patches"``): the bundle is never broken, only heavier. Then every compressible file gets a
-``.gz`` beside it (nginx ``gzip_static``).
+``.gz`` beside it (nginx ``gzip_static``) and, when the ``brotli`` package is installed, a
+``.br`` (nginx ``brotli_static``, about a fifth smaller than gzip on Streamlit's scripts).
 
     python deploy/prepare_static.py                         # into /opt/qcdc/static
     python deploy/prepare_static.py --out /tmp/qcdc-static  # elsewhere (tests, benchmarks)
@@ -62,7 +76,22 @@ MAIN_CSS_RE = re.compile(
 SOURCE_SANS_FACE_RE = re.compile(r'@font-face\{font-family:\s*"?Source Sans"?;[^}]*\}')
 FACE_SRC_RE = re.compile(r'src:[^;}]*')
 SOURCE_SANS_LOCAL = 'src:local("Source Sans 3"),local("Source Sans Pro")'
-APP_CONFIG = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+APP_ROOT = Path(__file__).resolve().parent.parent
+APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
+# index.html: the page language and title, the end of <head>, module preloads
+HTML_LANG_RE = re.compile(r'<html\b([^>]*?)\blang="[^"]*"')
+TITLE_RE = re.compile(r'<title>[^<]*</title>')
+HEAD_END_RE = re.compile(r'</head>')
+MODULEPRELOAD_RE = re.compile(
+    r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="\.?/?(static/js/[^"]+\.js)"[^>]*>[ \t]*\r?\n?')
+# a chunk's static imports: import{..}from"./X.js" / import"./X.js" (not import("./X.js"))
+STATIC_IMPORT_RE = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/]+\.js)"')
+# The lazily loaded chunks of the survey form's widgets, by the name before the content hash
+# (Streamlit's frontend components: st.radio, st.checkbox, st.text_area, st.html).
+SURVEY_WIDGET_CHUNKS = ("Radio", "Checkbox", "TextArea", "Html")
+# Where the frontend finds its server: the page's own origin (the copy is served at the root).
+PIN_BACKEND_SCRIPT = ('<script>window.__streamlit=Object.assign('
+                      '{BACKEND_BASE_URL:window.location.origin+"/"},window.__streamlit)</script>')
 
 
 def theme_uses_source_sans(config: Path = APP_CONFIG) -> bool:
@@ -109,6 +138,78 @@ def lighten_index(html: str) -> tuple[str, str]:
     return html, f"removed ({len(hits)} link)"
 
 
+def app_tab_title() -> str:
+    """The browser tab's title the app sets (app/i18n.py), shown while the page loads."""
+    sys.path.insert(0, str(APP_ROOT))
+    try:
+        from app.i18n import t
+        return t("app.tab_title")
+    finally:
+        sys.path.remove(str(APP_ROOT))
+
+
+def localise_index(html: str, title: str) -> tuple[str, str]:
+    """index.html in Vietnamese: lang="vi" and the app's tab title; (text, status)."""
+    import html as html_lib
+    html, langs = HTML_LANG_RE.subn(r'<html\1lang="vi"', html, count=1)
+    html, titles = TITLE_RE.subn(lambda m: f"<title>{html_lib.escape(title)}</title>", html,
+                                 count=1)
+    done = [name for name, n in (("lang", langs), ("title", titles)) if n]
+    return html, ("set " + " and ".join(done)) if done else "not found, index.html left as shipped"
+
+
+def pin_backend(html: str) -> tuple[str, str]:
+    """index.html telling the frontend its server is at the site's root; (text, status)."""
+    if "__streamlit" in html:
+        return html, "index.html already configures window.__streamlit: left as shipped"
+    hits = list(HEAD_END_RE.finditer(html))
+    if len(hits) != 1:
+        return html, "no single </head>, index.html left as shipped"
+    at = hits[0].start()
+    return html[:at] + "  " + PIN_BACKEND_SCRIPT + "\n  " + html[at:], "the site's root"
+
+
+def _chunk_imports(js_dir: Path, name: str) -> list[str]:
+    text = (js_dir / name).read_text(encoding="utf-8", errors="replace")
+    return STATIC_IMPORT_RE.findall(text)
+
+
+def preload_survey_widgets(html: str, js_dir: Path) -> tuple[str, str]:
+    """index.html with modulepreload links for the survey widgets' chunks and everything they
+    import that the page does not preload already; (text, status)."""
+    preloads = list(MODULEPRELOAD_RE.finditer(html))
+    if not preloads:
+        return html, "no modulepreload in index.html, left as shipped"
+    have = {Path(m.group(1)).name for m in preloads}
+    main = MAIN_SCRIPT_RE.search(html)
+    if main:
+        have.add(Path(main.group(1)).name)
+    roots, missing = [], []
+    for widget in SURVEY_WIDGET_CHUNKS:
+        found = sorted(p.name for p in js_dir.glob(f"{widget}.*.js")
+                       if re.fullmatch(rf"{re.escape(widget)}\.[\w-]+\.js", p.name))
+        if len(found) == 1:
+            roots.append(found[0])
+        else:
+            missing.append(widget)
+    if not roots:
+        return html, "no survey widget chunk found, index.html left as shipped"
+    wanted, todo = [], list(roots)
+    while todo:
+        name = todo.pop(0)
+        if name in have or name in wanted or not (js_dir / name).is_file():
+            continue
+        wanted.append(name)
+        todo.extend(_chunk_imports(js_dir, name))
+    at = preloads[-1].end()
+    links = "".join(f'    <link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
+                    for n in wanted)
+    status = f"added {len(wanted)} chunks"
+    if missing:
+        status += f" (not found: {', '.join(missing)})"
+    return html[:at] + links + html[at:], status
+
+
 def lighten_main_js(js: str) -> tuple[str, str]:
     """The main script without the eager Material Symbols load; (text, status)."""
     hits = list(ICON_FONT_LOAD_RE.finditer(js))
@@ -131,12 +232,12 @@ def lighten_main_css(css: str) -> tuple[str, str]:
 
 
 def _source_files(root: Path) -> list[Path]:
-    """Relative paths of the bundle's files (leftover .gz and temporary files excluded)."""
+    """Relative paths of the bundle's files (leftover .gz/.br and temporary files excluded)."""
     out = []
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name.endswith(".tmp"):
             continue
-        if path.suffix == ".gz" and path.with_suffix("").is_file():
+        if path.suffix in (".gz", ".br") and path.with_suffix("").is_file():
             continue  # written by an older in-place precompress step
         out.append(path.relative_to(root))
     return out
@@ -154,6 +255,10 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
         raise SystemExit(f"{source} has no index.html: not a Streamlit static folder")
     html = (source / index).read_text(encoding="utf-8")
     new_html, patches["source_sans_preload"] = lighten_index(html)
+    new_html, patches["document"] = localise_index(new_html, app_tab_title())
+    new_html, patches["backend_base_url"] = pin_backend(new_html)
+    new_html, patches["survey_widgets_preload"] = preload_survey_widgets(
+        new_html, source / "static" / "js")
     if new_html != html:
         files[index] = new_html.encode("utf-8")
     _patch_linked(files, source, html, MAIN_SCRIPT_RE, "main script", lighten_main_js,
@@ -181,18 +286,44 @@ def _patch_linked(files: dict, source: Path, html: str, link_re: re.Pattern, wha
         files[rel] = new.encode("utf-8")
 
 
-def _gzip(data: bytes, level: int) -> bytes:
+def _gzip(data: bytes) -> bytes:
     import io
     buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=level, mtime=0) as f:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as f:
         f.write(data)
     return buf.getvalue()
 
 
-def _gz_matches(gz: Path, data: bytes) -> bool:
+def _brotli_module():
     try:
-        return gzip.decompress(gz.read_bytes()) == data
-    except (OSError, EOFError, gzip.BadGzipFile):
+        import brotli
+    except ImportError:  # optional: without it nginx sends the .gz files
+        return None
+    return brotli
+
+
+def encoders() -> dict[str, tuple]:
+    """Precompressed siblings written beside each compressible file: suffix ->
+    (compress(data, first_load), decompress). Brotli only when the `brotli` package is
+    installed: its best quality (11) for the files of every first visit (8 % smaller than
+    quality 9 on Streamlit's main scripts, but 20 times slower), quality 9 for the rest."""
+    out = {".gz": (lambda data, first_load: _gzip(data), gzip.decompress)}
+    brotli = _brotli_module()
+    if brotli is not None:
+        out[".br"] = (lambda data, first_load: brotli.compress(
+            data, quality=11 if first_load else 9), brotli.decompress)
+    return out
+
+
+def first_load_files(html: str) -> set[Path]:
+    """The bundle files index.html names (its scripts, preloads and stylesheet)."""
+    return {Path(m) for m in re.findall(r'\b(?:href|src)="\.?/?(static/[^"]+)"', html)}
+
+
+def _matches(packed: Path, data: bytes, decompress) -> bool:
+    try:
+        return decompress(packed.read_bytes()) == data
+    except Exception:  # missing, truncated or not in that format: written again
         return False
 
 
@@ -214,11 +345,16 @@ def _check_out_dir(source: Path, out: Path) -> None:
                          f"(no {STAMP}): refusing to write there")
 
 
-def prepare(source: Path, out: Path, check: bool = False, level: int = 9) -> dict:
+def prepare(source: Path, out: Path, check: bool = False) -> dict:
     _check_out_dir(source, out)
     files, patches = plan(source)
+    packers = encoders()
+    index = files[Path("index.html")]
+    first_load = first_load_files(
+        (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
     written = unchanged = compressed = stale = 0
-    size = gz_size = 0
+    size = 0
+    packed_size = dict.fromkeys(packers, 0)
     wanted: set[Path] = set()
     # index.html last: a browser never gets a page that names files not written yet
     order = sorted(files, key=lambda rel: (rel == Path("index.html"), rel.as_posix()))
@@ -236,19 +372,21 @@ def prepare(source: Path, out: Path, check: bool = False, level: int = 9) -> dic
             _write(dest, data)
             written += 1
         size += len(data)
-        if rel.suffix.lower() in SUFFIXES and len(data) >= MIN_GZIP_SIZE:
-            gz_rel = rel.with_name(rel.name + ".gz")
-            wanted.add(gz_rel)
-            gz = out / gz_rel
-            if _gz_matches(gz, data):
-                gz_size += gz.stat().st_size
+        if rel.suffix.lower() not in SUFFIXES or len(data) < MIN_GZIP_SIZE:
+            continue
+        for suffix, (compress, decompress) in packers.items():
+            packed_rel = rel.with_name(rel.name + suffix)
+            wanted.add(packed_rel)
+            target = out / packed_rel
+            if _matches(target, data, decompress):
+                packed_size[suffix] += target.stat().st_size
             elif check:
                 stale += 1
             else:
-                packed = _gzip(data, level)
-                _write(gz, packed)
+                packed = compress(data, rel in first_load)
+                _write(target, packed)
                 compressed += 1
-                gz_size += len(packed)
+                packed_size[suffix] += len(packed)
     extra = [p for p in sorted(out.rglob("*")) if p.is_file() and p.name != STAMP
              and p.relative_to(out) not in wanted] if out.is_dir() else []
     stamp = {"streamlit": streamlit_version(), "source": str(source), "patches": patches}
@@ -273,7 +411,8 @@ def prepare(source: Path, out: Path, check: bool = False, level: int = 9) -> dic
     else:
         info.update(written=written, unchanged=unchanged, removed=len(extra),
                     compressed=compressed)
-    info.update(files=len(files), bytes=size, gz_bytes=gz_size)
+    info.update(files=len(files), bytes=size, gz_bytes=packed_size[".gz"],
+                br_bytes=packed_size.get(".br"))
     return info
 
 

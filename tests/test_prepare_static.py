@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import sys
 
+import brotli
 import pytest
 
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "deploy"))
-from prepare_static import STAMP, main, prepare  # noqa: E402
+from prepare_static import PIN_BACKEND_SCRIPT, STAMP, main, prepare  # noqa: E402
 
 INDEX = """<!DOCTYPE html>
 <html><head>
@@ -59,6 +61,7 @@ def test_drops_both_font_preloads_and_compresses(tmp_path):
     assert "document.fonts.load" not in js
     assert "function OA(){Promise.resolve().catch(" in js and js.endswith("var b=2;")
     assert gzip.decompress((out / "index.html.gz").read_bytes()).decode() == html
+    assert brotli.decompress((out / "index.html.br").read_bytes()).decode() == html
     assert (out / "static/js/react-dom.Y2.js.gz").exists()
     assert not (out / "static/media/SourceSansVF-Upright.ttf.X1.woff2.gz").exists()
     assert (src / "index.html").read_text() == INDEX  # the package itself is untouched
@@ -72,14 +75,16 @@ def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
     info = prepare(src, out)
     assert "not found" in info["patches"]["source_sans_preload"]
     assert "not found" in info["patches"]["material_symbols_preload"]
-    assert (out / "index.html").read_text() == index
+    # (the other steps still apply: here only the frontend's server address)
+    assert (out / "index.html").read_text().replace(
+        "  " + PIN_BACKEND_SCRIPT + "\n  ", "") == index
     assert (out / "static/js/index.H4sh.js").read_text() == main_js
 
 
 def test_idempotent_check_and_prune(tmp_path, capsys):
     src, out = _bundle(tmp_path / "src"), tmp_path / "out"
     first = prepare(src, out)
-    assert first["written"] == 5 and first["compressed"] == 3
+    assert first["written"] == 5 and first["compressed"] == 6  # a .gz and a .br each
     again = prepare(src, out)
     assert (again["written"], again["compressed"], again["removed"]) == (0, 0, 0)
     assert main(["--source", str(src), "--out", str(out), "--check"]) == 0
@@ -90,7 +95,7 @@ def test_idempotent_check_and_prune(tmp_path, capsys):
     assert main(["--source", str(src), "--out", str(out), "--check"]) == 1
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["stale"] >= 3
     third = prepare(src, out)
-    assert third["removed"] == 2  # react-dom.Y2.js and its .gz
+    assert third["removed"] == 3  # react-dom.Y2.js, its .gz and its .br
     assert not (out / "static/js/react-dom.Y2.js").exists()
     assert (out / "static/js/react-dom.Z3.js.gz").exists()
     assert main(["--source", str(src), "--out", str(out), "--check"]) == 0
@@ -145,3 +150,62 @@ def test_source_sans_is_taken_from_the_device_only_when_the_theme_uses_another_f
     cfg.write_text('[theme]\nfont = "system-ui, Roboto, sans-serif"\n[theme.sidebar]\nfont = "sans-serif"\n')
     assert theme_uses_source_sans(cfg)
     assert not theme_uses_source_sans()   # the app's own .streamlit/config.toml
+
+
+WIDGETS = {  # made-up lazy chunks: Radio imports a helper and an already preloaded chunk
+    "Radio.R1.js": 'import{t as e}from"./useField.U1.js";import"./react-dom.Y2.js";var r=1;',
+    "useField.U1.js": 'import{o as e}from"./runtime.Q1.js";var u=2;',
+    "runtime.Q1.js": "var q=3;",
+    "TextArea.T1.js": 'import{t as e}from"./useField.U1.js";const l=()=>import("./Lazy.L1.js");',
+    "Lazy.L1.js": "var lazy=4;",
+    "Radio.old.js.map": "{}",
+}
+
+
+def _with_widgets(root):
+    for name, text in WIDGETS.items():
+        (root / "static" / "js" / name).write_text(text)
+    return root
+
+
+def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_survey_widgets(
+        tmp_path):
+    from prepare_static import plan
+    index = INDEX.replace("<html>", '<html lang="en">').replace(
+        "<head>", "<head>\n    <title>Streamlit</title>")
+    src = _with_widgets(_bundle(tmp_path / "src", index=index))
+    files, patches = plan(src)
+    html = files[next(p for p in files if p.name == "index.html")].decode()
+    assert patches["document"] == "set lang and title"
+    assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
+    assert patches["backend_base_url"] == "the site's root"
+    assert 'window.__streamlit=Object.assign({BACKEND_BASE_URL:window.location.origin+"/"}' in html
+    assert html.index("window.__streamlit") < html.index("</head>")
+    # the widgets and what they import, once each, after the page's own preloads; not what is
+    # preloaded already, not what a chunk loads lazily (import("...")), not a widget that is
+    # not in the bundle (Checkbox, Html)
+    preloads = re.findall(r'rel="modulepreload" crossorigin href="\./static/js/([^"]+)"', html)
+    assert preloads == ["react-dom.Y2.js", "Radio.R1.js", "TextArea.T1.js", "useField.U1.js",
+                        "runtime.Q1.js"], preloads
+    assert patches["survey_widgets_preload"] == "added 4 chunks (not found: Checkbox, Html)"
+    assert "Lazy.L1.js" not in html
+
+
+def test_index_that_already_configures_the_frontend_is_left_alone(tmp_path):
+    from prepare_static import pin_backend, preload_survey_widgets
+    html = INDEX.replace("</head>", "<script>window.__streamlit={HOST_CONFIG:{}}</script></head>")
+    assert pin_backend(html) == (html, "index.html already configures window.__streamlit: "
+                                       "left as shipped")
+    src = _bundle(tmp_path / "src")  # no widget chunks at all
+    assert preload_survey_widgets(INDEX, src / "static" / "js") == (
+        INDEX, "no survey widget chunk found, index.html left as shipped")
+
+
+def test_a_damaged_brotli_copy_is_seen_as_stale_and_rewritten(tmp_path):
+    src, out = _bundle(tmp_path / "src"), tmp_path / "out"
+    prepare(src, out)
+    (out / "static/js/react-dom.Y2.js.br").write_bytes(b"not brotli")
+    assert prepare(src, out, check=True)["stale"] == 1
+    again = prepare(src, out)
+    assert again["compressed"] == 1
+    assert brotli.decompress((out / "static/js/react-dom.Y2.js.br").read_bytes()) == b"x" * 1000

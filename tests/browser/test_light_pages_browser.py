@@ -58,10 +58,33 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_both_font_preloads_are_gone_from_the_copy(behind_nginx):
+def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     patches = behind_nginx["prepared"]["patches"]
     assert patches["source_sans_preload"].startswith("removed"), patches
     assert patches["material_symbols_preload"].startswith("neutralised"), patches
+    assert patches["document"] == "set lang and title", patches
+    assert patches["backend_base_url"] == "the site's root", patches
+    assert patches["survey_widgets_preload"].startswith("added"), patches
+    assert "not found" not in patches["survey_widgets_preload"], patches
+    assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
+
+
+def test_scripts_are_sent_brotli_compressed_to_browsers_that_accept_it(behind_nginx):
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from render_nginx import BROTLI_MODULE
+    if not BROTLI_MODULE.is_file():
+        pytest.fail("apt-get install libnginx-mod-http-brotli-static (.ci/run installs it)")
+    html = _get(behind_nginx["url"] + "/survey?xa=07201")[2].decode("utf-8")
+    main = re.search(r'<script type="module"[^>]*src="\./(static/js/[^"]+)"', html).group(1)
+    sizes = {}
+    for encoding in ("br", "gzip", "identity"):
+        req = urllib.request.Request(behind_nginx["url"] + "/" + main,
+                                     headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            got = r.headers.get("Content-Encoding") or "identity"
+            assert got == encoding, (encoding, got)
+            sizes[encoding] = len(r.read())
+    assert sizes["br"] < sizes["gzip"] * 0.9 < sizes["identity"] / 3, sizes
 
 
 def test_pages_come_from_the_copy_with_the_route_cookie(behind_nginx):
@@ -72,6 +95,7 @@ def test_pages_come_from_the_copy_with_the_route_cookie(behind_nginx):
         html = body.decode("utf-8")
         assert '<div id="root">' in html
         assert not re.search(r'<link\b[^>]*\bas="font"', html), "font preload still in " + path
+        assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
         assert headers["set-cookie"].startswith("qcdc_route="), path  # sticky sessions
         assert headers["cache-control"] == "no-cache"
     # what Streamlit serves dynamically still reaches the app process
@@ -99,9 +123,18 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     assert not any("SourceSans" in u for _, u in first["largest"]), first
     assert behind_nginx["prepared"]["patches"]["source_sans_font"].startswith("local only")
 
+    # the survey's widgets come with the page's scripts, not in a second wave after the
+    # form arrives; the frontend finds its server at the root at once (no /survey/_stcore/...)
     page = phone_page
+    asked: list[str] = []
+    page.on("request", lambda req: asked.append(req.url))
     page.goto(url)
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+    widgets = [i for i, u in enumerate(asked)
+               if re.search(r"/static/js/(Radio|Checkbox|TextArea)\.", u)]
+    server = [i for i, u in enumerate(asked) if "/_stcore/health" in u]
+    assert len(widgets) == 3 and max(widgets) < min(server), asked
+    assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
     page.wait_for_function("document.querySelectorAll('div[role=radiogroup]').length >= 16")
