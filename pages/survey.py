@@ -10,7 +10,8 @@ from app.i18n import t
 from app.survey import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
 from app.ui import layout
 from app.ui.picker import commune_picker
-from app.ui.survey_page import handle_submit, prefix_for, show_thanks
+from app.ui.survey_page import (handle_submit, prefix_for, recover_stored_submission,
+                                show_thanks)
 from app.ui.survey_form import render_form
 from app.ui.text import md_escape
 
@@ -46,6 +47,7 @@ if state != WINDOW_OPEN:
     st.stop()
 
 prefix = prefix_for(campaign.id, commune.code)
+recover_stored_submission(prefix)
 if show_thanks(prefix, active.definition):
     st.stop()
 

@@ -47,3 +47,64 @@ def test_file_watchers_still_work_when_watching_is_on(monkeypatch):
 class _Watcher:
     def register_file_change_callback(self, cb):
         self.cb = cb
+
+
+class _RunningSession:
+    """What WebsocketSessionManager.disconnect_session touches on an AppSession."""
+
+    def __init__(self, resumable: bool):
+        self.id = "s1"
+        self.resumable = resumable
+        self.stops = 0
+        self.shut_down = False
+
+    def request_script_stop(self):
+        self.stops += 1
+
+    def is_resumable(self):
+        return self.resumable
+
+    def disconnect_file_watchers(self):
+        pass
+
+    def clear_session_caches(self):
+        pass
+
+    def shutdown(self):
+        self.request_script_stop()
+        self.shut_down = True
+
+
+def _manager_with(session):
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.session_manager import ActiveSessionInfo
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    mgr = WebsocketSessionManager(MemorySessionStorage(), None, ScriptCache(), None)
+    mgr._active_session_info_by_id[session.id] = ActiveSessionInfo(object(), session)
+    return mgr
+
+
+def test_a_dropped_connection_lets_the_run_finish_for_the_browser_to_come_back_to():
+    """A citizen's phone loses coverage while "Gửi phiếu" is processed: the run is not stopped
+    (the reconnected browser gets the thank-you screen, not a blank page) and the session is
+    kept for the reconnect."""
+    streamlit_fixes.install()
+    streamlit_fixes.install()  # idempotent
+    session = _RunningSession(resumable=True)
+    mgr = _manager_with(session)
+    mgr.disconnect_session(session.id)
+    assert session.stops == 0 and not session.shut_down
+    assert mgr._session_storage.get(session.id).session is session  # kept for the reconnect
+    assert "request_script_stop" not in vars(session)  # the shadow is gone after the call
+    session.request_script_stop()
+    assert session.stops == 1
+
+
+def test_a_signed_out_session_is_still_stopped_when_its_connection_closes():
+    streamlit_fixes.install()
+    session = _RunningSession(resumable=False)
+    mgr = _manager_with(session)
+    mgr.disconnect_session(session.id)
+    assert session.stops >= 1 and session.shut_down
+    assert mgr._session_storage.get(session.id) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -21,6 +22,9 @@ from app import admission
 from app.i18n import t
 
 _SEEN = "qcdc_admitted"
+_STORING = "qcdc_answers_stored_event"
+# the longest a submit can take: a slot (QCDC_SURVEY_SUBMIT_WAIT, 30 s) and a busy database (10 s)
+STORING_WAIT_LIMIT_S = 45.0
 
 # Every script run shares one interpreter lock with the event loop. A thread that comes back from
 # a system call (a socket write, a thread start, a file check) waits until the running thread
@@ -36,11 +40,40 @@ sys.setswitchinterval(float(os.environ.get("QCDC_SWITCH_INTERVAL_S", "") or 0.00
 
 
 @contextmanager
+def storing_answers() -> Iterator[None]:
+    """Marks this session's answers as being stored (around the submit callback's write)."""
+    done = threading.Event()
+    st.session_state[_STORING] = done
+    try:
+        yield
+    finally:
+        # no session-state call here: in a run that Streamlit has been asked to stop, every
+        # st.session_state access raises StopException
+        done.set()
+
+
+def wait_for_answers_being_stored(limit_s: float = STORING_WAIT_LIMIT_S) -> bool:
+    """Wait while another run of this session is still storing its answers; True if it had to.
+
+    When a phone's connection drops while "Gửi phiếu" is being processed, the browser asks
+    for a new run as soon as it is back, and Streamlit starts it beside the submit run it
+    asked to stop (a database write is not interrupted). Drawn at once, the new run would
+    show the form again while the answers are still being written; after this wait the page
+    finds them (app/ui/survey_page.recover_stored_submission) and thanks the citizen."""
+    done = st.session_state.get(_STORING)
+    if done is None or done.is_set():
+        return False
+    done.wait(limit_s)
+    return True
+
+
+@contextmanager
 def admitted(gated: bool = True) -> Iterator[bool]:
     """True: run the page. False: the busy message is shown; the caller stops the run."""
     if not gated:
         yield True
         return
+    wait_for_answers_being_stored()  # outside the slot: the write may be waiting for one
     first = _SEEN not in st.session_state
     kind = admission.NEW if first else admission.PRIORITY
     with admission.gate().slot(kind) as ticket:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
+from sqlalchemy.exc import OperationalError
 
 from app import admission
 from app.campaigns import ActiveCampaign
 from app.fmt import fmt_datetime
 from app.i18n import t
 from app.questionnaire import Definition
-from app.survey import (CLOSED, DatabaseBusy, Signals, new_submission_token, submit_response)
+from app.survey import (CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token,
+                        submit_response)
+from app.ui.gate import storing_answers
 from app.ui.survey_form import clear_answers, collect_answers
 
 log = logging.getLogger("qcdc.survey")
@@ -52,7 +55,7 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
     answers = collect_answers(active.definition, prefix)
     try:
         # answers go before newcomers' forms; the widget values stay in the form either way
-        with admission.gate().slot(admission.PRIORITY) as ticket:
+        with storing_answers(), admission.gate().slot(admission.PRIORITY) as ticket:
             if ticket is None:
                 log.warning("server busy on submit for %s", commune_code)
                 st.session_state[f"{prefix}__errors"] = {"_": t("common.server_busy")}
@@ -66,13 +69,42 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
         return
     if result.ok:
         st.session_state.pop(f"{prefix}__errors", None)
-        st.session_state[f"{prefix}__done"] = {
-            "id": result.response_id, "at": fmt_datetime(result.submitted_at),
-            "ref": _token(prefix)[:8].upper()}
+        st.session_state[f"{prefix}__done"] = _done(result.response_id, result.submitted_at,
+                                                    _token(prefix))
     elif result.status == CLOSED:
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
         st.session_state[f"{prefix}__errors"] = result.errors
+
+
+def _done(response_id: int, submitted_at, token: str) -> dict:
+    """What the thank-you screen shows: the time and a short reference of the answers."""
+    return {"id": response_id, "at": fmt_datetime(submitted_at), "ref": token[:8].upper()}
+
+
+def recover_stored_submission(prefix: str) -> bool:
+    """The thank-you screen for answers stored by a run that was cut short.
+
+    A submit run stopped by Streamlit (the connection dropped, the browser asked for a new
+    run) still finishes its database write, but its session-state changes after the write
+    are lost: a stopped run raises at every st.session_state access. The answers are then
+    found by the submission token, which exists only once "Gửi phiếu" was tapped."""
+    if st.session_state.get(f"{prefix}__done"):
+        return False
+    token = st.session_state.get(f"{prefix}__token")
+    if not token:
+        return False
+    try:
+        found = find_by_token(token)
+    except OperationalError:  # the form stays; tapping again stores the answers once
+        log.warning("could not look up submission token for %s", prefix)
+        return False
+    if found is None:
+        return False
+    st.session_state.pop(f"{prefix}__errors", None)
+    st.session_state[f"{prefix}__done"] = _done(found[0], found[1], token)
+    log.info("recovered a submission cut short for %s", prefix)
+    return True
 
 
 def show_thanks(prefix: str, defn: Definition) -> bool:
