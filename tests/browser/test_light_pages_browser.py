@@ -170,3 +170,55 @@ def test_a_staff_page_loads_through_nginx(behind_nginx, phone_page):
     page.get_by_label("Tên đăng nhập").wait_for()
     assert page.get_by_label("Mật khẩu").is_visible()
     assert page.get_by_role("button", name="Đăng nhập").is_visible()
+
+
+def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser, tmp_path):
+    """The staff side behind the shipped nginx and its page copy (the frontend pointed at the
+    site's root): a commune files the day's report with a photo (an upload through
+    /_stcore/upload_file) and the photo is shown back (a /media file)."""
+    import time
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine, text
+
+    from app import clock
+    from tests.browser.conftest import sign_in
+    from tests.commune_ops_helpers import jpeg_with_gps
+    server = behind_nginx["server"]
+    eng = create_engine(server.database_url())
+    photos = ("SELECT count(*) FROM report_photo p JOIN daily_report r ON p.report_id = r.id "
+              "WHERE r.commune_code = '07201' AND r.day = :d")
+    today = clock.today().isoformat()
+    with eng.begin() as c:  # the cut-off must not fall during the test
+        c.execute(text("UPDATE campaign SET report_cutoff = '23:59' WHERE is_active = 1"))
+        had = c.execute(text(photos), {"d": today}).scalar_one()
+    time.sleep(5.5)  # the active campaign is cached for 5 s in the server
+    photo = tmp_path / "qua_nginx.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        sign_in(page, SimpleNamespace(url=behind_nginx["url"]), "demo.xa")
+        wait_idle(page)
+        page.locator('[data-testid="stSidebar"]').get_by_role(
+            "link", name="Báo cáo hằng ngày").click()
+        submit = page.get_by_role("button", name=re.compile("Gửi báo cáo|Cập nhật báo cáo"))
+        submit.wait_for()
+        wait_idle(page)
+        page.get_by_role("spinbutton", name="Lượt người dân đến làm thủ tục").fill("41")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+        page.get_by_text("qua_nginx.jpg").wait_for()
+        submit.click()
+        page.get_by_text("Đã lưu báo cáo ngày").wait_for(timeout=60_000)
+        wait_idle(page)
+        with eng.connect() as c:
+            assert c.execute(text(photos + " AND r.visits = 41"), {"d": today}).scalar_one() \
+                == had + 1
+        shown = page.locator('img[src*="/media/"]')
+        shown.first.wait_for()
+        page.wait_for_function("""() => Array.from(document.querySelectorAll('img[src*="/media/"]'))
+                                        .some(i => i.complete && i.naturalWidth > 0)""")
+    finally:
+        ctx.close()
+        eng.dispose()
