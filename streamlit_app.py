@@ -36,7 +36,7 @@ if st.session_state.pop("qcdc_go_start", False) or (
     st.switch_page(pages["home"])
 with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)
     if not ok:
-        st.stop()  # the busy message is shown
+        st.stop()  # the busy message is shown, or the browser has gone
     layout.demo_banner(session.settings().demo_mode)
     if signed_in:
         sidebar_menu(scope, specs, pages)

@@ -117,3 +117,20 @@ def test_answers_sent_while_busy_are_kept_and_stored_on_the_next_tap(active, mon
         assert "Cảm ơn" in texts(at) and count_rows(Response) == before + 1
     finally:
         reset_gate()
+
+
+def test_a_newcomer_who_left_while_waiting_gets_no_page_drawn(active, monkeypatch):
+    """Under overload a citizen may give up (or lose coverage) while waiting for a slot: the
+    run that finally gets the slot draws nothing for nobody, and the citizen coming back is
+    served as a newcomer."""
+    from app.ui import gate as ui_gate
+    from tests.apptest import app_for, submit_button, texts
+    monkeypatch.setattr(ui_gate, "browser_connected", lambda: False)
+    at = app_for("pages/survey.py", query={"xa": "07201"})
+    assert not at.exception
+    assert not at.radio and not texts(at)
+    assert ui_gate._SEEN not in at.session_state
+    monkeypatch.setattr(ui_gate, "browser_connected", lambda: True)
+    at.run()  # the browser is back and asks again
+    assert at.radio and submit_button(at) is not None
+    assert ui_gate._SEEN in at.session_state

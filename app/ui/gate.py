@@ -67,9 +67,26 @@ def wait_for_answers_being_stored(limit_s: float = STORING_WAIT_LIMIT_S) -> bool
     return True
 
 
+def browser_connected() -> bool:
+    """False once this session's browser has gone (its websocket closed and not back yet).
+    True outside a running server (tests)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(ctx.session_id)
+
+
 @contextmanager
 def admitted(gated: bool = True) -> Iterator[bool]:
-    """True: run the page. False: the busy message is shown; the caller stops the run."""
+    """True: run the page. False: the busy message is shown (or nobody is left to see the
+    page); the caller stops the run.
+
+    A newcomer whose browser left while waiting for a slot (a citizen who gave up, a phone
+    that lost coverage) gets no page drawn: streamlit_fixes lets a disconnected session's run
+    go on, and under overload drawing forms for nobody would hold up those still waiting. If
+    the browser comes back, it asks for the page again and waits its turn."""
     if not gated:
         yield True
         return
@@ -79,6 +96,9 @@ def admitted(gated: bool = True) -> Iterator[bool]:
     with admission.gate().slot(kind) as ticket:
         if ticket is None and first:
             st.warning(t("common.server_busy"), icon=":material/hourglass_top:")
+            yield False
+            return
+        if first and not browser_connected():
             yield False
             return
         st.session_state[_SEEN] = True
