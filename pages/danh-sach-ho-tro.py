@@ -6,13 +6,13 @@ import streamlit as st
 import pandas as pd
 
 from app import excel_io
-from app.auth import AuthError
 from app.campaigns import campaign_days
 from app.fmt import fmt_date, fmt_datetime
 from app.i18n import t
 from app.roster import (LATE, MISSING, ORGANISATIONS, SHIFTS, CommuneRosterStatus, entry_days,
                         get_roster, save_roster, set_contact, set_published, validate_rows)
-from app.ui.ops_view import campaign_caption, flash, problems_table, require_campaign
+from app.ui.ops_view import (campaign_caption, flash, problems_table, require_campaign,
+                              save_edited_people)
 from app.ui.session import require_page
 from app.ui.text import md_escape
 
@@ -81,19 +81,10 @@ with tab_edit:
         submitted = st.form_submit_button(t("roster.save"), type="primary",
                                           icon=":material/save:")
     if submitted:
-        records = edited.to_dict("records")
-        names = {i + 1: str(r.get("full_name") or "") for i, r in enumerate(records)}
-        try:
-            result = save_roster(scope, campaign, commune.code, records)
-        except AuthError as exc:
-            st.error(str(exc))
-        else:
-            if result.ok:
-                st.session_state["roster_flash"] = [("success", t("roster.saved", n=result.saved))]
-                st.session_state["roster_editor_version"] = version + 1
-                st.rerun()
-            problems_table(result.problems, names)
-            st.caption(t("roster.nothing_saved"))
+        save_edited_people(lambda records: save_roster(scope, campaign, commune.code, records),
+                           edited.to_dict("records"), flash_key="roster_flash",
+                           saved_key="roster.saved", version_key="roster_editor_version",
+                           version=version)
 
 # --- Excel ----------------------------------------------------------------------------------
 with tab_excel:

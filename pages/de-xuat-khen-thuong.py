@@ -39,6 +39,19 @@ def _propose(**kwargs) -> None:
         st.rerun()
 
 
+def _proposal_form(key: str, title: str, *, name: str, unit: str, achievements: str,
+                   height: int, **proposal) -> None:
+    """A proposal prefilled from a suggestion; the Board's staff edit it before proposing."""
+    with st.form(f"nom_form_{key}"):
+        st.markdown(title)
+        name = st.text_input(t("nom.f.name"), value=name, key=f"nom_{key}_name")
+        unit = st.text_input(t("nom.f.unit"), value=unit, key=f"nom_{key}_unit")
+        ach = st.text_area(t("nom.f.achievements"), value=achievements, key=f"nom_{key}_ach",
+                           height=height, max_chars=nom.MAX_TEXT)
+        if st.form_submit_button(t("nom.f.propose"), type="primary"):
+            _propose(name=name, unit=unit, achievements=ach, **proposal)
+
+
 tab_sug, tab_list, tab_final = st.tabs([t("nom.tab.suggestions"), t("nom.tab.list"),
                                         t("nom.tab.final")], key="nom_tabs", on_change="rerun")
 
@@ -76,20 +89,12 @@ def suggestions_tab() -> None:
         rows = event.selection.rows if event else []
         if rows and can_propose:
             f = shown[rows[0]]
-            with st.form(f"nom_form_c_{f.commune_code}"):
-                st.markdown(t("nom.form.collective_title", commune=md_escape(f.commune_name)))
-                name = st.text_input(t("nom.f.name"),
-                                     value=t("nom.default.collective_name",
-                                             commune=f.commune_name),
-                                     key=f"nom_c_name_{f.commune_code}")
-                unit = st.text_input(t("nom.f.unit"), value=t("nom.default.collective_unit"),
-                                     key=f"nom_c_unit_{f.commune_code}")
-                ach = st.text_area(t("nom.f.achievements"), value=nom.draft_achievements(f),
-                                   key=f"nom_c_ach_{f.commune_code}", height=120,
-                                   max_chars=nom.MAX_TEXT)
-                if st.form_submit_button(t("nom.f.propose"), type="primary"):
-                    _propose(kind="collective", name=name, unit=unit,
-                             commune_code=f.commune_code, achievements=ach)
+            _proposal_form(f"c_{f.commune_code}",
+                           t("nom.form.collective_title", commune=md_escape(f.commune_name)),
+                           name=t("nom.default.collective_name", commune=f.commune_name),
+                           unit=t("nom.default.collective_unit"),
+                           achievements=nom.draft_achievements(f), height=120,
+                           kind="collective", commune_code=f.commune_code)
 
     st.subheader(t("nom.sug.individuals"))
     if not sug.individuals:
@@ -109,20 +114,13 @@ def suggestions_tab() -> None:
         rows = ev2.selection.rows if ev2 else []
         if rows and can_propose:
             p = people[rows[0]]
-            with st.form(f"nom_form_i_{p.roster_entry_id}"):
-                st.markdown(t("nom.form.individual_title", name=md_escape(p.full_name)))
-                name = st.text_input(t("nom.f.name"), value=p.full_name,
-                                     key=f"nom_i_name_{p.roster_entry_id}")
-                unit = st.text_input(t("nom.f.unit"),
-                                     value=", ".join(x for x in (p.position, p.organisation) if x),
-                                     key=f"nom_i_unit_{p.roster_entry_id}")
-                ach = st.text_area(t("nom.f.achievements"), value=nom.draft_achievements(p),
-                                   key=f"nom_i_ach_{p.roster_entry_id}", height=100,
-                                   max_chars=nom.MAX_TEXT)
-                if st.form_submit_button(t("nom.f.propose"), type="primary"):
-                    _propose(kind="individual", name=name, unit=unit,
-                             commune_code=p.commune_code, achievements=ach,
-                             roster_entry_id=p.roster_entry_id)
+            _proposal_form(f"i_{p.roster_entry_id}",
+                           t("nom.form.individual_title", name=md_escape(p.full_name)),
+                           name=p.full_name,
+                           unit=", ".join(x for x in (p.position, p.organisation) if x),
+                           achievements=nom.draft_achievements(p), height=100,
+                           kind="individual", commune_code=p.commune_code,
+                           roster_entry_id=p.roster_entry_id)
 
     if can_propose:
         with st.expander(t("nom.manual.title")):

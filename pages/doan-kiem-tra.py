@@ -7,13 +7,12 @@ import streamlit as st
 
 import pandas as pd
 
-from app.auth import AuthError
 from app.campaigns import campaign_days
 from app.fmt import fmt_date
 from app.i18n import t
 from app.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
 from app.reference import geography
-from app.ui.ops_view import campaign_caption, flash, problems_table, require_campaign
+from app.ui.ops_view import campaign_caption, flash, require_campaign, save_edited_people
 from app.ui.session import require_page
 
 scope = require_page("inspectors")
@@ -62,19 +61,9 @@ with st.form("insp_form", border=False):
                             hide_index=True, width="stretch", column_config=config)
     submitted = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
 if submitted:
-    records = edited.to_dict("records")
-    names = {i + 1: str(r.get("full_name") or "") for i, r in enumerate(records)}
-    try:
-        result = save_inspectors(scope, campaign, records)
-    except AuthError as exc:
-        st.error(str(exc))
-    else:
-        if result.ok:
-            st.session_state["insp_flash"] = [("success", t("inspectors.saved", n=result.saved))]
-            st.session_state["insp_version"] = version + 1
-            st.rerun()
-        problems_table(result.problems, names)
-        st.caption(t("roster.nothing_saved"))
+    save_edited_people(lambda records: save_inspectors(scope, campaign, records),
+                       edited.to_dict("records"), flash_key="insp_flash",
+                       saved_key="inspectors.saved", version_key="insp_version", version=version)
 
 if lists.read_only:
     st.subheader(t("inspectors.province_title"))

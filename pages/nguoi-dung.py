@@ -12,7 +12,6 @@ from app.fmt import fmt_datetime, fmt_int
 from app.i18n import t
 from app.ui.admin_widgets import commune_options, district_options, flash
 from app.ui.session import require_page
-from app.ui.text import md_escape
 
 scope = require_page("users")
 st.title(t("nav.users"))

@@ -52,9 +52,9 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     at.session_state["nom_sug_collectives"] = {"selection": {"rows": [0], "columns": [],
                                                              "cells": []}}
     at.run()
-    name = at.text_input(key=f"nom_c_name_{top.commune_code}")
+    name = at.text_input(key=f"nom_c_{top.commune_code}_name")
     assert top.commune_name in name.value
-    assert top.commune_name in at.text_area(key=f"nom_c_ach_{top.commune_code}").value
+    assert top.commune_name in at.text_area(key=f"nom_c_{top.commune_code}_ach").value
     _submit(at, f"nom_form_c_{top.commune_code}").click().run()
     assert not at.exception
     rows = _nominations()

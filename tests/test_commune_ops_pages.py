@@ -208,3 +208,36 @@ def test_overview_and_inspector_pages_render(campaign):
     at = app_for("pages/doan-kiem-tra.py", user="demo.huyen")
     assert not at.exception
     assert "Đoàn kiểm tra của tỉnh" in texts(at) or len(at.data_editor[0].value) >= 1
+
+
+def test_inspector_page_saves_an_added_inspector_and_refuses_a_row_without_communes(campaign):
+    from app.auth import get_user, scope_for
+    from app.inspectors import list_inspectors
+
+    def scope_for_username(name):
+        return scope_for(get_user(name))
+    at = app_for("pages/doan-kiem-tra.py", user="demo.huyen")
+    before = len(at.data_editor[0].value)
+    at.session_state["insp_editor_0"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"full_name": "Người Kiểm Tra Thiếu Xã", "phone": "0911222333"}]}
+    _button(at, "Lưu").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert "lỗi cần sửa" in body and "Đã lưu danh sách" not in body
+    from app.i18n import t
+    problems = [m for df in at.dataframe if t("ops.col.problem") in df.value.columns
+                for m in df.value[t("ops.col.problem")]]
+    assert t("inspectors.err.communes_required") in problems
+    assert len(list_inspectors(scope_for_username("demo.huyen"), campaign.id).editable) == before
+    at.session_state["insp_editor_0"] = {
+        "edited_rows": {}, "deleted_rows": [],
+        "added_rows": [{"full_name": "Người Kiểm Tra Mới", "phone": "0911222333",
+                        "commune_codes": ["07201"],
+                        "days": [campaign.start_date.isoformat()]}]}
+    _button(at, "Lưu").click().run()
+    assert not at.exception
+    assert f"Đã lưu danh sách {before + 1} người" in texts(at)
+    names = [i.full_name for i in
+             list_inspectors(scope_for_username("demo.huyen"), campaign.id).editable]
+    assert "Người Kiểm Tra Mới" in names

@@ -66,6 +66,26 @@ def problems_table(problems: list[Problem], names: dict[int, str] | None = None)
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def save_edited_people(save, records: list[dict], *, flash_key: str, saved_key: str,
+                       version_key: str, version: int) -> None:
+    """Save a table of people edited in st.data_editor (`save(records)` returns a result with
+    ok, saved and problems): on success a flash message and a fresh editor; otherwise the
+    problems named by row and person, and nothing saved."""
+    from app.auth import AuthError
+    names = {i + 1: str(r.get("full_name") or "") for i, r in enumerate(records)}
+    try:
+        result = save(records)
+    except AuthError as exc:
+        st.error(str(exc))
+        return
+    if result.ok:
+        st.session_state[flash_key] = [("success", t(saved_key, n=result.saved))]
+        st.session_state[version_key] = version + 1
+        st.rerun()
+    problems_table(result.problems, names)
+    st.caption(t("roster.nothing_saved"))
+
+
 def district_choice(scope, geo, container, key: str) -> str | None:
     """Province-wide staff pick a district (or all: None); district staff see their own,
     fixed."""

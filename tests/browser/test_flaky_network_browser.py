@@ -70,6 +70,15 @@ def _wait_reconnected(page, sockets_before: int) -> None:
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
 
 
+def _ready_to_send(page, server) -> tuple[int, int]:
+    """The whole form answered, not sent: (responses stored before, WebSockets opened)."""
+    before = _responses(server)
+    n = _open_survey(page, server)
+    _answer(page, 0, n)
+    page.locator('[data-testid="stCheckbox"] label').first.click()
+    return before, page.evaluate(SOCKETS)
+
+
 def _finish_and_submit(page, server, n_groups: int, start: int, before: int) -> None:
     _answer(page, start, n_groups)
     page.locator('[data-testid="stCheckbox"] label').first.click()
@@ -134,11 +143,7 @@ def test_connection_cut_right_after_tapping_send_stores_once(live_server, phone_
     now lets it finish (1 in 56 tries). The test then reports an expected failure after
     checking that nothing was stored twice."""
     page = phone_page
-    before = _responses(live_server)
-    n = _open_survey(page, live_server)
-    _answer(page, 0, n)
-    page.locator('[data-testid="stCheckbox"] label').first.click()
-    sockets = page.evaluate(SOCKETS)
+    before, sockets = _ready_to_send(page, live_server)
     page.get_by_role("button", name="Gửi phiếu khảo sát").click()
     page.evaluate("() => window.__qcdcSockets.forEach(s => s.close())")
     _wait_reconnected_or_thanked(page, sockets)
@@ -156,8 +161,8 @@ def test_connection_cut_right_after_tapping_send_stores_once(live_server, phone_
             continue
     assert _responses(live_server) <= before + 1
     if not thanks.is_visible() and not page.locator('[data-testid="stElementContainer"]').count():
-        pytest.xfail("blank page after a disconnect during the submit run (Streamlit does not "
-                     "rerun an interrupted run after the reconnect)")
+        pytest.xfail("blank page after a disconnect during the submit run (the known limit "
+                     "above)")
     assert thanks.is_visible()
     wait_idle(page)
     assert _responses(live_server) == before + 1
@@ -179,11 +184,7 @@ def test_connection_cut_while_the_answers_are_being_stored_ends_on_the_thank_you
     sees the thank-you screen, not a blank page, and the answers are stored once."""
     import sqlite3
     page = phone_page
-    before = _responses(live_server)
-    n = _open_survey(page, live_server)
-    _answer(page, 0, n)
-    page.locator('[data-testid="stCheckbox"] label').first.click()
-    sockets = page.evaluate(SOCKETS)
+    before, sockets = _ready_to_send(page, live_server)
     blocker = sqlite3.connect(live_server.data_dir / "qcdc.db", isolation_level=None, timeout=30)
     try:
         blocker.execute("BEGIN IMMEDIATE")  # the app's write waits for this lock
