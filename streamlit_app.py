@@ -3,6 +3,8 @@
 Builds st.navigation from the signed-in user's role (app/access.py): citizens get only the public
 pages and no menu; staff get the pages their role may open, listed in a sidebar menu by section.
 """
+import time
+
 import streamlit as st
 
 from app import access
@@ -32,6 +34,9 @@ if st.session_state.pop("qcdc_go_start", False) or (
         signed_in and current is not None and current.key == "home"):
     if signed_in:
         target = access.after_sign_in(scope.role, st.session_state.pop("qcdc_next", None))
+        # a late answer of the sign-in cookie components may rerun the sign-in page: it takes
+        # the user on to this page again for a short while (pages/dang-nhap.py)
+        st.session_state["qcdc_landing"] = (target, time.time() + 30)
         st.switch_page(pages[target])
     st.switch_page(pages["home"])
 with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)

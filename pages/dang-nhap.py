@@ -2,6 +2,8 @@
 from app.ui.entry import guard
 
 guard()
+import time  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
 from app import access  # noqa: E402
@@ -17,6 +19,12 @@ if scope.role != "public":
         # this run was triggered by the cookie component's answer: go to the start page
         st.session_state["qcdc_go_start"] = True
         st.rerun()
+    landing = st.session_state.get("qcdc_landing")
+    if landing and landing[1] > time.time():
+        # Signing in draws two cookie components, and each answer reruns the page the browser
+        # was on: the later one can arrive after the first has taken the user on, and would
+        # leave them here. Soon after a sign-in, take them on again.
+        st.switch_page(access.page(landing[0]).path)
     st.success(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
     st.page_link(access.start_page(scope.role).path, label=t("auth.go_start"),
                  icon=":material/arrow_forward:")
@@ -36,8 +44,8 @@ if submitted:
     if error:
         st.error(error)
     else:
-        # do_sign_in rendered the cookie component; its answer triggers the next run
-        st.session_state["qcdc_cookie_pending"] = True
+        # do_sign_in rendered the cookie component; its answer triggers the next run, which
+        # goes on to the start page (do_sign_in noted that before drawing the component)
         st.success(t("auth.signed_in"))
         st.stop()
 if settings().demo_mode:

@@ -116,6 +116,10 @@ def do_sign_in(username: str, password: str) -> str | None:
     st.session_state["roles"] = [user.role]
     st.session_state.setdefault("logout", False)
     st.session_state["logout"] = False
+    # Set before the cookie component is drawn: its answer may arrive, and interrupt this run
+    # (a rerun request stops a run at its next session-state access), before the page could
+    # note it; the next run then goes on to the start page (pages/dang-nhap.py).
+    st.session_state["qcdc_cookie_pending"] = True
     try:
         _authenticator().cookie_controller.set_cookie()
     except Exception:  # the session still works; only reload-persistence is lost
