@@ -7,11 +7,11 @@ import time
 
 import streamlit as st
 
-from app import access
-from app.i18n import t
-from app.ui import entry, layout, session, streamlit_fixes
-from app.ui.gate import admitted
-from app.ui.menu import navigation_pages, sidebar_menu
+from app.core import access
+from app.core.i18n import t
+from app.ui.core import entry, layout, session, streamlit_fixes
+from app.ui.survey.gate import admitted
+from app.ui.core.menu import navigation_pages, sidebar_menu
 
 streamlit_fixes.install()
 # a local icon (data: URL): the browser fetches nothing from outside the server; set before

@@ -45,8 +45,8 @@ def setup(data_dir: Path):
     os.environ["QCDC_DATA_DIR"] = str(data_dir)
     os.environ["QCDC_DEMO"] = "0"
     os.environ.pop("DATABASE_URL", None)
-    from app import campaigns, clock
-    from app.bootstrap import ensure_schema
+    from app.core import campaigns, clock
+    from app.core.startup import ensure_schema
     from db.engine import session_scope
     from db.models import Campaign
     info = ensure_schema()
@@ -68,8 +68,8 @@ def make_pool(defn, rng: random.Random):
     """POOL answer sheets with their JSON, scores, hash and tally items."""
     import numpy as np
 
-    from app.demo import _answers_for
-    from app.questionnaire import answer_hash, score_answers, tally_items
+    from app.core.demo import _answers_for
+    from app.survey.questionnaire import answer_hash, score_answers, tally_items
     sheets = []
     keys: dict[tuple[str, str], int] = {}
     pillars = [p.id for p in defn.pillars] + ["overall"]
@@ -180,7 +180,7 @@ def check_against_rebuild(cid: int) -> None:
     """The bulk-built tallies equal app.tally.rebuild_tallies (rolled back afterwards)."""
     from sqlalchemy import text
 
-    from app.tally import rebuild_tallies
+    from app.survey.tally import rebuild_tallies
     from db.engine import get_engine
     from sqlalchemy.orm import Session
 
@@ -210,8 +210,8 @@ def use_database(data_dir: Path) -> None:
 def time_round_robin(dirs: dict[int, Path], cid: int, repeat: int) -> dict[int, list[float]]:
     """Time overview() on every database in turn, `repeat` rounds, so that all sizes meet the
     same load from other processes (the machine may be shared)."""
-    from app.auth import Scope
-    from app.stats import overview
+    from app.core.auth import Scope
+    from app.monitoring.stats import overview
     scope = Scope("bench", "bench", "province")
     runs: dict[int, list[float]] = {size: [] for size in dirs}
     for size, d in dirs.items():  # warm-up: engines, SQLite page cache, definitions
@@ -247,9 +247,9 @@ def main() -> None:
                 shutil.rmtree(d)
             d.mkdir(parents=True)
             cid, qid = setup(d)
-            from app.campaigns import campaign_days, load_definition
-            from app.reference import geography
-            from app.scoring import load_campaign
+            from app.core.campaigns import campaign_days, load_definition
+            from app.core.reference import geography
+            from app.monitoring.scoring import load_campaign
             defn = load_definition(qid)
             days = campaign_days(load_campaign(cid))[:2]  # yesterday and today have answers
             communes = [c.code for c in geography().communes]

@@ -142,7 +142,7 @@ def app_tab_title() -> str:
     """The browser tab's title the app sets (app/i18n.py), shown while the page loads."""
     sys.path.insert(0, str(APP_ROOT))
     try:
-        from app.i18n import t
+        from app.core.i18n import t
         return t("app.tab_title")
     finally:
         sys.path.remove(str(APP_ROOT))

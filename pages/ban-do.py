@@ -1,12 +1,12 @@
 """Map of the communes at their locations over district outlines, coloured by a chosen metric
 and sized by answers. Everything is drawn from local data (no map tiles, works offline)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.ui import dashboard as dash
-from app.ui import map_view
+from app.ui.monitoring import dashboard as dash
+from app.ui.monitoring import map_view
 
 scope, campaign_id = dash.dashboard_page("map")
 c1, c2, c3 = st.columns([3, 5, 2], vertical_alignment="bottom")

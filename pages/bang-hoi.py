@@ -1,23 +1,23 @@
 """Admin: questionnaire builder (questions, options, pillars, scores), preview as a citizen sees
 it, saving as a new version, and XLSForm import/export."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import pandas as pd
 import streamlit as st
 
-from app import questionnaire_admin as qa
-from app.auth import AuthError
-from app.campaigns import active_campaign
-from app.fmt import fmt_datetime
-from app.i18n import t
-from app.questionnaire import parse_definition
-from app.ui import questionnaire_builder as qb
-from app.ui.admin_widgets import flash, show_problems
-from app.ui.session import require_page
-from app.ui.survey_form import render_form
-from app.ui.text import md_escape
-from app.xlsform import export_xlsform, import_xlsform
+from app.admin import questionnaire_builder as qa
+from app.core.auth import AuthError
+from app.core.campaigns import active_campaign
+from app.core.fmt import fmt_datetime
+from app.core.i18n import t
+from app.survey.questionnaire import parse_definition
+from app.ui.admin import questionnaire_builder_view as qb
+from app.ui.admin.widgets import flash, show_problems
+from app.ui.core.session import require_page
+from app.ui.survey.survey_form import render_form
+from app.ui.core.text import md_escape
+from app.admin.xlsform import export_xlsform, import_xlsform
 
 MAX_UPLOAD = 5 * 1024 * 1024
 

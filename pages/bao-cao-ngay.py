@@ -1,20 +1,20 @@
 """Commune working group: the daily report of one campaign day, with photos."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app import clock
-from app.auth import AuthError
-from app.fmt import fmt_date, fmt_datetime, fmt_int
-from app.i18n import t
-from app.config import load_settings
-from app.photos import HEIF_SUPPORTED
-from app.reports import (MAX_PHOTOS, PUBLICITY_CHANNELS, answers_on_day, cutoff_at, edit_state,
+from app.core import clock
+from app.core.auth import AuthError
+from app.core.fmt import fmt_date, fmt_datetime, fmt_int
+from app.core.i18n import t
+from app.core.settings import load_settings
+from app.operations.photos import HEIF_SUPPORTED
+from app.operations.daily_reports import (MAX_PHOTOS, PUBLICITY_CHANNELS, answers_on_day, cutoff_at, edit_state,
                          get_report, photo_bytes, plausibility_warnings, report_days, save_report)
-from app.ui.ops_view import campaign_caption, day_choice, flash, require_campaign
-from app.ui.session import require_page
-from app.ui.text import md_escape
+from app.ui.operations.ops_view import campaign_caption, day_choice, flash, require_campaign
+from app.ui.core.session import require_page
+from app.ui.core.text import md_escape
 
 scope = require_page("report")
 max_photo_mb = load_settings().max_photo_mb

@@ -1,14 +1,14 @@
 """Warnings (cảnh báo): answer counts implausible against visits, missing answers or reports,
 bursts from one device, identical sheets, impossibly fast forms. Reviewers mark them reviewed
 and can exclude the flagged responses from the results (audited, reversible)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.i18n import t
-from app.ui import dashboard as dash
-from app.ui import warnings_view as view
+from app.core.i18n import t
+from app.ui.monitoring import dashboard as dash
+from app.ui.monitoring import warnings_view as view
 
 scope, campaign_id = dash.dashboard_page("warnings", t("warn.intro"))
 c1, c2 = st.columns([5, 1], vertical_alignment="bottom")

@@ -1,16 +1,16 @@
 """Sign-in page for staff (public)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import time  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
-from app import access  # noqa: E402
-from app.i18n import t  # noqa: E402
-from app.ui import layout  # noqa: E402
-from app.ui.auth_view import demo_accounts_table  # noqa: E402
-from app.ui.session import current_scope, do_sign_in, settings  # noqa: E402
+from app.core import access  # noqa: E402
+from app.core.i18n import t  # noqa: E402
+from app.ui.core import layout  # noqa: E402
+from app.ui.core.auth_view import demo_accounts_table  # noqa: E402
+from app.ui.core.session import current_scope, do_sign_in, settings  # noqa: E402
 
 layout.public_style()
 scope = current_scope()

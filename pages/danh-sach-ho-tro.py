@@ -1,20 +1,20 @@
 """Commune working group: the helper roster and duty schedule, Excel import, publishing."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 import pandas as pd
 
-from app import excel_io
-from app.campaigns import campaign_days
-from app.fmt import fmt_date, fmt_datetime
-from app.i18n import t
-from app.roster import (LATE, MISSING, ORGANISATIONS, SHIFTS, CommuneRosterStatus, entry_days,
+from app.operations import workbooks as excel_io
+from app.core.campaigns import campaign_days
+from app.core.fmt import fmt_date, fmt_datetime
+from app.core.i18n import t
+from app.operations.roster import (LATE, MISSING, ORGANISATIONS, SHIFTS, CommuneRosterStatus, entry_days,
                         get_roster, save_roster, set_contact, set_published, validate_rows)
-from app.ui.ops_view import (campaign_caption, flash, problems_table, require_campaign,
+from app.ui.operations.ops_view import (campaign_caption, flash, problems_table, require_campaign,
                               save_edited_people)
-from app.ui.session import require_page
-from app.ui.text import md_escape
+from app.ui.core.session import require_page
+from app.ui.core.text import md_escape
 
 scope = require_page("roster")
 campaign = require_campaign()

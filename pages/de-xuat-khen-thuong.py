@@ -1,6 +1,6 @@
 """Board: nominations of outstanding collectives and individuals (suggestions from the data,
 the proposed → shortlisted → approved/rejected workflow, the final list of 3–5 and its export)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 from datetime import date, datetime
@@ -8,13 +8,13 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from app import nominations as nom
-from app.auth import AuthError
-from app.fmt import fmt_date, fmt_datetime, fmt_float
-from app.i18n import t
-from app.ui.admin_widgets import campaign_select, commune_options, district_options, flash
-from app.ui.session import require_page
-from app.ui.text import md_escape
+from app.board import nominations as nom
+from app.core.auth import AuthError
+from app.core.fmt import fmt_date, fmt_datetime, fmt_float
+from app.core.i18n import t
+from app.ui.admin.widgets import campaign_select, commune_options, district_options, flash
+from app.ui.core.session import require_page
+from app.ui.core.text import md_escape
 
 scope = require_page("nominations")
 st.title(t("nav.nominations"))

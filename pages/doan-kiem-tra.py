@@ -1,19 +1,19 @@
 """Leaders and cadres assigned to direct, inspect and supervise: the communes and days they cover.
 Province-wide roles keep the whole list; a district committee keeps its own district's."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
 import pandas as pd
 
-from app.campaigns import campaign_days
-from app.fmt import fmt_date
-from app.i18n import t
-from app.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
-from app.reference import geography
-from app.ui.ops_view import campaign_caption, flash, require_campaign, save_edited_people
-from app.ui.session import require_page
+from app.core.campaigns import campaign_days
+from app.core.fmt import fmt_date
+from app.core.i18n import t
+from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
+from app.core.reference import geography
+from app.ui.operations.ops_view import campaign_caption, flash, require_campaign, save_edited_people
+from app.ui.core.session import require_page
 
 scope = require_page("inspectors")
 campaign = require_campaign()

@@ -1,18 +1,18 @@
 """Campaigns: the list and the active one, create and edit (admin), and earlier campaigns'
 results side by side (year-on-year per commune)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import campaign_admin as ca
-from app.auth import AuthError
-from app.fmt import fmt_date
-from app.i18n import t
-from app.ui.admin_widgets import commune_options, district_options, flash, show_problems
-from app.ui.session import require_page
+from app.admin import campaigns as ca
+from app.core.auth import AuthError
+from app.core.fmt import fmt_date
+from app.core.i18n import t
+from app.ui.admin.widgets import commune_options, district_options, flash, show_problems
+from app.ui.core.session import require_page
 
 scope = require_page("campaigns")
 st.title(t("nav.campaigns"))

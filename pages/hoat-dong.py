@@ -1,16 +1,16 @@
 """District and province: the daily reports of the communes, newest first, with photos."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.fmt import fmt_int
-from app.i18n import t
-from app.reference import geography
-from app.reports import feed, photo_bytes, report_days
-from app.ui.ops_view import (campaign_caption, day_choice, district_choice, report_card,
+from app.core.fmt import fmt_int
+from app.core.i18n import t
+from app.core.reference import geography
+from app.operations.daily_reports import feed, photo_bytes, report_days
+from app.ui.operations.ops_view import (campaign_caption, day_choice, district_choice, report_card,
                               require_campaign)
-from app.ui.session import require_page
+from app.ui.core.session import require_page
 
 PAGE_SIZE = 15
 

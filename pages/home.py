@@ -1,12 +1,12 @@
 """Public landing page: what this is, a commune picker, and the way in for staff."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.i18n import t
-from app.ui import layout
-from app.ui.picker import commune_picker
+from app.core.i18n import t
+from app.ui.core import layout
+from app.ui.survey.commune_picker import commune_picker
 
 layout.public_style()
 st.title(t("app.title"))

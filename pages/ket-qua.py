@@ -1,15 +1,15 @@
 """Results: the friendly-government index of every commune (per pillar and overall, with sample
 size and 95% interval), the ranking against the threshold, and the Excel / PDF exports."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.auth import AuthError
-from app.i18n import t
-from app.scoring import scoreboard
-from app.ui import dashboard as dash
-from app.ui import results_view as view
+from app.core.auth import AuthError
+from app.core.i18n import t
+from app.monitoring.scoring import scoreboard
+from app.ui.monitoring import dashboard as dash
+from app.ui.monitoring import results_view as view
 
 scope, campaign_id = dash.dashboard_page("results")
 if scope.role == "commune":

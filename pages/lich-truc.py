@@ -3,19 +3,19 @@
 Names, organisation, days and shifts only: phone numbers are never shown here. Printable (the
 Streamlit chrome is hidden when printing) and readable on a phone.
 """
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.campaigns import active_campaign
-from app.fmt import fmt_date, fmt_datetime
-from app.i18n import t
-from app.reference import geography
-from app.roster import SHIFTS, day_label, public_schedule
-from app.survey import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
-from app.ui import layout
-from app.ui.text import md_escape
+from app.core.campaigns import active_campaign
+from app.core.fmt import fmt_date, fmt_datetime
+from app.core.i18n import t
+from app.core.reference import geography
+from app.operations.roster import SHIFTS, day_label, public_schedule
+from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
+from app.ui.core import layout
+from app.ui.core.text import md_escape
 
 PRINT_CSS = """
 <style>

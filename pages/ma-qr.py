@@ -1,14 +1,14 @@
 """Admin: the communes' QR codes, the printable PDF list and a ZIP of the PNGs."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.campaigns import active_campaign
-from app.i18n import t
-from app.qr_service import build_qr_bundle, valid_base_url
-from app.reference import geography
-from app.ui.session import require_page
+from app.core.campaigns import active_campaign
+from app.core.i18n import t
+from app.admin.qr_bundle import build_qr_bundle, valid_base_url
+from app.core.reference import geography
+from app.ui.core.session import require_page
 
 require_page("qr")
 st.title(t("qr.title"))
@@ -39,7 +39,7 @@ geo = geography()
 districts = {d.code: d.full_name for d in geo.districts}
 dcode = st.selectbox(t("common.district"), list(districts), format_func=districts.get)
 cols = st.columns(3)
-from app.qr import qr_png, survey_url  # noqa: E402
+from app.admin.qr import qr_png, survey_url  # noqa: E402
 for i, c in enumerate(geo.communes_of(dcode)):
     with cols[i % 3]:
         st.image(qr_png(base_url, c), caption=f"{c.full_name} ({c.code})")

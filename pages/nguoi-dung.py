@@ -1,17 +1,18 @@
 """Admin: user accounts (list, create, edit, disable, reset password) and the one-time bulk
 creation of accounts for every district and commune."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import pandas as pd
 import streamlit as st
 
-from app import clock, users_admin as ua
-from app.auth import ROLES, AuthError
-from app.fmt import fmt_datetime, fmt_int
-from app.i18n import t
-from app.ui.admin_widgets import commune_options, district_options, flash
-from app.ui.session import require_page
+from app.core import clock
+from app.admin import users as ua
+from app.core.auth import ROLES, AuthError
+from app.core.fmt import fmt_datetime, fmt_int
+from app.core.i18n import t
+from app.ui.admin.widgets import commune_options, district_options, flash
+from app.ui.core.session import require_page
 
 scope = require_page("users")
 st.title(t("nav.users"))

@@ -1,5 +1,5 @@
 """Admin: the audit log, filterable by actor, action, entity and dates, with before/after."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import json
@@ -8,11 +8,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from app import audit_view as av
-from app import clock
-from app.fmt import fmt_int
-from app.i18n import t
-from app.ui.session import require_page
+from app.admin import audit_log as av
+from app.core import clock
+from app.core.fmt import fmt_int
+from app.core.i18n import t
+from app.ui.core.session import require_page
 
 scope = require_page("audit")
 st.title(t("nav.audit"))

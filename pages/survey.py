@@ -1,19 +1,19 @@
 """Public survey page: /survey?xa=<commune code>. No sign-in."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.campaigns import WINDOW_NOT_STARTED, WINDOW_OPEN, active_campaign, window_state
-from app.fmt import fmt_date
-from app.i18n import t
-from app.survey import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
-from app.ui import layout
-from app.ui.picker import commune_picker
-from app.ui.survey_page import (handle_submit, prefix_for, recover_stored_submission,
+from app.core.campaigns import WINDOW_NOT_STARTED, WINDOW_OPEN, active_campaign, window_state
+from app.core.fmt import fmt_date
+from app.core.i18n import t
+from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
+from app.ui.core import layout
+from app.ui.survey.commune_picker import commune_picker
+from app.ui.survey.survey_page import (handle_submit, prefix_for, recover_stored_submission,
                                 show_thanks)
-from app.ui.survey_form import render_form
-from app.ui.text import md_escape
+from app.ui.survey.survey_form import render_form
+from app.ui.core.text import md_escape
 
 layout.public_style()
 raw = st.query_params.get_all("xa")

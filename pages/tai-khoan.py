@@ -1,12 +1,12 @@
 """Account page: who am I, change password (forced at first sign-in for generated passwords)."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.auth import AuthError, change_password
-from app.i18n import t
-from app.ui.session import renew_session, require_page
+from app.core.auth import AuthError, change_password
+from app.core.i18n import t
+from app.ui.core.session import renew_session, require_page
 
 scope = require_page("account")
 st.title(t("nav.account"))

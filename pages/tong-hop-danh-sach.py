@@ -1,17 +1,17 @@
 """Farmers' Association, Board (and district committees for their communes): every commune's
 helper roster, who has not submitted by the deadline, and one consolidated Excel workbook."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app import excel_io
-from app.fmt import fmt_date, fmt_datetime, fmt_int
-from app.i18n import t
-from app.reference import geography
-from app.roster import LATE, MISSING, ON_TIME, SHIFTS, entry_days, get_roster, roster_overview
-from app.ui.ops_view import campaign_caption, require_campaign
-from app.ui.session import require_page
+from app.operations import workbooks as excel_io
+from app.core.fmt import fmt_date, fmt_datetime, fmt_int
+from app.core.i18n import t
+from app.core.reference import geography
+from app.operations.roster import LATE, MISSING, ON_TIME, SHIFTS, entry_days, get_roster, roster_overview
+from app.ui.operations.ops_view import campaign_caption, require_campaign
+from app.ui.core.session import require_page
 
 scope = require_page("rosters_overview")
 campaign = require_campaign()

@@ -1,12 +1,12 @@
 """Live overview: key figures, charts per district or commune, results per question, the commune
 table; drill-down province → district → commune. Refreshes itself every 30 s unless paused."""
-from app.ui.entry import guard
+from app.ui.core.entry import guard
 
 guard()
 import streamlit as st
 
-from app.ui import dashboard as dash
-from app.ui import overview_view as view
+from app.ui.monitoring import dashboard as dash
+from app.ui.monitoring import overview_view as view
 
 scope, campaign_id = dash.dashboard_page("overview")
 view.apply_goto()

@@ -7,7 +7,7 @@ import zlib
 
 from PIL import ExifTags, Image
 
-from app.auth import Scope
+from app.core.auth import Scope
 
 XA = Scope("demo.xa", "Tổ công tác Thọ Xương", "commune", "213", "07201")
 XA_OTHER = Scope("xa.khac", "Tổ công tác Đồng Tiến", "commune", "215", "07243")

@@ -24,7 +24,7 @@ os.environ.setdefault("QCDC_DEMO", "1")
 
 
 def _reset_process_caches() -> None:
-    from app import campaigns, reference
+    from app.core import campaigns, reference
     from db.engine import dispose_engines
     dispose_engines()
     reference.reset_cache()
@@ -43,7 +43,7 @@ def _use_dir(path: Path, demo: bool) -> None:
 
 
 def _add_open_campaign(questionnaire_id: int) -> None:
-    from app import campaigns, clock
+    from app.core import campaigns, clock
     from db.engine import session_scope
     from db.models import Campaign
     today = clock.today()
@@ -57,7 +57,7 @@ def _add_open_campaign(questionnaire_id: int) -> None:
 
 
 def _build_template(path: Path, demo: bool) -> None:
-    from app.bootstrap import ensure_ready
+    from app.core.startup import ensure_ready
     path.mkdir(parents=True, exist_ok=True)
     _use_dir(path, demo)
     info = ensure_ready(demo_mode=demo)
@@ -104,12 +104,12 @@ def demo_db(_templates, tmp_path):
 
 @pytest.fixture
 def active(db):
-    from app.campaigns import active_campaign
+    from app.core.campaigns import active_campaign
     return active_campaign(max_age=0)
 
 
 def count_rows(model) -> int:
-    from app.seed import count
+    from app.core.seed import count
     return count(model)
 
 
@@ -169,7 +169,7 @@ def use_pg(url: str, data_dir: Path, demo: bool = False) -> None:
 def pg_module_db(tmp_path_factory):
     """A fresh PostgreSQL database for the test module: migrated and seeded by
     app.bootstrap.ensure_ready(demo_mode=False), with one open campaign; dropped afterwards."""
-    from app.bootstrap import ensure_ready
+    from app.core.startup import ensure_ready
     with fresh_pg_database() as url:
         use_pg(url, tmp_path_factory.mktemp("pg"))
         info = ensure_ready(demo_mode=False)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from app import clock
-from app.questionnaire import OVERALL, score_answers
+from app.core import clock
+from app.survey.questionnaire import OVERALL, score_answers
 
-from app.auth import Scope
-from app.survey import Signals, new_submission_token, submit_response
+from app.core.auth import Scope
+from app.survey.responses import Signals, new_submission_token, submit_response
 from db.engine import session_scope
 from db.models import Campaign, DailyReport
 
@@ -69,7 +69,7 @@ def make_small(active):
         c.min_sample = 5
         c.friendly_threshold = 80.0
         s.add(c)
-    from app import campaigns
+    from app.core import campaigns
     campaigns.invalidate()
     active = campaigns.active_campaign(max_age=0)
     defn = active.definition

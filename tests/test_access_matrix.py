@@ -28,8 +28,8 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 import app as app_pkg
-from app import access
-from app.auth import ANONYMOUS, AuthError, Scope, create_user
+from app.core import access
+from app.core.auth import ANONYMOUS, AuthError, Scope, create_user
 from tests.apptest import app_for
 
 OWN_DISTRICT, OWN_COMMUNE = "213", "07201"
@@ -79,7 +79,7 @@ def test_every_page_for_every_role(demo_db, role):
     """Allowed pages run cleanly for the role; forbidden ones are not even registered (or the
     page guard refuses). Staff of one unit never see another unit's names on a staff page,
     even with forged query parameters naming that unit."""
-    from app.reference import geography
+    from app.core.reference import geography
     user = DEMO_USERS.get(role)
     forged = {"xa": OTHER_COMMUNE, "huyen": OTHER_DISTRICT, "commune": OTHER_COMMUNE,
               "district": OTHER_DISTRICT, "commune_code": OTHER_COMMUNE}
@@ -153,7 +153,7 @@ def test_forged_session_state_changes_nothing(demo_db, forged):
     """The scope is rebuilt from the database on every run: a non-existent or disabled user, or
     role keys planted in the session, give no more than the database says."""
     from streamlit.testing.v1 import AppTest
-    from app.auth import get_user
+    from app.core.auth import get_user
     from db.engine import session_scope
     from db.models import User
     from tests.apptest import ROOT
@@ -186,13 +186,15 @@ def test_forged_session_state_changes_nothing(demo_db, forged):
 
 def _scoped_functions() -> list[tuple[str, Callable]]:
     out = []
-    for m in pkgutil.iter_modules(app_pkg.__path__):
-        mod = importlib.import_module(f"app.{m.name}")
+    for m in pkgutil.walk_packages(app_pkg.__path__, "app."):
+        if m.name.startswith(("app.ui.", "app.cli.")) or m.name.rsplit(".", 1)[-1].startswith("_"):
+            continue  # Streamlit glue and the command line: no services
+        mod = importlib.import_module(m.name)
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ != mod.__name__ or name.startswith("_"):
                 continue
             if "scope" in inspect.signature(fn).parameters:
-                out.append((f"{m.name}.{name}", fn))
+                out.append((f"{m.name.removeprefix('app.')}.{name}", fn))
     return sorted(out)
 
 
@@ -238,16 +240,17 @@ class World:
     test then starts from a fresh copy of that database (``matrix_db``)."""
 
     def __init__(self):
-        from app import nominations, reports
-        from app.anomalies import compute_warnings
-        from app.campaigns import active_campaign
+        from app.board import nominations
+        from app.operations import daily_reports as reports
+        from app.monitoring.warnings import compute_warnings
+        from app.core.campaigns import active_campaign
         from db.engine import session_scope
         from db.models import Campaign, Response, User
         self.admin = Scope("demo.admin", "Admin", "admin")
         self.active = active_campaign(max_age=0)
         self.campaign = self.active.campaign
         self.day = self.campaign.start_date
-        from app import clock
+        from app.core import clock
         today = clock.today()
         if self.campaign.start_date <= today <= self.campaign.end_date:
             self.day = today
@@ -327,7 +330,7 @@ def _roster_rows(world: World) -> list[dict]:
 
 
 def _definition() -> dict:
-    from app.questionnaire import load_seed_definition
+    from app.survey.questionnaire import load_seed_definition
     d = load_seed_definition()
     d["title"] = d.get("title", "") + " (sửa)"
     return d
@@ -344,7 +347,7 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
     "photo_id": lambda w, c, u: w.photos.get(u[0], w.photos[OTHER_COMMUNE]),
     "remove_photo_ids": lambda w, c, u: [w.photos.get(u[0], w.photos[OTHER_COMMUNE])],
     "nomination_id": lambda w, c, u: w.noms.get(u[0], w.noms[OTHER_COMMUNE]),
-    "nom": lambda w, c, u: __import__("app.nominations", fromlist=["x"]).get_nomination(
+    "nom": lambda w, c, u: __import__("app.board.nominations", fromlist=["x"]).get_nomination(
         w.admin, w.noms.get(u[0], w.noms[OTHER_COMMUNE])),
     "user_id": lambda w, c, u: w.users.get(u[0], w.users[OTHER_COMMUNE]),
     "key": lambda w, c, u: w.warning_key(u[0]),
@@ -401,7 +404,7 @@ def _arguments(qualname: str, fn: Callable, world: World, case: Case, unit: tupl
 
 
 def _is_refusal(exc: BaseException) -> bool:
-    from app.nominations import NominationError
+    from app.board.nominations import NominationError
     return isinstance(exc, (AuthError, PermissionError, NominationError))
 
 
@@ -541,7 +544,7 @@ def _forbidden_changes(before: dict, after: dict, case: Case) -> list[str]:
 
 
 def _geo():
-    from app.reference import geography
+    from app.core.reference import geography
     return geography()
 
 
@@ -589,9 +592,10 @@ def test_service_refuses_other_units(matrix_db, qualname):
 
 def test_discovery_finds_the_scoped_services():
     names = {q for q, _ in SCOPED}
-    for expected in ("roster.save_roster", "reports.save_report", "reports.photo_bytes",
-                     "exports.build_xlsx", "exports.build_pdf", "stats.overview",
-                     "excel_io.consolidated_workbook"):
+    for expected in ("operations.roster.save_roster", "operations.daily_reports.save_report",
+                     "operations.daily_reports.photo_bytes", "monitoring.exports.build_xlsx",
+                     "monitoring.exports.build_pdf", "monitoring.stats.overview",
+                     "operations.workbooks.consolidated_workbook"):
         assert expected in names
     assert len(names) >= 40
 
@@ -599,7 +603,8 @@ def test_discovery_finds_the_scoped_services():
 def test_exports_hold_exactly_the_units_of_the_scope(matrix_db):
     """A district's exports hold its own communes and no other (and are not simply empty);
     a commune user gets no province or district export at all."""
-    from app import excel_io, exports
+    from app.operations import workbooks as excel_io
+    from app.monitoring import exports
     geo = _geo()
     huyen = Scope("demo.huyen", "huyen", "district", district_code=OWN_DISTRICT)
     xa = Scope("demo.xa", "xa", "commune", district_code=OWN_DISTRICT, commune_code=OWN_COMMUNE)

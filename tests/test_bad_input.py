@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from openpyxl import Workbook
 from sqlmodel import select
 
-from app.questionnaire import load_seed_definition, parse_definition, validate_answers
-from app.survey import (CODE_MALFORMED, CODE_MISSING, CODE_OK, CODE_UNKNOWN, INVALID, STORED,
+from app.survey.questionnaire import load_seed_definition, parse_definition, validate_answers
+from app.survey.responses import (CODE_MALFORMED, CODE_MISSING, CODE_OK, CODE_UNKNOWN, INVALID, STORED,
                         new_submission_token, resolve_commune_code, submit_response)
 from db.engine import session_scope
 from db.models import DailyReport, ReportPhoto, Response, RosterEntry
@@ -129,7 +129,7 @@ def test_any_answer_sheet_is_stored_clean_or_refused_with_a_message(active, raw)
     ("exclusive option with others", "q04", None),
 ])
 def test_bad_answers_are_refused_with_a_vietnamese_message(active, case, field, expect):
-    from tests.test_survey_service import full_answers
+    from tests.survey.test_survey_service import full_answers
     defn = active.definition
     raw = {} if field is None else full_answers(defn)
     if field == "q01":
@@ -157,7 +157,7 @@ def test_bad_answers_are_refused_with_a_vietnamese_message(active, case, field, 
 
 
 def test_free_text_is_cleaned_but_keeps_emoji_and_vietnamese(active):
-    from tests.test_survey_service import full_answers
+    from tests.survey.test_survey_service import full_answers
     raw = full_answers(active.definition)
     raw["y_kien"] = "\u202eCán bộ\u200f tận tình 👍🏽\x00\x07\ufeff \u0041\u0301"
     result = submit_response(active, "07201", raw, new_submission_token())
@@ -228,7 +228,7 @@ _codes = st.one_of(st.text(max_size=40), st.from_regex(r"[0-9]{1,7}", fullmatch=
 @relaxed(300)
 @given(raw=st.one_of(_codes, st.lists(_codes, max_size=3), st.none(), st.integers()))
 def test_resolving_any_commune_code_never_fails(raw):
-    from app import reference
+    from app.core import reference
     saved, reference._geo = reference._geo, _GEO  # no database needed: the seed geography
     try:
         status, commune = resolve_commune_code(raw)
@@ -244,7 +244,7 @@ def _geography():
     import csv
     from pathlib import Path
 
-    from app.reference import CommuneInfo, Geography
+    from app.core.reference import CommuneInfo, Geography
     with open(Path(__file__).parent.parent / "db/seed/communes_bac_giang_2024.csv",
               encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -284,7 +284,7 @@ def _roster_workbook(rows: list[list], header=None, sheet="Danh sách") -> bytes
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    from app.sanitize import excel_text
+    from app.core.spreadsheet import excel_text
     rows = [[excel_text(v) for v in r] for r in rows]  # (.xlsx cannot hold control characters)
     ws.append(header or ["STT", "Họ và tên", "Chức vụ", "Tổ chức", "Số điện thoại", "Ngày trực",
                          "Ca trực"])
@@ -327,8 +327,8 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("name", list(BAD_FILES))
 def test_bad_roster_files_give_a_message_and_change_nothing(active, name):
-    from app.excel_io import parse_roster_xlsx
-    from app.roster import save_roster
+    from app.operations.workbooks import parse_roster_xlsx
+    from app.operations.roster import save_roster
     assert save_roster(XA, active.campaign, "07201", [{
         "full_name": "Người Cũ", "organisation": "Hội Nông dân", "phone": "0911111111",
         "duty_days": [active.campaign.start_date], "shift": "sang"}]).ok
@@ -350,8 +350,8 @@ _cell = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**10, 10**10),
 @relaxed(40)
 @given(rows=st.lists(st.lists(_cell, min_size=7, max_size=7), min_size=1, max_size=6))
 def test_any_roster_workbook_is_saved_whole_or_not_at_all(active, rows):
-    from app.excel_io import parse_roster_xlsx
-    from app.roster import save_roster
+    from app.operations.workbooks import parse_roster_xlsx
+    from app.operations.roster import save_roster
     before = _roster_state()
     parsed = parse_roster_xlsx(_roster_workbook(rows), active.campaign)
     if parsed.problems:
@@ -374,8 +374,8 @@ def test_any_roster_workbook_is_saved_whole_or_not_at_all(active, rows):
 def test_random_bytes_never_break_the_importers(blob):
     from types import SimpleNamespace
 
-    from app.excel_io import parse_roster_xlsx
-    from app.xlsform import import_xlsform
+    from app.operations.workbooks import parse_roster_xlsx
+    from app.admin.xlsform import import_xlsform
     campaign = SimpleNamespace(start_date=date(2024, 5, 6), end_date=date(2024, 5, 8))
     parsed = parse_roster_xlsx(blob, campaign)
     assert parsed.problems and all(_vn(p.message) for p in parsed.problems)
@@ -421,7 +421,7 @@ XLSFORM_BAD = {
 
 @pytest.mark.parametrize("name", list(XLSFORM_BAD))
 def test_bad_xlsform_files_give_a_vietnamese_message(name):
-    from app.xlsform import import_xlsform
+    from app.admin.xlsform import import_xlsform
     blob, expect = XLSFORM_BAD[name]
     result = import_xlsform(blob)
     assert not result.ok
@@ -433,7 +433,7 @@ def test_bad_xlsform_files_give_a_vietnamese_message(name):
 def test_an_imported_form_is_saved_only_when_valid(db):
     """The import itself writes nothing; the questionnaire table changes only through a valid
     definition saved by an administrator."""
-    from app.xlsform import import_xlsform
+    from app.admin.xlsform import import_xlsform
     from db.models import Questionnaire
     before = count_rows(Questionnaire)
     for name in XLSFORM_BAD:
@@ -466,7 +466,7 @@ BAD_PHOTOS = {
 
 @pytest.mark.parametrize("name", list(BAD_PHOTOS))
 def test_bad_photos_are_refused_and_nothing_is_stored(active, name):
-    from app import photos, reports
+    from app.operations import photos, daily_reports as reports
     blob, expect = BAD_PHOTOS[name]
     with pytest.raises(photos.PhotoError) as err:
         photos.process_photo(blob, f"{name}.jpg")
@@ -507,7 +507,7 @@ def active_dir():
               st.integers(0, 2000), st.binary(min_size=1, max_size=8)).map(
         lambda t: t[0][:t[1]] + t[2] + t[0][t[1] + len(t[2]):])))
 def test_any_bytes_as_a_photo_are_accepted_clean_or_refused_with_a_message(blob, tmp_path_factory):
-    from app import photos
+    from app.operations import photos
     try:
         p = photos.process_photo(blob, "anh.jpg")
     except photos.PhotoError as exc:

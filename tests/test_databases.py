@@ -72,8 +72,8 @@ def _same_scores(a: list, b: list) -> bool:
 
 
 def test_submit_is_exactly_once_under_concurrency(backend):
-    from app.campaigns import active_campaign
-    from app.survey import STORED, new_submission_token, submit_response
+    from app.core.campaigns import active_campaign
+    from app.survey.responses import STORED, new_submission_token, submit_response
     active = active_campaign(max_age=0)
     before = _count(Response)
     same = new_submission_token()
@@ -106,9 +106,9 @@ def test_submit_is_exactly_once_under_concurrency(backend):
 
 
 def test_running_tallies_equal_a_rebuild_from_the_answers(backend):
-    from app.campaigns import active_campaign
-    from app.survey import new_submission_token, submit_response
-    from app.tally import rebuild_tallies
+    from app.core.campaigns import active_campaign
+    from app.survey.responses import new_submission_token, submit_response
+    from app.survey.tally import rebuild_tallies
     from db.engine import session_scope
     active = active_campaign(max_age=0)
     for i in range(15):
@@ -136,7 +136,7 @@ def _boot_processes(n: int) -> list[subprocess.CompletedProcess]:
 
 
 def test_bootstrap_is_idempotent(backend):
-    from app.bootstrap import ensure_ready
+    from app.core.startup import ensure_ready
     for _ in range(2):
         info = ensure_ready(demo_mode=False)
         assert info["communes_added"] == 0 and not info["demo_mode"]

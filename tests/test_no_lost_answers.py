@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import create_engine, select, text
 from sqlmodel import Session, SQLModel
 
-from app.survey import (DUPLICATE, STORED, DatabaseBusy, Signals, new_submission_token,
+from app.survey.responses import (DUPLICATE, STORED, DatabaseBusy, Signals, new_submission_token,
                         submit_response)
 from db.engine import data_dir, session_scope
 from db.models import (CommuneHourTally, DailyReport, Inspector, Nomination, OptionTally,
@@ -32,7 +32,7 @@ from db.models import (CommuneHourTally, DailyReport, Inspector, Nomination, Opt
 from tests.apptest import answer_all, app_for, submit_button, texts
 from tests.commune_ops_helpers import ADMIN, TINH, XA, HUYEN, jpeg_with_gps
 from tests.conftest import count_rows
-from tests.test_survey_service import full_answers
+from tests.survey.test_survey_service import full_answers
 
 BUSY_MS = 150
 
@@ -83,7 +83,7 @@ def _tallies(session) -> dict:
 def assert_tallies_match_a_rebuild(campaign_id: int, tmp_path: Path) -> None:
     """Copy the database (SQLite backup API), rebuild the campaign's tallies from its responses
     on the copy, and compare with the running tallies of the original."""
-    from app.tally import rebuild_tallies
+    from app.survey.tally import rebuild_tallies
     src = sqlite3.connect(str(data_dir() / "qcdc.db"))
     copy_path = tmp_path / "copy.db"
     dst = sqlite3.connect(str(copy_path))
@@ -192,7 +192,7 @@ def _fail_at_audit(monkeypatch, module):
 
 
 def test_roster_write_is_all_or_nothing(active, monkeypatch):
-    from app import roster
+    from app.operations import roster
     campaign, day = active.campaign, active.campaign.start_date
     rows = [{"full_name": f"Người {i}", "organisation": "Hội Nông dân",
              "phone": f"09123450{i:02d}", "duty_days": [day], "shift": "sang"} for i in range(5)]
@@ -214,7 +214,7 @@ def test_roster_write_is_all_or_nothing(active, monkeypatch):
     {"phone": "12"}, {"full_name": ""}, {"organisation": "CLB bóng đá"}, {"shift": "đêm"},
     {"duty_days": ["31/02"]}, {"duty_days": ["01/01/1990"]}, {"full_name": "1234"}]))
 def test_a_roster_batch_with_one_invalid_row_changes_nothing(active, bad_at, bad):
-    from app import roster
+    from app.operations import roster
     day = active.campaign.start_date
     rows = [{"full_name": f"Người {i}", "organisation": "Hội Nông dân",
              "phone": f"09123451{i:02d}", "duty_days": [day], "shift": "chieu"} for i in range(6)]
@@ -226,7 +226,7 @@ def test_a_roster_batch_with_one_invalid_row_changes_nothing(active, bad_at, bad
 
 
 def test_report_write_with_photos_is_all_or_nothing(active, monkeypatch):
-    from app import photos, reports
+    from app.operations import photos, daily_reports as reports
     campaign = active.campaign
     day = reports.report_days(campaign)[-1]
     data = {"visits": 12, "guided": 6, "helpers_on_duty": 2, "difficulties": "Mất điện"}
@@ -258,8 +258,8 @@ def test_report_write_with_photos_is_all_or_nothing(active, monkeypatch):
 
 
 def test_nomination_writes_are_all_or_nothing(demo_db, monkeypatch):
-    from app import nominations
-    from app.campaigns import active_campaign
+    from app.board import nominations
+    from app.core.campaigns import active_campaign
     cid = active_campaign(max_age=0).campaign.id
     v = nominations.propose(ADMIN, cid, kind="collective", name="Tổ công tác Thọ Xương",
                             commune_code="07201", achievements="Báo cáo đủ các ngày, đúng hạn.")
@@ -276,8 +276,8 @@ def test_nomination_writes_are_all_or_nothing(demo_db, monkeypatch):
 
 
 def test_inspector_write_is_all_or_nothing(demo_db, monkeypatch):
-    from app import inspectors
-    from app.campaigns import active_campaign
+    from app.operations import inspectors
+    from app.core.campaigns import active_campaign
     campaign = active_campaign(max_age=0).campaign
     day = campaign.start_date
     before = _rows(Inspector)
@@ -290,7 +290,7 @@ def test_inspector_write_is_all_or_nothing(demo_db, monkeypatch):
 
 
 def test_a_survey_answer_and_its_tallies_are_written_together(active, monkeypatch, tmp_path):
-    import app.survey as survey
+    import app.survey.responses as survey
     before = (count_rows(Response), _rows(CommuneHourTally), _rows(OptionTally))
 
     def tallies_fail(*_a, **_k):
@@ -305,7 +305,7 @@ def test_a_survey_answer_and_its_tallies_are_written_together(active, monkeypatc
 def test_excluding_and_reincluding_answers_keeps_tallies_equal_to_a_rebuild(active, tmp_path):
     """The scores added to the tallies on submit are exactly those stored with the response (and
     subtracted again on exclusion), so the running sums never drift from the responses."""
-    from app.anomalies import set_excluded
+    from app.monitoring.warnings import set_excluded
     ids = []
     for choice in range(4):
         r = submit_response(active, "07201", full_answers(active.definition, choice=choice % 3),

@@ -11,10 +11,11 @@ import jwt
 import pytest
 from sqlmodel import select
 
-from app import auth, clock, users_admin as ua
-from app.auth import (AuthError, Scope, change_password, create_user, password_problem, sign_in,
+from app.core import auth, clock
+from app.admin import users as ua
+from app.core.auth import (AuthError, Scope, change_password, create_user, password_problem, sign_in,
                       sign_out_everywhere, user_from_cookie)
-from app.config import DEFAULT_DEMO_COOKIE_KEY, ConfigError, load_settings
+from app.core.settings import DEFAULT_DEMO_COOKIE_KEY, ConfigError, load_settings
 from db.engine import session_scope
 from db.models import AuditLog, User
 from tests.apptest import app_for, texts

@@ -15,8 +15,8 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from app import access
-from app.auth import Scope
+from app.core import access
+from app.core.auth import Scope
 from tests.apptest import app_for
 
 PAYLOADS = [
@@ -53,9 +53,11 @@ def _answers(defn, text: str) -> dict:
 @pytest.fixture
 def planted(demo_db):
     """Every free-text field the app stores, filled with the payloads."""
-    from app import anomalies, nominations, reports, roster
-    from app.campaigns import active_campaign
-    from app.survey import new_submission_token, submit_response
+    from app.monitoring import warnings as anomalies
+    from app.board import nominations
+    from app.operations import daily_reports as reports, roster
+    from app.core.campaigns import active_campaign
+    from app.survey.responses import new_submission_token, submit_response
     active = active_campaign(max_age=0)
     campaign = active.campaign
     day = reports.report_days(campaign)[-1]
@@ -181,10 +183,13 @@ def _check_workbook(blob: bytes, where: str, expect: list[str]) -> list[str]:
 
 
 def test_excel_exports_hold_literal_text_never_formulas(planted):
-    from app import excel_io, exports, nominations, users_admin
-    from app.completeness import day_completeness
-    from app.reference import find_commune
-    from app.reports import report_days
+    from app.operations import workbooks as excel_io
+    from app.monitoring import exports
+    from app.board import nominations
+    from app.admin import users as users_admin
+    from app.operations.completeness import day_completeness
+    from app.core.reference import find_commune
+    from app.operations.daily_reports import report_days
     campaign = planted.campaign
     problems = []
     blob, _ = exports.build_xlsx(ADMIN, campaign.id)
@@ -207,8 +212,8 @@ def test_excel_exports_hold_literal_text_never_formulas(planted):
 def test_control_characters_never_break_an_export(demo_db):
     """A name with a control character (pasted from another program) is stored clean and the
     workbook still builds."""
-    from app import excel_io, roster
-    from app.campaigns import active_campaign
+    from app.operations import workbooks as excel_io, roster
+    from app.core.campaigns import active_campaign
     campaign = active_campaign(max_age=0).campaign
     day = campaign.start_date
     rows = [{"full_name": "Nguyễn\x01 Văn\x0b Bell\x07", "position": "Cán\x1b[31m bộ",
@@ -231,7 +236,8 @@ def _pdf_text(blob: bytes) -> str:
 
 
 def test_pdfs_print_user_text_literally(planted):
-    from app import exports, nominations
+    from app.monitoring import exports
+    from app.board import nominations
     text = _pdf_text(nominations.export_pdf(ADMIN, planted.campaign.id))
     for p in ("<script>alert(1)</script>", "**bold**", "[link](javascript:alert(1))",
               "<img src=x onerror=alert(1)>"):

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from app import clock
+from app.core import clock
 from tests.browser.conftest import sign_in, wait_idle
 from tests.commune_ops_helpers import jpeg_with_gps
 

@@ -181,7 +181,7 @@ def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser,
 
     from sqlalchemy import create_engine, text
 
-    from app import clock
+    from app.core import clock
     from tests.browser.conftest import sign_in
     from tests.commune_ops_helpers import jpeg_with_gps
     server = behind_nginx["server"]

@@ -1,0 +1,1 @@
+"""The Board's nominations of outstanding collectives and individuals."""

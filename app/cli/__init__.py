@@ -1,0 +1,126 @@
+"""Command line for operators: `python -m app.cli <command> ...` (app/cli/__main__.py).
+
+Commands: init-db, qr, create-user, stats (others are added by their modules' owners below).
+Every command works on the database that DATABASE_URL (or the default SQLite file) names.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+
+def _ready() -> dict:
+    """Schema and reference data only: CLI commands never add or disable demo data."""
+    from app.core.startup import ensure_schema
+    return ensure_schema()
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    from app.core.startup import ensure_ready
+    info = ensure_ready(demo_mode=True) if args.demo else _ready()
+    print(json.dumps(info, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.admin.qr_bundle import QR_DIR, build_qr_bundle, valid_base_url
+    if not valid_base_url(args.base_url):
+        print("Địa chỉ gốc phải bắt đầu bằng http:// hoặc https:// (ví dụ "
+              "https://khaosat.bacgiang.gov.vn)", file=sys.stderr)
+        return 2
+    _ready()
+    out = Path(args.out) if args.out else QR_DIR
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            print(f"  {done}/{total}", file=sys.stderr)
+    bundle = build_qr_bundle(args.base_url, progress, out_dir=out)
+    print(json.dumps({"pngs": bundle.count, "dir": str(out),
+                      "pdf": str(out / "qr_codes.pdf")}, ensure_ascii=False))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from app.core.auth import AuthError, create_user
+    _ready()
+    password = args.password or os.environ.get("QCDC_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Mật khẩu: ")
+            if getpass.getpass("Nhập lại mật khẩu: ") != password:
+                print("Hai lần nhập không khớp.", file=sys.stderr)
+                return 2
+    try:
+        user = create_user(args.username, args.name or args.username, password, args.role,
+                           district_code=args.district, commune_code=args.commune,
+                           email=args.email, must_change_password=args.must_change,
+                           actor="cli")
+    except AuthError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"created": user.username, "role": user.role,
+                      "district": user.district_code, "commune": user.commune_code},
+                     ensure_ascii=False))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from app.cli.stats import collect_stats
+    _ready()
+    print(json.dumps(collect_stats(), ensure_ascii=False, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m app.cli", description="QCDC Survey operations")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("init-db", help="migrate the schema and seed reference data")
+    s.add_argument("--demo", action="store_true", default=None,
+                   help="also create demo accounts and synthetic activity")
+    s.set_defaults(func=cmd_init_db)
+
+    s = sub.add_parser("qr", help="write assets/qr/<code>.png for all communes and the PDF list")
+    s.add_argument("--base-url", required=True, help="public address of the app")
+    s.add_argument("--out", help="output folder (default assets/qr)")
+    s.set_defaults(func=cmd_qr)
+
+    s = sub.add_parser("create-user", help="add a user (password asked, never on the command "
+                                           "line unless --password)")
+    s.add_argument("username")
+    s.add_argument("--role", required=True,
+                   choices=["admin", "province", "farmers", "district", "commune"])
+    s.add_argument("--name")
+    s.add_argument("--email")
+    s.add_argument("--district", help="district code (role district)")
+    s.add_argument("--commune", help="commune code (role commune)")
+    s.add_argument("--password", help="avoid: visible in the shell history; prefer the prompt, "
+                                      "standard input or QCDC_NEW_PASSWORD")
+    s.add_argument("--must-change", action="store_true",
+                   help="require a password change at first sign-in")
+    s.set_defaults(func=cmd_create_user)
+
+    s = sub.add_parser("stats", help="print counts as one JSON object")
+    s.set_defaults(func=cmd_stats)
+
+    from app.cli.admin import add_admin_commands  # questionnaire, users (issue 5)
+    add_admin_commands(sub)
+
+    from app.admin.backup import add_backup_commands  # backup, restore (issue 6)
+    add_backup_commands(sub)
+
+    # More subcommands are added here, each with its handler function above.
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+

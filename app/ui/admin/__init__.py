@@ -1,0 +1,1 @@
+"""Administration pages' widgets and views."""

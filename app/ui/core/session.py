@@ -1,0 +1,180 @@
+"""Streamlit glue for start-up, sign-in state and page guards.
+
+The signed-in user's scope is rebuilt from the database on every run (a disabled account or a
+changed role takes effect at once); the browser only holds a signed cookie
+(streamlit-authenticator's JWT) naming the user. Citizens without that cookie never load the
+authenticator, so the public survey stays light.
+
+Signing out ends the session on the server too (``app.auth.sign_out_everywhere``): a cookie the
+browser kept, or another open tab, is refused from then on, as after a password change or reset
+or when the account is disabled. A session lasts ``session_hours`` from its sign-in, whether it
+was restored from the cookie or not.
+"""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app.core import access
+from app.core.auth import (ANONYMOUS, Scope, get_user, scope_for, session_revoked, sign_in,
+                      sign_out_everywhere, user_from_cookie)
+from app.core.settings import load_settings
+from app.core.i18n import t
+
+_KEY_USER = "qcdc_user"
+_KEY_SINCE = "qcdc_signed_in_at"
+
+
+@st.cache_resource(show_spinner=False)
+def boot() -> dict:
+    """Migrate and seed once per server process."""
+    from app.core.startup import ensure_ready
+    return ensure_ready(load_settings().demo_mode)
+
+
+@st.cache_resource(show_spinner=False)
+def settings():
+    return load_settings()
+
+
+def _authenticator():
+    import streamlit_authenticator as stauth
+    from app.core.auth import list_credentials
+    cfg = settings()
+    return stauth.Authenticate(list_credentials(), cfg.cookie_name, cfg.cookie_key,
+                               cookie_expiry_days=cfg.session_hours / 24.0,
+                               login_sleep_time=0)
+
+
+def _restore_from_cookie() -> None:
+    """If the browser holds a valid, unrevoked sign-in cookie, restore that user's session."""
+    cfg = settings()
+    token = st.context.cookies.get(cfg.cookie_name)
+    if not isinstance(token, str) or not token:
+        return
+    if st.session_state.get("qcdc_signed_out"):
+        return
+    # signature, expiry, account state and server-side revocation; the user name comes from the
+    # signed token only, never from session keys
+    found = user_from_cookie(token, cfg.cookie_key, cfg.session_hours)
+    if found is None:
+        return
+    user, issued_at = found
+    st.session_state[_KEY_USER] = user.username
+    st.session_state[_KEY_SINCE] = issued_at  # the cookie's sign-in time: no lifetime extension
+    # streamlit-authenticator's own keys, so that signing out deletes its cookie
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user.username
+    st.session_state["name"] = user.name
+    st.session_state["roles"] = [user.role]
+    st.session_state["logout"] = False
+
+
+def current_scope() -> Scope:
+    """The signed-in user's scope, or ANONYMOUS."""
+    username = st.session_state.get(_KEY_USER)
+    if not username:
+        _restore_from_cookie()
+        username = st.session_state.get(_KEY_USER)
+    if not username:
+        return ANONYMOUS
+    since = st.session_state.setdefault(_KEY_SINCE, time.time())
+    if time.time() - since > settings().session_hours * 3600:
+        sign_out(expired=True, revoke=False)
+        return ANONYMOUS
+    user = get_user(username)
+    if user is None or not user.active:
+        sign_out(revoke=False)
+        return ANONYMOUS
+    if session_revoked(user, since):  # signed out elsewhere, password changed or reset
+        sign_out(revoke=False)
+        st.session_state["qcdc_flash"] = t("auth.session_ended")
+        return ANONYMOUS
+    if st.session_state.pop("qcdc_renew_cookie", False):
+        try:
+            _authenticator().cookie_controller.set_cookie()
+        except Exception:  # the session still works; only reload-persistence is lost
+            pass
+    st.session_state["qcdc_must_change"] = bool(user.must_change_password)
+    return scope_for(user)
+
+
+def do_sign_in(username: str, password: str) -> str | None:
+    """Check the password; on success set the session and the cookie. Returns an error text."""
+    result = sign_in(username, password)
+    if not result.ok:
+        return result.message
+    user = result.user
+    st.session_state[_KEY_USER] = user.username
+    st.session_state[_KEY_SINCE] = time.time()
+    st.session_state.pop("qcdc_signed_out", None)
+    # streamlit-authenticator's own session keys, so its cookie controller signs the right user
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user.username
+    st.session_state["name"] = user.name
+    st.session_state["roles"] = [user.role]
+    st.session_state.setdefault("logout", False)
+    st.session_state["logout"] = False
+    # Set before the cookie component is drawn: its answer may arrive, and interrupt this run
+    # (a rerun request stops a run at its next session-state access), before the page could
+    # note it; the next run then goes on to the start page (pages/dang-nhap.py).
+    st.session_state["qcdc_cookie_pending"] = True
+    try:
+        _authenticator().cookie_controller.set_cookie()
+    except Exception:  # the session still works; only reload-persistence is lost
+        pass
+    return None
+
+
+def renew_session() -> None:
+    """After the user changed their own password (which revoked every session): keep this one,
+    with a new sign-in time and a new cookie (set on the next run)."""
+    if st.session_state.get(_KEY_USER):
+        st.session_state[_KEY_SINCE] = time.time()
+        st.session_state["qcdc_renew_cookie"] = True
+
+
+def sign_out(expired: bool = False, revoke: bool = True) -> None:
+    """End this session. `revoke` (the sign-out button) also ends the user's other sessions and
+    makes any copy of the cookie worthless; internal endings (expiry, a disabled or revoked
+    account) pass revoke=False."""
+    username = st.session_state.get(_KEY_USER)
+    if revoke and username:
+        try:
+            sign_out_everywhere(username)
+        except Exception:  # the database is busy: this session still ends below
+            pass
+    # st.context.cookies holds the cookies of the page load only: a cookie set after it (by the
+    # sign-in of this very session) must be deleted too
+    if settings().cookie_name in st.context.cookies or st.session_state.get("authentication_status"):
+        try:
+            authenticator = _authenticator()
+            if st.session_state.get("authentication_status"):
+                authenticator.logout(location="unrendered")
+            else:
+                authenticator.cookie_controller.delete_cookie()
+        except Exception:
+            pass
+    for key in (_KEY_USER, _KEY_SINCE, "authentication_status", "username", "name", "roles",
+                "qcdc_must_change"):
+        st.session_state.pop(key, None)
+    st.session_state["qcdc_signed_out"] = True
+    if expired:
+        st.session_state["qcdc_flash"] = t("auth.session_expired")
+
+
+def require_page(key: str) -> Scope:
+    """Guard at the top of every non-public page: stops the script unless the role may see it."""
+    scope = current_scope()
+    spec = access.page(key)
+    if not access.allowed(spec, scope.role):
+        from app.ui.core import entry
+        if scope.role == "public" and entry.running_through_entry():
+            # a staff address opened before signing in: sign in, then land on it
+            st.session_state["qcdc_next"] = key
+            st.session_state["qcdc_flash"] = t("auth.sign_in_first")
+            st.switch_page(access.page("login").path)
+        st.error(t("common.not_allowed"))
+        st.stop()
+    return scope

@@ -1,0 +1,1 @@
+"""Dashboards: overview, map, warnings, results views."""

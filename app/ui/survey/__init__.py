@@ -1,0 +1,1 @@
+"""The citizen survey page: admission gate, form, commune picker (no pandas/altair here)."""

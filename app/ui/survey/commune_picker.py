@@ -1,0 +1,25 @@
+"""District → commune picker, for citizens who could not scan or mistyped the code."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app.core.i18n import t
+from app.core.reference import geography
+
+
+def commune_picker(key: str = "picker", on_survey_page: bool = False) -> None:
+    geo = geography()
+    st.write(t("survey.pick_unit"))
+    districts = {d.code: d.full_name for d in geo.districts}
+    dcode = st.selectbox(t("common.district"), list(districts), format_func=districts.get,
+                         index=None, placeholder=t("common.choose"), key=f"{key}_district")
+    communes = {c.code: f"{c.full_name} ({c.code})" for c in geo.communes_of(dcode)} if dcode else {}
+    ccode = st.selectbox(t("common.commune"), list(communes), format_func=communes.get,
+                         index=None, placeholder=t("common.choose"), key=f"{key}_commune",
+                         disabled=not dcode)
+    if st.button(t("survey.pick_go"), type="primary", disabled=not ccode, key=f"{key}_go",
+                 width="stretch"):
+        if on_survey_page:
+            st.query_params["xa"] = ccode
+            st.rerun()
+        st.switch_page("pages/survey.py", query_params={"xa": ccode})

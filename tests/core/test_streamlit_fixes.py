@@ -1,0 +1,110 @@
+"""app/ui/streamlit_fixes.py: Streamlit behaviour worked around for the survey under load."""
+from __future__ import annotations
+
+from streamlit import config
+from streamlit.runtime.app_session import AppSession
+
+from app.ui.core import streamlit_fixes
+
+
+class _Session:
+    """The attributes AppSession.register_file_watchers touches first."""
+    _local_sources_watcher = None
+    _pages_manager = None
+
+
+def test_a_reconnecting_session_gets_no_file_watchers_when_watching_is_off(monkeypatch):
+    streamlit_fixes.install()
+    streamlit_fixes.install()  # idempotent: wrapped once
+    wrapped = AppSession.register_file_watchers
+    assert getattr(wrapped, streamlit_fixes._MARK)
+    monkeypatch.setattr(config, "get_option",
+                        lambda key: "none" if key == "server.fileWatcherType" else None)
+    session = _Session()
+    wrapped(session)  # what WebsocketSessionManager.connect_session calls on a reconnect
+    assert session._local_sources_watcher is None
+
+
+def test_file_watchers_still_work_when_watching_is_on(monkeypatch):
+    streamlit_fixes.install()
+    calls = []
+    monkeypatch.setattr(config, "get_option",
+                        lambda key: "poll" if key == "server.fileWatcherType" else None)
+    import streamlit.runtime.app_session as app_session
+    monkeypatch.setattr(app_session, "LocalSourcesWatcher",
+                        lambda pages_manager: calls.append(pages_manager) or _Watcher())
+    monkeypatch.setattr(app_session.config, "on_config_parsed", lambda *a, **k: None)
+    session = _Session()
+    session._on_source_file_changed = lambda *a: None
+    session._on_secrets_file_changed = lambda *a: None
+    try:
+        AppSession.register_file_watchers(session)
+    finally:
+        app_session.secrets_singleton.file_change_listener.disconnect(session._on_secrets_file_changed)
+    assert len(calls) == 1 and isinstance(session._local_sources_watcher, _Watcher)
+
+
+class _Watcher:
+    def register_file_change_callback(self, cb):
+        self.cb = cb
+
+
+class _RunningSession:
+    """What WebsocketSessionManager.disconnect_session touches on an AppSession."""
+
+    def __init__(self, resumable: bool):
+        self.id = "s1"
+        self.resumable = resumable
+        self.stops = 0
+        self.shut_down = False
+
+    def request_script_stop(self):
+        self.stops += 1
+
+    def is_resumable(self):
+        return self.resumable
+
+    def disconnect_file_watchers(self):
+        pass
+
+    def clear_session_caches(self):
+        pass
+
+    def shutdown(self):
+        self.request_script_stop()
+        self.shut_down = True
+
+
+def _manager_with(session):
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.session_manager import ActiveSessionInfo
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    mgr = WebsocketSessionManager(MemorySessionStorage(), None, ScriptCache(), None)
+    mgr._active_session_info_by_id[session.id] = ActiveSessionInfo(object(), session)
+    return mgr
+
+
+def test_a_dropped_connection_lets_the_run_finish_for_the_browser_to_come_back_to():
+    """A citizen's phone loses coverage while "Gửi phiếu" is processed: the run is not stopped
+    (the reconnected browser gets the thank-you screen, not a blank page) and the session is
+    kept for the reconnect."""
+    streamlit_fixes.install()
+    streamlit_fixes.install()  # idempotent
+    session = _RunningSession(resumable=True)
+    mgr = _manager_with(session)
+    mgr.disconnect_session(session.id)
+    assert session.stops == 0 and not session.shut_down
+    assert mgr._session_storage.get(session.id).session is session  # kept for the reconnect
+    assert "request_script_stop" not in vars(session)  # the shadow is gone after the call
+    session.request_script_stop()
+    assert session.stops == 1
+
+
+def test_a_signed_out_session_is_still_stopped_when_its_connection_closes():
+    streamlit_fixes.install()
+    session = _RunningSession(resumable=False)
+    mgr = _manager_with(session)
+    mgr.disconnect_session(session.id)
+    assert session.stops >= 1 and session.shut_down
+    assert mgr._session_storage.get(session.id) is None

@@ -1,0 +1,168 @@
+"""AppTest tests of the overview, map, warnings and results pages (real entry script, demo data)."""
+from __future__ import annotations
+
+import pytest
+
+from app.core import access, demo
+from app.core.fmt import fmt_int
+from app.core.reference import geography
+from app.monitoring.stats import overview
+from tests.apptest import app_for, texts
+from tests.dashboard_helpers import HUYEN, TINH
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _charts(at) -> list:
+    return at.get("vega_lite_chart")
+
+
+def test_roles_that_see_the_dashboards():
+    for key in ("overview", "map", "warnings"):
+        spec = access.page(key)
+        assert {r for r in ("admin", "province", "farmers", "district") if access.allowed(spec, r)}\
+            == {"admin", "province", "farmers", "district"}
+        assert not access.allowed(spec, "commune") and not access.allowed(spec, "public")
+    assert access.allowed(access.page("results"), "commune")
+
+
+def test_overview_province_figures_charts_and_table(demo_db):
+    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    assert not at.exception, at.exception
+    kpi = overview(TINH).kpi
+    m = _metrics(at)
+    assert m["Tổng số phiếu"] == fmt_int(kpi["answers_total"])
+    assert m["Xã có phiếu"] == f"{fmt_int(kpi['communes_with_answers'])}/209"
+    assert m["Lượt người đến"] == fmt_int(kpi["visits_total"])
+    assert any(label.startswith("Báo cáo") for label in m)
+    assert len(_charts(at)) >= 5  # answers, index, ratio per district; by day; by hour; questions
+    body = texts(at)
+    assert "Số phiếu theo huyện" in body and "Câu 1." in body
+    table = at.dataframe(key="dash_tbl").value
+    assert len(table) == 209
+    assert at.toggle(key="dash_live").value is True
+
+
+def test_overview_district_user_only_sees_its_communes(demo_db):
+    at = app_for("pages/tong-quan.py", user="demo.huyen", timeout=90)
+    assert not at.exception
+    table = at.dataframe(key="dash_tbl").value
+    assert set(table["code"]) == {c.code for c in geography().communes_of("213")}
+    assert _metrics(at)["Tổng số phiếu"] == fmt_int(overview(HUYEN).kpi["answers_total"])
+    assert "Số phiếu theo xã" in texts(at)
+    # the district picker is fixed to the user's own district
+    assert at.selectbox(key="dash_own_district").disabled
+
+
+def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
+    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    at.text_input(key="dash_tbl_search").set_value("Trần Phú").run()
+    table = at.dataframe(key="dash_tbl").value
+    assert list(table["code"]) == [demo.RATIO_HIGH]
+    at.toggle(key="dash_live").set_value(False).run()      # pause the live refresh
+    assert at.text_input(key="dash_tbl_search").value == "Trần Phú"
+    assert list(at.dataframe(key="dash_tbl").value["code"]) == [demo.RATIO_HIGH]
+    # choose the row, open the commune
+    at.session_state["dash_tbl"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="dash_tbl_open").click().run()
+    assert not at.exception
+    assert at.selectbox(key="xa").value == demo.RATIO_HIGH
+    body = texts(at)
+    assert "Đánh giá" in body and "Phường Trần Phú" in body
+    one = overview(TINH, commune_code=demo.RATIO_HIGH).kpi
+    assert _metrics(at)["Tổng số phiếu"] == fmt_int(one["answers_total"])
+
+
+def test_district_choice_narrows_the_overview(demo_db):
+    at = app_for("pages/tong-quan.py", user="demo.hoind", timeout=90)
+    at.selectbox(key="huyen").set_value("215").run()
+    assert not at.exception
+    table = at.dataframe(key="dash_tbl").value
+    assert set(table["code"]) == {c.code for c in geography().communes_of("215")}
+    d = overview(TINH, district_code="215").kpi
+    assert _metrics(at)["Tổng số phiếu"] == fmt_int(d["answers_total"])
+
+
+def test_map_page_draws_the_map_for_each_metric(demo_db):
+    at = app_for("pages/ban-do.py", user="demo.tinh", timeout=90)
+    assert not at.exception
+    assert len(_charts(at)) == 1
+    for metric in ("ratio", "index", "completeness"):
+        at.segmented_control(key="dash_map_metric").set_value(metric).run()
+        assert not at.exception
+        spec = str(_charts(at)[0].proto.spec)
+        assert "geoshape" in spec and "longitude" in spec
+    assert "gần đúng" in texts(at)
+
+
+def test_warnings_page_lists_planted_anomalies_and_marks_reviewed(demo_db):
+    at = app_for("pages/canh-bao.py", user="demo.tinh", timeout=90)
+    assert not at.exception
+    table = at.dataframe(key="warn_table").value
+    kinds = set(table["kind"])
+    assert {"Nhiều phiếu từ một thiết bị", "Phiếu giống hệt nhau", "Phiếu điền quá nhanh",
+            "Phiếu quá nhiều so với lượt đến"} <= kinds
+    row = list(table["kind"]).index("Nhiều phiếu từ một thiết bị")
+    at.session_state["warn_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert "cùng một thiết bị" in texts(at)
+    at.text_input(key="warn_note").set_value("Máy tính bảng của tổ công tác").run()
+    at.button(key="warn_exclude").click().run()
+    assert not at.exception
+    assert "Đã loại các phiếu" in texts(at)
+    at.segmented_control(key="warn_state").set_value("all").run()
+    t2 = at.dataframe(key="warn_table").value
+    burst = t2[t2["kind"] == "Nhiều phiếu từ một thiết bị"].iloc[0]
+    assert burst["excluded"] == burst["flagged"] > 0
+
+
+def test_warnings_page_is_read_only_for_farmers(demo_db):
+    at = app_for("pages/canh-bao.py", user="demo.hoind", timeout=90)
+    at.session_state["warn_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert "chỉ được xem" in texts(at)
+    assert not [b for b in at.button if b.key in ("warn_mark", "warn_exclude")]
+
+
+@pytest.mark.parametrize("kind,mime", [("xlsx", "spreadsheetml"), ("pdf", "pdf")])
+def test_results_page_ranks_and_exports(demo_db, kind, mime):
+    at = app_for("pages/ket-qua.py", user="demo.huyen", timeout=120)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["district"]) <= {"Thành phố Bắc Giang"}
+    at.button(key=f"results_{kind}").click().run()
+    assert not at.exception
+    dl = [d for d in at.download_button if d.key == f"results_dl_{kind}"]
+    assert dl
+
+
+def test_results_page_for_a_commune_shows_only_its_own_row(demo_db):
+    at = app_for("pages/ket-qua.py", user="demo.xa", timeout=60)
+    assert not at.exception
+    at.toggle(key="results_show_all").set_value(True).run()
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["Phường Thọ Xương"]
+    assert "không được xuất" in texts(at)
+
+
+def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
+    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    at.query_params["huyen"] = "213"
+    at.query_params["xa"] = demo.RATIO_HIGH
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="huyen").value == "213"
+    assert at.selectbox(key="xa").value == demo.RATIO_HIGH
+    assert "Chỉ số của xã" in [t.label for t in at.tabs]
+    # a district user handed another district's commune in the address stays on its own
+    at = app_for("pages/tong-quan.py", user="demo.huyen", timeout=90)
+    at.query_params["xa"] = "07243"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="xa").value is None
+    assert set(at.dataframe(key="dash_tbl").value["code"]) == \
+        {c.code for c in geography().communes_of("213")}

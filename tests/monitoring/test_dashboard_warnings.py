@@ -1,0 +1,193 @@
+"""Warnings: the ratio band, missing answers/reports, the demo's planted integrity anomalies,
+review marks and the audited, reversible exclusion of flagged responses (tallies follow)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.monitoring import warnings as anomalies
+from app.core import demo
+from app.monitoring.warnings import (KIND_BURST, KIND_FAST, KIND_IDENTICAL, KIND_NO_ANSWERS,
+                           KIND_NO_REPORT, KIND_RATIO_HIGH, KIND_RATIO_LOW, Thresholds,
+                           compute_warnings, find_bursts)
+from app.core.auth import AuthError
+from app.core.campaigns import active_campaign
+from app.monitoring.stats import overview
+from app.survey.tally import rebuild_tallies
+from db.engine import session_scope
+from db.models import (AuditLog, CommuneHourTally, OptionTally, Response, ScoreTally,
+                       WarningReview)
+from tests.dashboard_helpers import A, B, C, HOIND, HUYEN, HUYEN_YT, TINH, make_small
+
+
+def _evening(day):
+    return datetime(day.year, day.month, day.day, 18, 0)
+
+
+# ---------------------------------------------------------------- coverage and ratio band
+def test_ratio_band_both_directions_and_missing_reports(active):
+    active, today, y = make_small(active)
+    ws = compute_warnings(TINH, active.campaign.id, now=_evening(today))
+    by = {(w.kind, w.commune_code, w.day): w for w in ws}
+    # A today: 3 answers / 2 visits = 1.5 > 1.2; A yesterday 2/10 = 0.2 < 0.3; C today 2/20
+    assert (KIND_RATIO_HIGH, A, today) in by and (KIND_RATIO_LOW, A, y) in by
+    assert (KIND_RATIO_LOW, C, today) in by
+    assert "2 phiếu nhưng" not in by[(KIND_RATIO_LOW, C, today)].reason
+    assert "1,50" in by[(KIND_RATIO_HIGH, A, today)].reason
+    assert "0,10" in by[(KIND_RATIO_LOW, C, today)].reason
+    # B answered but never reported: no ratio judgement, a missing-report warning instead
+    assert not any(k[1] == B and k[0] in (KIND_RATIO_LOW, KIND_RATIO_HIGH) for k in by)
+    assert (KIND_NO_REPORT, B, today) in by and (KIND_NO_REPORT, B, y) in by
+    assert (KIND_NO_ANSWERS, B, y) in by and (KIND_NO_ANSWERS, B, today) not in by
+    assert (KIND_NO_ANSWERS, A, today) not in by and (KIND_NO_REPORT, A, today) not in by
+    # every warning says why, in Vietnamese, and names its commune
+    assert all(w.reason and w.commune_name for w in ws)
+
+
+def test_today_is_only_judged_later_in_the_day(active):
+    active, today, _y = make_small(active)
+    early = datetime(today.year, today.month, today.day, 7, 30)
+    ws = compute_warnings(TINH, active.campaign.id, now=early)
+    assert not any(w.day == today and w.kind in (KIND_NO_ANSWERS, KIND_NO_REPORT) for w in ws)
+    late = compute_warnings(TINH, active.campaign.id, now=_evening(today))
+    assert any(w.day == today and w.kind == KIND_NO_REPORT for w in late)
+
+
+def test_find_bursts_merges_overlapping_windows():
+    t0 = datetime(2024, 5, 6, 9, 0)
+    times = [(t0 + timedelta(minutes=m), i) for i, m in enumerate([0, 1, 2, 3, 4, 9, 12, 40])]
+    assert find_bursts(times, 5, 10) == [[0, 1, 2, 3, 4, 5, 6]]  # 2,3,4,9,12 also qualify
+    assert find_bursts(times, 3, 3) == [[0, 1, 2, 3, 4]]
+    assert find_bursts(times, 9, 60) == []
+
+
+# ---------------------------------------------------------------- planted demo anomalies
+def _integrity(ws):
+    return {(w.kind, w.commune_code) for w in ws
+            if w.kind in (KIND_BURST, KIND_IDENTICAL, KIND_FAST)}
+
+
+def test_planted_anomalies_are_found_and_nothing_else(demo_db):
+    ws = compute_warnings(TINH)
+    assert _integrity(ws) == {(KIND_BURST, demo.BURST), (KIND_IDENTICAL, demo.IDENTICAL),
+                              (KIND_FAST, demo.FAST)}
+    high = {w.commune_code for w in ws if w.kind == KIND_RATIO_HIGH}
+    assert demo.RATIO_HIGH in high
+    burst = next(w for w in ws if w.kind == KIND_BURST)
+    assert len(burst.response_ids) >= 5 and "cùng một thiết bị" in burst.reason
+    fast = next(w for w in ws if w.kind == KIND_FAST)
+    with session_scope() as s:
+        durs = s.exec(select(Response.duration_s).where(Response.id.in_(fast.response_ids))).all()
+    assert durs and max(durs) < Thresholds().fast_seconds
+    ident = next(w for w in ws if w.kind == KIND_IDENTICAL)
+    with session_scope() as s:
+        hashes = set(s.exec(select(Response.answer_hash)
+                            .where(Response.id.in_(ident.response_ids))).all())
+    assert len(hashes) == 1 and len(ident.response_ids) >= 5
+    # stricter thresholds from the settings make the burst disappear
+    strict = compute_warnings(TINH, kinds={KIND_BURST},
+                              thresholds=Thresholds(burst_count=500))
+    assert strict == []
+
+
+def test_district_sees_only_its_own_warnings(demo_db):
+    own = compute_warnings(HUYEN)
+    assert own and {w.district_code for w in own} == {"213"}
+    other = compute_warnings(HUYEN_YT)
+    assert all(w.district_code == "215" for w in other)
+    assert not _integrity(other)
+
+
+# ---------------------------------------------------------------- review and exclusion
+def _tallies(campaign_id):
+    with session_scope() as s:
+        hours = {(r.commune_code, r.day, r.hour): (r.n, r.n_excluded) for r in s.exec(
+            select(CommuneHourTally).where(CommuneHourTally.campaign_id == campaign_id))
+            if r.n or r.n_excluded}
+        opts = {(r.commune_code, r.question_id, r.option_value): r.n for r in s.exec(
+            select(OptionTally).where(OptionTally.campaign_id == campaign_id)) if r.n}
+        scores = {(r.commune_code, r.pillar): (r.n, round(r.total, 3), round(r.total_sq, 1))
+                  for r in s.exec(select(ScoreTally).where(ScoreTally.campaign_id == campaign_id))
+                  if r.n}
+    return hours, opts, scores
+
+
+def test_exclusion_updates_tallies_audits_and_is_reversible(demo_db):
+    cid = active_campaign(max_age=0).campaign.id
+    burst = next(w for w in compute_warnings(HUYEN) if w.kind == KIND_BURST)
+    n = len(burst.response_ids)
+    original = _tallies(cid)
+    before = overview(TINH).kpi
+    changed = anomalies.exclude_warning(HUYEN, cid, burst.key, True, "thiết bị của tổ công tác")
+    assert changed == n
+    excluded = _tallies(cid)
+    after = overview(TINH).kpi
+    assert after["answers_total"] == before["answers_total"] - n
+    assert after["excluded_total"] == before["excluded_total"] + n
+    with session_scope() as s:
+        assert all(s.get(Response, i).excluded for i in burst.response_ids)
+        rebuild_tallies(s, cid)  # the running tallies equal a full recount
+    assert _tallies(cid) == excluded
+    with session_scope() as s:
+        logs = s.exec(select(AuditLog).where(AuditLog.action == "response.exclude")).all()
+    assert len(logs) == n and all(json.loads(x.after)["reason"] == "thiết bị của tổ công tác"
+                                  for x in logs)
+    assert {x.actor for x in logs} == {HUYEN.username}
+    # the warning stays, showing what was excluded; excluding again changes nothing
+    again = next(w for w in compute_warnings(TINH) if w.key == burst.key)
+    assert again.n_excluded == n
+    assert anomalies.exclude_warning(TINH, cid, burst.key, True, "lần nữa") == 0
+    # and back
+    assert anomalies.exclude_warning(TINH, cid, burst.key, False, "xác minh là phiếu thật") == n
+    assert _tallies(cid) == original
+    assert overview(TINH).kpi["answers_total"] == before["answers_total"]
+    with session_scope() as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "response.include")).all()
+
+
+def test_exclusion_outside_scope_changes_nothing(demo_db):
+    cid = active_campaign(max_age=0).campaign.id
+    burst = next(w for w in compute_warnings(TINH) if w.kind == KIND_BURST)
+    with pytest.raises(AuthError):
+        anomalies.exclude_warning(HUYEN_YT, cid, burst.key, True, "x")
+    with pytest.raises(AuthError):
+        anomalies.set_excluded(HUYEN_YT, cid, burst.response_ids, True, "x")
+    with pytest.raises(AuthError):   # farmers may look, not judge
+        anomalies.set_excluded(HOIND, cid, burst.response_ids, True, "x")
+    # one foreign response in the batch: the whole batch is refused
+    with session_scope() as s:
+        foreign = s.exec(select(Response.id).where(Response.commune_code == "07243")).first()
+    with pytest.raises(AuthError):
+        anomalies.set_excluded(HUYEN, cid, list(burst.response_ids) + [foreign], True, "x")
+    with pytest.raises(AuthError):
+        anomalies.set_excluded(HUYEN, cid + 999, burst.response_ids, True, "x")
+    with session_scope() as s:
+        assert not any(s.get(Response, i).excluded for i in burst.response_ids)
+        assert not s.exec(select(AuditLog).where(AuditLog.action == "response.exclude")).all()
+
+
+def test_mark_reviewed_is_audited_and_scoped(demo_db):
+    cid = active_campaign(max_age=0).campaign.id
+    w = next(w for w in compute_warnings(TINH) if w.kind == KIND_RATIO_HIGH
+             and w.commune_code == demo.RATIO_HIGH)
+    with pytest.raises(AuthError):
+        anomalies.mark_reviewed(HUYEN_YT, cid, w.key, "không phải của tôi")
+    with pytest.raises(AuthError):
+        anomalies.mark_reviewed(HOIND, cid, w.key)
+    with pytest.raises(AuthError):
+        anomalies.mark_reviewed(TINH, cid, "ratio_high:07213:1999-01-01")  # no such warning
+    anomalies.mark_reviewed(HUYEN, cid, w.key, "Xã đã giải trình: nhập thiếu lượt đến")
+    marked = next(x for x in compute_warnings(TINH) if x.key == w.key)
+    assert marked.reviewed and marked.reviewed_by == HUYEN.username
+    assert marked.note.startswith("Xã đã giải trình")
+    with session_scope() as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "warning.review",
+                                             AuditLog.entity_id == w.key)).first()
+    assert anomalies.unmark_reviewed(TINH, cid, w.key) is True
+    assert not next(x for x in compute_warnings(TINH) if x.key == w.key).reviewed
+    with session_scope() as s:
+        assert not s.exec(select(WarningReview)).all()
+        assert s.exec(select(AuditLog).where(AuditLog.action == "warning.unreview")).first()
