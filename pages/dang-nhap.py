@@ -10,20 +10,27 @@ from app.core import access  # noqa: E402
 from app.core.i18n import t  # noqa: E402
 from app.ui.core import layout  # noqa: E402
 from app.ui.core.auth_view import demo_accounts_table  # noqa: E402
-from app.ui.core.session import current_scope, do_sign_in, settings  # noqa: E402
+from app.ui.core.session import (cookie_written, current_scope, do_sign_in, settings,  # noqa: E402
+                                  write_cookie)
 
 layout.public_style()
 scope = current_scope()
 if scope.role != "public":
-    if st.session_state.pop("qcdc_cookie_pending", False):
-        # this run was triggered by the cookie component's answer: go to the start page
-        st.session_state["qcdc_go_start"] = True
-        st.rerun()
+    if st.session_state.get("qcdc_cookie_pending"):
+        if cookie_written():  # the browser holds the cookie: go on to the start page
+            st.session_state.pop("qcdc_cookie_pending", None)
+            st.session_state["qcdc_go_start"] = True
+            st.rerun()
+        # another component answered first: keep the cookie one on the page until it has
+        # written the cookie (going on now would unmount it, and a reload would sign out)
+        write_cookie()
+        st.success(t("auth.signed_in"))
+        st.stop()
     landing = st.session_state.get("qcdc_landing")
     if landing and landing[1] > time.time():
-        # Signing in draws two cookie components, and each answer reruns the page the browser
-        # was on: the later one can arrive after the first has taken the user on, and would
-        # leave them here. Soon after a sign-in, take them on again.
+        # Signing in draws two cookie components (read all, write one), and each answer
+        # reruns the page the browser was on: the read may answer after the write has taken
+        # the user on, and would leave them here. Soon after a sign-in, take them on again.
         st.switch_page(access.page(landing[0]).path)
     st.success(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
     st.page_link(access.start_page(scope.role).path, label=t("auth.go_start"),

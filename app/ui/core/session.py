@@ -127,6 +127,21 @@ def do_sign_in(username: str, password: str) -> str | None:
     return None
 
 
+def cookie_written() -> bool:
+    """True once the browser has written the sign-in cookie: streamlit-authenticator's cookie
+    component (extra-streamlit-components, widget key "set") answers True after writing it."""
+    return st.session_state.get("set") is True
+
+
+def write_cookie() -> None:
+    """Draw the sign-in cookie component again (for the signed-in user), so it stays on the
+    page until it has answered: a page left before that would unmount it unwritten."""
+    try:
+        _authenticator().cookie_controller.set_cookie()
+    except Exception:  # the session still works; only reload-persistence is lost
+        pass
+
+
 def renew_session() -> None:
     """After the user changed their own password (which revoked every session): keep this one,
     with a new sign-in time and a new cookie (set on the next run)."""
