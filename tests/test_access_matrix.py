@@ -370,13 +370,13 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
                                "start_date": w.day, "end_date": w.day,
                                "roster_deadline": w.day, "questionnaire_id":
                                    w.active.questionnaire_id},
-    "roster.save_roster:raw_rows": lambda w, c, u: _roster_rows(w),
-    "inspectors.save_inspectors:raw_rows": lambda w, c, u: [
+    "operations.roster.save_roster:raw_rows": lambda w, c, u: _roster_rows(w),
+    "operations.inspectors.save_inspectors:raw_rows": lambda w, c, u: [
         {"full_name": "Trần Văn Kiểm", "phone": "0912345678", "district_code": u[1],
          "commune_codes": [u[0]], "days": [w.day.isoformat()]}],
-    "reports.save_report:data": lambda w, c, u: {"visits": 3, "guided": 1, "helpers_on_duty": 1,
+    "operations.daily_reports.save_report:data": lambda w, c, u: {"visits": 3, "guided": 1, "helpers_on_duty": 1,
                                                  "difficulties": "Không"},
-    "questionnaire_admin.save_version:data": lambda w, c, u: _definition(),
+    "admin.questionnaire_builder.save_version:data": lambda w, c, u: _definition(),
 }
 
 
