@@ -1,20 +1,4 @@
-"""Live overview: key figures, charts per district or commune, results per question, the commune
-table; drill-down province → district → commune. Refreshes itself every 30 s unless paused."""
-from app.ui.core.entry import guard
+"""/tong-quan on the first visits after a server start: app/ui/core/entry.py."""
+from app.ui.core.entry import run_entry_script
 
-guard()
-import streamlit as st
-
-from app.ui.monitoring import dashboard as dash
-from app.ui.monitoring import overview_view as view
-
-scope, campaign_id = dash.dashboard_page("overview")
-view.apply_goto()
-c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-with c1:
-    district, commune = dash.unit_pickers(scope)
-with c2:
-    run_every = dash.live_toggle()
-
-dash.live_overview(scope, campaign_id, district, commune, run_every,
-                   view.render)
+run_entry_script()

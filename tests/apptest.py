@@ -3,31 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import streamlit.testing.v1.app_test as _app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _NavigationPagesManager(PagesManager):
-    """AppTest forgets before every run that the app uses st.navigation, so each run would be a
-    server's first visit (app.ui.entry.guard reruns it, dropping submitted form values). A real
-    server learns it once per process; this makes every AppTest run behave like the later runs.
-    The first-visit path itself is covered by the browser tests."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-_app_test_module.PagesManager = _NavigationPagesManager
-
-
 def app_for(page: str | None = None, *, user: str | None = None,
             query: dict | None = None, timeout: float = 30) -> AppTest:
     """An AppTest of streamlit_app.py, optionally signed in as `user` and switched to the page
-    file `page` (e.g. "pages/survey.py") with query parameters."""
+    file `page` (e.g. "pages/public/survey.py") with query parameters."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
     if user:
         at.session_state["qcdc_user"] = user

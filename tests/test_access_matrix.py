@@ -123,8 +123,8 @@ def test_every_page_for_every_role(demo_db, role):
 
 @pytest.mark.parametrize("role", ["public", "commune", "district", "farmers"])
 def test_page_guard_refuses_when_the_page_file_runs_on_its_own(demo_db, role):
-    """Each staff page checks the role again (``require_page``): run as a file of its own, as
-    Streamlit may do on a server's first visit, a page refuses a role that may not see it."""
+    """Each staff page checks the role again (``require_page``): even run as a file of its own,
+    without the entry script's navigation, a page refuses a role that may not see it."""
     from streamlit.testing.v1 import AppTest
     from tests.apptest import ROOT
     problems = []
@@ -167,12 +167,12 @@ def test_forged_session_state_changes_nothing(demo_db, forged):
         at.session_state[k] = v
     at.run()
     assert not at.exception
-    for admin_page in ("pages/nguoi-dung.py", "pages/ma-qr.py", "pages/tong-quan.py"):
+    for admin_page in ("pages/admin/users.py", "pages/admin/qr.py", "pages/monitor/overview.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(admin_page)
             at.run()
     if forged.get("qcdc_user") == "demo.xa":  # the real account: a commune user, nothing more
-        at.switch_page("pages/bao-cao-ngay.py")
+        at.switch_page("pages/commune/report.py")
         at.run()
         assert not at.exception and NOT_ALLOWED not in _all_text(at)
         assert "Phường Thọ Xương" in _all_text(at)

@@ -175,7 +175,7 @@ def _text_area(at, qid):
 
 
 def test_page_cleans_free_text_and_caps_its_length(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     # a forged, far too long value is cut by the widget itself to the question's max length
     at.session_state[_text_area(at, "y_kien_mot_cua").key] = "ý" * 100_000
     at.run()
@@ -193,7 +193,7 @@ def test_page_cleans_free_text_and_caps_its_length(active):
 
 
 def test_page_with_missing_answers_keeps_the_given_ones_and_stores_nothing(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     answer_all(at, active.definition, skip={"q03", "q17"})
     before = count_rows(Response)
     submit_button(at).click().run()
@@ -209,7 +209,7 @@ def test_page_with_missing_answers_keeps_the_given_ones_and_stores_nothing(activ
 
 
 def test_page_with_nothing_answered_lists_the_missing_questions(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     before = count_rows(Response)
     submit_button(at).click().run()
     assert not at.exception and count_rows(Response) == before
@@ -266,7 +266,7 @@ _GEO = _geography()
 def test_survey_and_schedule_pages_take_any_code(db, code):
     status, _c = resolve_commune_code(code)
     before = count_rows(Response)
-    for page in ("pages/survey.py", "pages/lich-truc.py"):
+    for page in ("pages/public/survey.py", "pages/public/schedule.py"):
         at = app_for(page, query={"xa": code})
         assert not at.exception, (page, code, at.exception)
         body = texts(at)

@@ -144,7 +144,7 @@ def test_a_lock_released_during_the_retries_still_stores_once(active, short_busy
 
 def test_citizen_sees_busy_message_keeps_answers_and_retry_stores_once(
         active, short_busy_timeout, tmp_path):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     answer_all(at, active.definition, choice=1)
     at.text_area[0].input("Ý kiến của tôi 👍")
     before = count_rows(Response)

@@ -108,14 +108,14 @@ def test_repeated_failures_slow_down_then_lock_and_unlock_later(db, monkeypatch)
 # --- sessions expire ----------------------------------------------------------------------------
 
 def test_a_session_expires_after_session_hours(demo_db):
-    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
+    at = app_for("pages/commune/report.py", user="demo.xa")
     assert not at.exception and "Phường Thọ Xương" in texts(at)
     hours = load_settings().session_hours
     at.session_state["qcdc_signed_in_at"] = time.time() - hours * 3600 - 5
     at.run()
     assert "qcdc_user" not in at.session_state
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/bao-cao-ngay.py")
+        at.switch_page("pages/commune/report.py")
         at.run()
 
 
@@ -166,7 +166,7 @@ def test_signing_out_makes_a_kept_cookie_worthless(demo_db, browser_cookie):
     again = app_for(None)
     assert _signed_in(again) is None
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        again.switch_page("pages/bao-cao-ngay.py")
+        again.switch_page("pages/commune/report.py")
         again.run()
     # a fresh sign-in works again at once
     assert auth.sign_in("demo.xa", "Demo@2024", sleep=no_sleep).ok
@@ -175,7 +175,7 @@ def test_signing_out_makes_a_kept_cookie_worthless(demo_db, browser_cookie):
 
 
 def test_signing_out_elsewhere_ends_an_open_session(demo_db):
-    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
+    at = app_for("pages/commune/report.py", user="demo.xa")
     at.session_state["qcdc_signed_in_at"] = time.time() - 30
     at.run()
     assert _signed_in(at) == "demo.xa"

@@ -143,12 +143,12 @@ def test_no_page_renders_user_text_as_html_or_markdown(planted, role, user):
 
 
 def test_markdown_bodies_hold_the_escaped_text(planted):
-    at = app_for("pages/hoat-dong.py", user="demo.tinh")
+    at = app_for("pages/monitor/feed.py", user="demo.tinh")
     bodies = [b for _k, b, _h in _markdown_like(at) if "alert(1)" in b]
     assert bodies
     assert any(r"\<script\>alert(1)\</script\>" in b for b in bodies)
     assert any(r"\*\*bold\*\*" in b for b in bodies)
-    at = app_for("pages/lich-truc.py", query={"xa": "07201"})
+    at = app_for("pages/public/schedule.py", query={"xa": "07201"})
     table = "\n".join(b for _k, b, _h in _markdown_like(at) if "Lê Văn" in b)
     assert r"\<img src=x onerror=alert(1)\>" in table and "<img" not in _unescaped(table)
 

@@ -14,7 +14,7 @@ ALL_STAFF = ("admin", "province", "farmers", "district", "commune")
 @dataclass(frozen=True)
 class PageSpec:
     key: str          # stable id, also the i18n key "nav.<key>" for its title
-    path: str         # file under pages/
+    path: str         # pages/<section>/<name>.py (English name; pages/<url_path>.py is its door)
     url_path: str     # the URL the page answers on
     icon: str
     roles: tuple[str, ...]  # PUBLIC for everyone, or the staff roles allowed
@@ -27,48 +27,48 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("home", "pages/home.py", "", ":material/home:", (PUBLIC,), "public", default=True),
-    PageSpec("survey", "pages/survey.py", "survey", ":material/assignment:", (PUBLIC,), "public"),
-    PageSpec("login", "pages/dang-nhap.py", "dang-nhap", ":material/login:", (PUBLIC,), "public",
+    PageSpec("home", "pages/public/home.py", "", ":material/home:", (PUBLIC,), "public", default=True),
+    PageSpec("survey", "pages/public/survey.py", "survey", ":material/assignment:", (PUBLIC,), "public"),
+    PageSpec("login", "pages/public/sign_in.py", "dang-nhap", ":material/login:", (PUBLIC,), "public",
              show_signed_in=False),
     # commune operations (issue 3)
-    PageSpec("schedule", "pages/lich-truc.py", "lich-truc", ":material/event_note:", (PUBLIC,),
+    PageSpec("schedule", "pages/public/schedule.py", "lich-truc", ":material/event_note:", (PUBLIC,),
              "public"),
-    PageSpec("roster", "pages/danh-sach-ho-tro.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
+    PageSpec("roster", "pages/commune/roster.py", "danh-sach-ho-tro", ":material/groups:", ("commune",),
              "commune", wide=True),
-    PageSpec("report", "pages/bao-cao-ngay.py", "bao-cao-ngay", ":material/edit_note:", ("commune",),
+    PageSpec("report", "pages/commune/report.py", "bao-cao-ngay", ":material/edit_note:", ("commune",),
              "commune"),
-    PageSpec("feed", "pages/hoat-dong.py", "hoat-dong", ":material/dynamic_feed:",
+    PageSpec("feed", "pages/monitor/feed.py", "hoat-dong", ":material/dynamic_feed:",
              ("admin", "province", "farmers", "district"), "monitor"),
     # live dashboards, map, warnings, results and exports (issue 4)
-    PageSpec("overview", "pages/tong-quan.py", "tong-quan", ":material/monitoring:",
+    PageSpec("overview", "pages/monitor/overview.py", "tong-quan", ":material/monitoring:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("map", "pages/ban-do.py", "ban-do", ":material/map:",
+    PageSpec("map", "pages/monitor/map.py", "ban-do", ":material/map:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("warnings", "pages/canh-bao.py", "canh-bao", ":material/warning:",
+    PageSpec("warnings", "pages/monitor/warnings.py", "canh-bao", ":material/warning:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("results", "pages/ket-qua.py", "ket-qua", ":material/leaderboard:",
+    PageSpec("results", "pages/monitor/results.py", "ket-qua", ":material/leaderboard:",
              ("admin", "province", "farmers", "district", "commune"), "monitor", wide=True),
-    PageSpec("completeness", "pages/tien-do-bao-cao.py", "tien-do-bao-cao", ":material/fact_check:",
+    PageSpec("completeness", "pages/monitor/completeness.py", "tien-do-bao-cao", ":material/fact_check:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("rosters_overview", "pages/tong-hop-danh-sach.py", "tong-hop-danh-sach",
+    PageSpec("rosters_overview", "pages/monitor/rosters_overview.py", "tong-hop-danh-sach",
              ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor",
              wide=True),
-    PageSpec("inspectors", "pages/doan-kiem-tra.py", "doan-kiem-tra", ":material/badge:",
+    PageSpec("inspectors", "pages/monitor/inspectors.py", "doan-kiem-tra", ":material/badge:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
-    PageSpec("account", "pages/tai-khoan.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
-    PageSpec("qr", "pages/ma-qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
+    PageSpec("account", "pages/admin/account.py", "tai-khoan", ":material/person:", ALL_STAFF, "admin"),
+    PageSpec("qr", "pages/admin/qr.py", "ma-qr", ":material/qr_code_2:", ("admin", "province"),
              "admin"),
     # nominations and low-code administration (issue 5)
-    PageSpec("nominations", "pages/de-xuat-khen-thuong.py", "de-xuat-khen-thuong",
+    PageSpec("nominations", "pages/board/nominations.py", "de-xuat-khen-thuong",
              ":material/military_tech:", ("admin", "province", "farmers"), "board", wide=True),
-    PageSpec("questionnaire", "pages/bang-hoi.py", "bang-hoi", ":material/quiz:",
+    PageSpec("questionnaire", "pages/admin/questionnaire.py", "bang-hoi", ":material/quiz:",
              ("admin",), "admin", wide=True),
-    PageSpec("users", "pages/nguoi-dung.py", "nguoi-dung", ":material/manage_accounts:",
+    PageSpec("users", "pages/admin/users.py", "nguoi-dung", ":material/manage_accounts:",
              ("admin",), "admin", wide=True),
-    PageSpec("campaigns", "pages/dot-khao-sat.py", "dot-khao-sat", ":material/event:",
+    PageSpec("campaigns", "pages/admin/campaigns.py", "dot-khao-sat", ":material/event:",
              ("admin", "province"), "admin", wide=True),
-    PageSpec("audit", "pages/nhat-ky.py", "nhat-ky", ":material/history:", ("admin",),
+    PageSpec("audit", "pages/admin/audit.py", "nhat-ky", ":material/history:", ("admin",),
              "admin", wide=True),
 ]
 

@@ -44,7 +44,7 @@ def _nominations():
 # --- nominations ------------------------------------------------------------------------------
 
 def test_nominations_page_proposes_from_a_suggestion(demo_db):
-    at = app_for("pages/de-xuat-khen-thuong.py", user="demo.tinh", timeout=60)
+    at = app_for("pages/board/nominations.py", user="demo.tinh", timeout=60)
     assert not at.exception
     body = texts(at)
     assert "Tập thể: tổ công tác cấp xã" in body and "mới có 0 đề xuất được duyệt" in body
@@ -66,7 +66,7 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
 
 
 def test_nominations_page_manual_proposal_and_validation(demo_db):
-    at = app_for("pages/de-xuat-khen-thuong.py", user="demo.hoind", timeout=60)
+    at = app_for("pages/board/nominations.py", user="demo.hoind", timeout=60)
     at.text_input(key="nom_m_name").input("Nguyễn Thị Hoa")
     at.text_area(key="nom_m_ach").input("ngắn")
     _submit(at, "nom_form_manual").click().run()
@@ -89,7 +89,7 @@ def test_nominations_page_workflow_and_final_list(demo_db):
         ids.append(nom.propose(TINH, cid, kind="collective", name=f"Tổ công tác {code}",
                                commune_code=code,
                                achievements="Thành tích tiêu biểu trong đợt khảo sát.").id)
-    at = app_for("pages/de-xuat-khen-thuong.py", user="demo.admin", timeout=60)
+    at = app_for("pages/board/nominations.py", user="demo.admin", timeout=60)
     for i in ids:
         _button(at, f"nom_shortlist_{i}").click().run()
         assert not at.exception
@@ -117,7 +117,7 @@ def test_province_staff_cannot_approve_their_own_proposal_in_the_page(demo_db):
     n = nom.propose(TINH, cid, kind="collective", name="Tổ công tác 07201",
                     commune_code="07201", achievements="Thành tích tiêu biểu của tổ.")
     nom.transition(TINH, n.id, "shortlist")
-    at = app_for("pages/de-xuat-khen-thuong.py", user="demo.tinh", timeout=60)
+    at = app_for("pages/board/nominations.py", user="demo.tinh", timeout=60)
     keys = [b.key for b in at.button]
     assert f"nom_reject_{n.id}" in keys and f"nom_approve_{n.id}" not in keys
     assert "không tự duyệt" in texts(at)
@@ -126,7 +126,7 @@ def test_province_staff_cannot_approve_their_own_proposal_in_the_page(demo_db):
 # --- questionnaire builder -------------------------------------------------------------------
 
 def test_questionnaire_page_edit_preview_and_save_a_new_version(demo_db):
-    at = app_for("pages/bang-hoi.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
     assert not at.exception
     assert "Xem trước (như người dân thấy)" in texts(at)
     assert _button(at, "qb_save").disabled  # nothing changed yet
@@ -155,7 +155,7 @@ def test_questionnaire_page_edit_preview_and_save_a_new_version(demo_db):
 
 
 def test_questionnaire_page_reports_problems_and_blocks_saving(demo_db):
-    at = app_for("pages/bang-hoi.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
     at.session_state["qb_questions_1"] = {
         "edited_rows": {1: {"id": "q01"}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -165,7 +165,7 @@ def test_questionnaire_page_reports_problems_and_blocks_saving(demo_db):
 
 
 def test_questionnaire_page_xlsform_upload(demo_db):
-    at = app_for("pages/bang-hoi.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
     wb = Workbook()
     ws = wb.active
     ws.title = "survey"
@@ -192,7 +192,7 @@ def test_questionnaire_page_xlsform_upload(demo_db):
 
 def test_users_page_create_and_bulk_create(demo_db, monkeypatch):
     monkeypatch.setattr(ua, "GENERATED_ROUNDS", 4)
-    at = app_for("pages/nguoi-dung.py", user="demo.admin", timeout=120)
+    at = app_for("pages/admin/users.py", user="demo.admin", timeout=120)
     assert not at.exception
     at.selectbox(key="users_n_role").set_value("district").run()
     at.text_input(key="users_n_username").input("bcd.vietyen")
@@ -223,7 +223,7 @@ def test_users_page_create_and_bulk_create(demo_db, monkeypatch):
 def test_users_page_disable_and_reset(demo_db, monkeypatch):
     monkeypatch.setattr(ua, "GENERATED_ROUNDS", 4)
     ua.create_account(ADMIN, username="tinh.hai", name="Cán bộ hai", role="province")
-    at = app_for("pages/nguoi-dung.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/users.py", user="demo.admin", timeout=60)
     at.text_input(key="users_f_search").input("tinh.hai").run()
     at.session_state["users_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
@@ -242,7 +242,7 @@ def test_users_page_disable_and_reset(demo_db, monkeypatch):
 # --- campaigns --------------------------------------------------------------------------------
 
 def test_campaigns_page_create_validate_and_switch(demo_db):
-    at = app_for("pages/dot-khao-sat.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/campaigns.py", user="demo.admin", timeout=60)
     assert not at.exception
     form_inputs = [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"]
     form_inputs[0].input("Đợt thử nghiệm")
@@ -264,7 +264,7 @@ def test_campaigns_page_create_validate_and_switch(demo_db):
 
 
 def test_campaigns_page_is_read_only_for_the_board(demo_db):
-    at = app_for("pages/dot-khao-sat.py", user="demo.tinh", timeout=60)
+    at = app_for("pages/admin/campaigns.py", user="demo.tinh", timeout=60)
     assert not at.exception
     assert not [b for b in at.button if b.key == "camp_activate"]
     assert "Kết quả của một xã qua các đợt" in texts(at)
@@ -280,7 +280,7 @@ def test_audit_page_filters_and_shows_before_after(demo_db):
     n = nom.propose(TINH, cid, kind="collective", name="Tổ công tác 07201",
                     commune_code="07201", achievements="Thành tích tiêu biểu của tổ.")
     nom.transition(ADMIN, n.id, "shortlist")
-    at = app_for("pages/nhat-ky.py", user="demo.admin", timeout=60)
+    at = app_for("pages/admin/audit.py", user="demo.admin", timeout=60)
     assert not at.exception
     at.multiselect(key="audit_f_action").set_value(["nomination.shortlist"]).run()
     assert "Hiển thị 1 trong 1 bản ghi" in texts(at)
@@ -292,8 +292,8 @@ def test_audit_page_filters_and_shows_before_after(demo_db):
     assert any('"proposed"' in v for v in values) and any('"shortlisted"' in v for v in values)
 
 
-@pytest.mark.parametrize("page", ["pages/bang-hoi.py", "pages/nguoi-dung.py",
-                                  "pages/nhat-ky.py"])
+@pytest.mark.parametrize("page", ["pages/admin/questionnaire.py", "pages/admin/users.py",
+                                  "pages/admin/audit.py"])
 def test_admin_only_pages_are_not_offered_to_the_board(demo_db, page):
     from app.core import access
     spec = next(p for p in access.PAGES if p.path == page)

@@ -29,7 +29,7 @@ def test_roles_that_see_the_dashboards():
 
 
 def test_overview_province_figures_charts_and_table(demo_db):
-    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.tinh", timeout=90)
     assert not at.exception, at.exception
     kpi = overview(TINH).kpi
     m = _metrics(at)
@@ -46,7 +46,7 @@ def test_overview_province_figures_charts_and_table(demo_db):
 
 
 def test_overview_district_user_only_sees_its_communes(demo_db):
-    at = app_for("pages/tong-quan.py", user="demo.huyen", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
     assert not at.exception
     table = at.dataframe(key="dash_tbl").value
     assert set(table["code"]) == {c.code for c in geography().communes_of("213")}
@@ -57,7 +57,7 @@ def test_overview_district_user_only_sees_its_communes(demo_db):
 
 
 def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
-    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.tinh", timeout=90)
     at.text_input(key="dash_tbl_search").set_value("Trần Phú").run()
     table = at.dataframe(key="dash_tbl").value
     assert list(table["code"]) == [demo.RATIO_HIGH]
@@ -77,7 +77,7 @@ def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
 
 
 def test_district_choice_narrows_the_overview(demo_db):
-    at = app_for("pages/tong-quan.py", user="demo.hoind", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.hoind", timeout=90)
     at.selectbox(key="huyen").set_value("215").run()
     assert not at.exception
     table = at.dataframe(key="dash_tbl").value
@@ -87,7 +87,7 @@ def test_district_choice_narrows_the_overview(demo_db):
 
 
 def test_map_page_draws_the_map_for_each_metric(demo_db):
-    at = app_for("pages/ban-do.py", user="demo.tinh", timeout=90)
+    at = app_for("pages/monitor/map.py", user="demo.tinh", timeout=90)
     assert not at.exception
     assert len(_charts(at)) == 1
     for metric in ("ratio", "index", "completeness"):
@@ -99,7 +99,7 @@ def test_map_page_draws_the_map_for_each_metric(demo_db):
 
 
 def test_warnings_page_lists_planted_anomalies_and_marks_reviewed(demo_db):
-    at = app_for("pages/canh-bao.py", user="demo.tinh", timeout=90)
+    at = app_for("pages/monitor/warnings.py", user="demo.tinh", timeout=90)
     assert not at.exception
     table = at.dataframe(key="warn_table").value
     kinds = set(table["kind"])
@@ -120,7 +120,7 @@ def test_warnings_page_lists_planted_anomalies_and_marks_reviewed(demo_db):
 
 
 def test_warnings_page_is_read_only_for_farmers(demo_db):
-    at = app_for("pages/canh-bao.py", user="demo.hoind", timeout=90)
+    at = app_for("pages/monitor/warnings.py", user="demo.hoind", timeout=90)
     at.session_state["warn_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not at.exception
@@ -130,7 +130,7 @@ def test_warnings_page_is_read_only_for_farmers(demo_db):
 
 @pytest.mark.parametrize("kind,mime", [("xlsx", "spreadsheetml"), ("pdf", "pdf")])
 def test_results_page_ranks_and_exports(demo_db, kind, mime):
-    at = app_for("pages/ket-qua.py", user="demo.huyen", timeout=120)
+    at = app_for("pages/monitor/results.py", user="demo.huyen", timeout=120)
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["district"]) <= {"Thành phố Bắc Giang"}
@@ -141,7 +141,7 @@ def test_results_page_ranks_and_exports(demo_db, kind, mime):
 
 
 def test_results_page_for_a_commune_shows_only_its_own_row(demo_db):
-    at = app_for("pages/ket-qua.py", user="demo.xa", timeout=60)
+    at = app_for("pages/monitor/results.py", user="demo.xa", timeout=60)
     assert not at.exception
     at.toggle(key="results_show_all").set_value(True).run()
     table = at.dataframe[0].value
@@ -150,7 +150,7 @@ def test_results_page_for_a_commune_shows_only_its_own_row(demo_db):
 
 
 def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
-    at = app_for("pages/tong-quan.py", user="demo.tinh", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.tinh", timeout=90)
     at.query_params["huyen"] = "213"
     at.query_params["xa"] = demo.RATIO_HIGH
     at.run()
@@ -159,7 +159,7 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     assert at.selectbox(key="xa").value == demo.RATIO_HIGH
     assert "Chỉ số của xã" in [t.label for t in at.tabs]
     # a district user handed another district's commune in the address stays on its own
-    at = app_for("pages/tong-quan.py", user="demo.huyen", timeout=90)
+    at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
     at.query_params["xa"] = "07243"
     at.run()
     assert not at.exception

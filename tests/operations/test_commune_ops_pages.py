@@ -56,7 +56,7 @@ def test_pages_are_registered_for_the_right_roles():
 
 
 def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
-    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
+    at = app_for("pages/commune/roster.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "Phường Thọ Xương" in body and "Đã nộp danh sách" in body
@@ -77,7 +77,7 @@ def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
 
 
 def test_roster_page_refuses_bad_rows_and_keeps_the_old_list(campaign):
-    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
+    at = app_for("pages/commune/roster.py", user="demo.xa")
     before = [(e.full_name, e.phone) for e in _entries("07201", campaign.id)]
     at.session_state["roster_editor_0"] = {
         "edited_rows": {0: {"phone": "12345"}}, "deleted_rows": [],
@@ -98,7 +98,7 @@ def test_roster_page_excel_import_bad_then_good(campaign):
     from openpyxl import load_workbook
 
     from app.operations.workbooks import roster_template
-    at = app_for("pages/danh-sach-ho-tro.py", user="demo.xa")
+    at = app_for("pages/commune/roster.py", user="demo.xa")
     before = [(e.full_name, e.phone) for e in _entries("07201", campaign.id)]
     at.file_uploader(key="roster_upload_0").set_value(
         ("ds.xlsx", b"not a workbook", "application/octet-stream")).run()
@@ -119,7 +119,7 @@ def test_roster_page_excel_import_bad_then_good(campaign):
 
 def test_public_schedule_page_hides_phones(campaign):
     view = get_roster(XA, campaign.id)
-    at = app_for("pages/lich-truc.py", query={"xa": "07201"})
+    at = app_for("pages/public/schedule.py", query={"xa": "07201"})
     assert not at.exception
     body = texts(at)
     assert "Lịch trực hỗ trợ" in body and "Phường Thọ Xương" in body
@@ -130,7 +130,7 @@ def test_public_schedule_page_hides_phones(campaign):
 @pytest.mark.parametrize("code,needle", [("abc", "không hợp lệ"), ("99999", "Không tìm thấy"),
                                          ("", "chưa có mã")])
 def test_public_schedule_bad_codes(demo_db, code, needle):
-    at = app_for("pages/lich-truc.py", query={"xa": code} if code else None)
+    at = app_for("pages/public/schedule.py", query={"xa": code} if code else None)
     assert not at.exception
     assert needle in texts(at)
     assert [s.label for s in at.selectbox][:2] == ["Huyện, thị xã, thành phố",
@@ -140,7 +140,7 @@ def test_public_schedule_bad_codes(demo_db, code, needle):
 def test_report_page_saves_report_with_photo_and_shows_todays_answers(campaign, morning):
     from app.operations.daily_reports import get_report
     had = len(get_report(XA, campaign.id, None, morning).photos)  # demo reports may have one
-    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
+    at = app_for("pages/commune/report.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "Có thể gửi và sửa báo cáo đến 21:00" in body
@@ -171,7 +171,7 @@ def test_report_page_saves_report_with_photo_and_shows_todays_answers(campaign, 
 def test_report_page_is_read_only_after_the_cutoff(campaign, monkeypatch):
     day = campaign.start_date
     monkeypatch.setattr(clock, "now", lambda: datetime.combine(day, time(22, 0)))
-    at = app_for("pages/bao-cao-ngay.py", user="demo.xa")
+    at = app_for("pages/commune/report.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "đã chốt lúc 21:00" in body
@@ -180,7 +180,7 @@ def test_report_page_is_read_only_after_the_cutoff(campaign, monkeypatch):
 
 def test_feed_page_for_district_shows_only_its_communes(campaign, morning):
     from app.operations.daily_reports import feed
-    at = app_for("pages/hoat-dong.py", user="demo.huyen")
+    at = app_for("pages/monitor/feed.py", user="demo.huyen")
     assert not at.exception
     items, total = feed(HUYEN, campaign.id, limit=15)
     body = texts(at)
@@ -190,7 +190,7 @@ def test_feed_page_for_district_shows_only_its_communes(campaign, morning):
 
 
 def test_completeness_page_lists_missing_communes(campaign, morning):
-    at = app_for("pages/tien-do-bao-cao.py", user="demo.huyen")
+    at = app_for("pages/monitor/completeness.py", user="demo.huyen")
     assert not at.exception
     body = texts(at)
     assert "Đơn vị chưa báo cáo" in body
@@ -200,12 +200,12 @@ def test_completeness_page_lists_missing_communes(campaign, morning):
 
 
 def test_overview_and_inspector_pages_render(campaign):
-    at = app_for("pages/tong-hop-danh-sach.py", user="demo.hoind")
+    at = app_for("pages/monitor/rosters_overview.py", user="demo.hoind")
     assert not at.exception
     assert not at.exception
     assert [m.label for m in at.metric][:3] == ["Nộp đúng hạn", "Nộp muộn", "Chưa nộp"]
     assert len(at.dataframe[0].value) == 209
-    at = app_for("pages/doan-kiem-tra.py", user="demo.huyen")
+    at = app_for("pages/monitor/inspectors.py", user="demo.huyen")
     assert not at.exception
     assert "Đoàn kiểm tra của tỉnh" in texts(at) or len(at.data_editor[0].value) >= 1
 
@@ -216,7 +216,7 @@ def test_inspector_page_saves_an_added_inspector_and_refuses_a_row_without_commu
 
     def scope_for_username(name):
         return scope_for(get_user(name))
-    at = app_for("pages/doan-kiem-tra.py", user="demo.huyen")
+    at = app_for("pages/monitor/inspectors.py", user="demo.huyen")
     before = len(at.data_editor[0].value)
     at.session_state["insp_editor_0"] = {
         "edited_rows": {}, "deleted_rows": [],

@@ -85,7 +85,7 @@ def test_a_newcomer_is_told_the_system_is_busy(active, monkeypatch):
     _busy_gate(monkeypatch)
     held = gate().acquire(NEW)  # the only slot is taken by another citizen
     try:
-        at = app_for("pages/survey.py", query={"xa": "07201"})
+        at = app_for("pages/public/survey.py", query={"xa": "07201"})
         assert not at.exception
         assert "Hệ thống đang bận, vui lòng thử lại sau 1 phút." in texts(at)
         assert not at.radio and not [b for b in at.button if "Gửi phiếu" in str(b.label)]
@@ -101,7 +101,7 @@ def test_answers_sent_while_busy_are_kept_and_stored_on_the_next_tap(active, mon
     from tests.conftest import count_rows
     _busy_gate(monkeypatch)
     try:
-        at = app_for("pages/survey.py", query={"xa": "07201"})
+        at = app_for("pages/public/survey.py", query={"xa": "07201"})
         answer_all(at, active.definition)
         chosen = [r.value for r in at.radio]
         before = count_rows(Response)
@@ -126,7 +126,7 @@ def test_a_newcomer_who_left_while_waiting_gets_no_page_drawn(active, monkeypatc
     from app.ui.survey import gate as ui_gate
     from tests.apptest import app_for, submit_button, texts
     monkeypatch.setattr(ui_gate, "browser_connected", lambda: False)
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     assert not at.exception
     assert not at.radio and not texts(at)
     assert ui_gate._SEEN not in at.session_state

@@ -14,7 +14,7 @@ from tests.conftest import count_rows
 
 
 def test_valid_code_shows_commune_and_stores_exactly_one_response(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     assert not at.exception
     body = texts(at)
     assert "Phường Thọ Xương" in body and "Thành phố Bắc Giang" in body
@@ -31,7 +31,7 @@ def test_valid_code_shows_commune_and_stores_exactly_one_response(active):
 
 
 def test_double_submit_stores_one(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     answer_all(at, active.definition)
     before = count_rows(Response)
     submit = submit_button(at)
@@ -55,7 +55,7 @@ def test_double_submit_stores_one(active):
 ])
 def test_bad_codes_store_nothing_and_offer_the_picker(db, code, message):
     before = count_rows(Response)
-    at = app_for("pages/survey.py", query={"xa": code} if code else None)
+    at = app_for("pages/public/survey.py", query={"xa": code} if code else None)
     assert not at.exception
     assert message in texts(at)
     labels = [s.label for s in at.selectbox]
@@ -67,7 +67,7 @@ def test_bad_codes_store_nothing_and_offer_the_picker(db, code, message):
 def test_picker_lists_the_communes_of_the_chosen_district(db):
     # (following the picker's button to the survey is covered by the browser test: AppTest
     # re-sends its own query string on every run)
-    at = app_for("pages/survey.py", query={"xa": "abc"})
+    at = app_for("pages/public/survey.py", query={"xa": "abc"})
     assert at.button(key="survey_picker_go").disabled
     at.selectbox(key="survey_picker_district").set_value("213").run()
     options = at.selectbox(key="survey_picker_commune").options
@@ -83,7 +83,7 @@ def test_closed_window_shows_dates_and_stores_nothing(active):
         c.start_date, c.end_date = today - timedelta(days=10), today - timedelta(days=8)
         s.add(c)
     campaigns.invalidate()
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     body = texts(at)
     assert "đã kết thúc" in body
     assert (today - timedelta(days=10)).strftime("%d/%m/%Y") in body
@@ -91,7 +91,7 @@ def test_closed_window_shows_dates_and_stores_nothing(active):
 
 
 def test_missing_required_answers_are_named_and_others_kept(active):
-    at = app_for("pages/survey.py", query={"xa": "07201"})
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
     answer_all(at, active.definition, skip={"q05", "q17"})
     before = count_rows(Response)
     submit_button(at).click().run()

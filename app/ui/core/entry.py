@@ -1,27 +1,26 @@
-"""Make sure every page runs through streamlit_app.py's st.navigation.
+"""Every run goes through the entry script (streamlit_app.py) and its st.navigation.
 
-Streamlit treats an app with a ``pages/`` folder beside the entry script as an old-style (v1)
-multipage app until the entry script first calls ``st.navigation``. If the first visitor after a
-restart opens ``/survey`` directly, Streamlit would run ``pages/survey.py`` on its own, skipping
-start-up and the role checks. ``guard()`` at the top of every page detects that case, switches
-Streamlit to st.navigation mode for the whole process and reruns through the entry script.
+Streamlit (1.67, ``PagesManager.__init__``) treats an app with a ``pages/`` folder beside the
+entry script as an old-style (v1) multipage app until the entry script first calls
+``st.navigation``: the first sessions after a server start run ``_mpa_v1``, which lists only the
+``*.py`` files *directly* in ``pages/`` and looks the page up by file name. A page it cannot find
+gets Streamlit's English "Page not found" dialog (checked in a real browser: with the pages only
+in ``pages/<section>/`` the first citizen of /survey saw it above the form).
 
-The check is per run, not per process: when many citizens arrive in the first second after a
-restart, several sessions start in the old mode before the first one flips the switch, and each
-of them must be sent back through the entry script (else they would query a database that
-start-up has not created yet).
+So ``pages/`` holds, beside the section folders, one door per URL: ``pages/<url path>.py``, two
+lines that call ``run_entry_script()``. On those first visits Streamlit runs the door, which
+switches the whole process to st.navigation mode and runs the entry script in the same run; the
+entry script's st.navigation then finds the real page by the URL the browser asked for. No
+rerun, so nothing the browser sent is lost; later sessions never run a door.
+``tests/core/test_navigation_and_signin.py`` keeps the doors and the registry in step.
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
+import types
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-import streamlit as st
-
-_ASKED = "qcdc_asked_url_path"
 _run = threading.local()  # Streamlit runs every session's script in its own thread
 
 
@@ -35,20 +34,18 @@ def through_entry() -> Iterator[None]:
         _run.via_entry = False
 
 
-def guard() -> None:
-    """Call first on every page: rerun through the entry script if this run bypassed it."""
-    if getattr(_run, "via_entry", False):
-        return
+def run_entry_script() -> None:
+    """The body of every door file ``pages/<url>.py`` (see the module docstring)."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    PagesManager.uses_pages_directory = False  # later sessions: st.navigation mode at once
     ctx = get_script_run_ctx()
-    page_file = sys._getframe(1).f_globals.get("__file__")
-    if ctx is None or page_file is None or _same_file(page_file, ctx.main_script_path):
-        return  # the page file is the app being run (a test of one page): nothing to route
-    PagesManager.uses_pages_directory = False
-    # page files are named by their URL (docs/DEVELOPING.md): remember which one was asked for
-    st.session_state[_ASKED] = os.path.splitext(os.path.basename(page_file))[0]
-    st.rerun()
+    if ctx is None:
+        return
+    path = ctx.main_script_path
+    module = types.ModuleType("__main__")
+    module.__dict__["__file__"] = path
+    exec(ctx.pages_manager.get_page_script_byte_code(path), module.__dict__)  # noqa: S102
 
 
 def requested_url_path() -> str | None:
@@ -57,18 +54,10 @@ def requested_url_path() -> str | None:
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
     ctx = get_script_run_ctx()
     name = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None)
-    asked = st.session_state.pop(_ASKED, None)  # a first visit sent back through the entry
     if isinstance(name, str) and name.strip("/"):
         return name.strip("/")
-    return asked if isinstance(asked, str) and asked else None
+    return None
 
 
 def running_through_entry() -> bool:
     return bool(getattr(_run, "via_entry", False))
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)

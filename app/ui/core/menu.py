@@ -36,7 +36,7 @@ def _not_found() -> None:
     layout.public_style()
     st.title(t("app.title"))
     st.warning(t("common.page_not_found"), icon=":material/search_off:")
-    st.page_link("pages/home.py", label=t("common.go_home"), icon=":material/home:")
+    st.page_link("pages/public/home.py", label=t("common.go_home"), icon=":material/home:")
 
 
 def not_found_page(url_path: str | None) -> st.Page | None:

@@ -143,7 +143,7 @@ def _run(fn, message: str) -> None:
 def detail(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
     st.subheader(f"{w.title}: {w.commune_name}")
     st.write(w.reason)
-    st.page_link("pages/tong-quan.py", label=t("warn.open_overview", name=w.commune_name),
+    st.page_link("pages/monitor/overview.py", label=t("warn.open_overview", name=w.commune_name),
                  icon=":material/monitoring:",
                  query_params={"huyen": w.district_code, "xa": w.commune_code})
     if w.reviewed:

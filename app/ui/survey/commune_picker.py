@@ -22,4 +22,4 @@ def commune_picker(key: str = "picker", on_survey_page: bool = False) -> None:
         if on_survey_page:
             st.query_params["xa"] = ccode
             st.rerun()
-        st.switch_page("pages/survey.py", query_params={"xa": ccode})
+        st.switch_page("pages/public/survey.py", query_params={"xa": ccode})

@@ -1,7 +1,4 @@
 """Public landing page: what this is, a commune picker, and the way in for staff."""
-from app.ui.core.entry import guard
-
-guard()
 import streamlit as st
 
 from app.core.i18n import t
@@ -15,4 +12,4 @@ st.write(t("home.intro"))
 commune_picker("home_picker")
 st.divider()
 st.write(t("home.staff"))
-st.page_link("pages/dang-nhap.py", label=t("nav.login"), icon=":material/login:")
+st.page_link("pages/public/sign_in.py", label=t("nav.login"), icon=":material/login:")

@@ -1,0 +1,57 @@
+"""Public survey page: /survey?xa=<commune code>. No sign-in."""
+import streamlit as st
+
+from app.core.campaigns import WINDOW_NOT_STARTED, WINDOW_OPEN, active_campaign, window_state
+from app.core.fmt import fmt_date
+from app.core.i18n import t
+from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
+from app.ui.core import layout
+from app.ui.survey.commune_picker import commune_picker
+from app.ui.survey.survey_page import (handle_submit, prefix_for, recover_stored_submission,
+                                show_thanks)
+from app.ui.survey.survey_form import render_form
+from app.ui.core.text import md_escape
+
+layout.public_style()
+raw = st.query_params.get_all("xa")
+status, commune = resolve_commune_code(raw[0] if raw else None)
+
+if status != CODE_OK:
+    shown = md_escape((raw[0] if raw else "")[:20])
+    if status == CODE_MISSING:
+        st.warning(t("survey.missing_code"), icon=":material/info:")
+    elif status == CODE_MALFORMED:
+        st.error(t("survey.bad_code", code=shown), icon=":material/error:")
+    else:
+        st.error(t("survey.unknown_code", code=shown), icon=":material/error:")
+    commune_picker("survey_picker", on_survey_page=True)
+    st.stop()
+
+active = active_campaign()
+st.title(t("survey.heading"))
+st.markdown(f"### {md_escape(commune.full_name)}")
+st.caption(md_escape(commune.district_full_name))
+
+if active is None:
+    st.info(t("survey.no_campaign"), icon=":material/event_busy:")
+    st.stop()
+campaign = active.campaign
+state = window_state(campaign)
+if state != WINDOW_OPEN:
+    key = "survey.not_started" if state == WINDOW_NOT_STARTED else "survey.closed"
+    st.info(t(key, name=md_escape(campaign.name), start=fmt_date(campaign.start_date),
+              end=fmt_date(campaign.end_date)), icon=":material/event_busy:")
+    st.stop()
+
+prefix = prefix_for(campaign.id, commune.code)
+recover_stored_submission(prefix)
+if show_thanks(prefix, active.definition):
+    st.stop()
+
+st.caption(t("survey.campaign_dates", start=fmt_date(campaign.start_date),
+             end=fmt_date(campaign.end_date)))
+if active.definition.intro:
+    st.write(md_escape(active.definition.intro))
+render_form(active.definition, prefix,
+            on_submit=lambda: handle_submit(active, commune.code, prefix),
+            errors=st.session_state.get(f"{prefix}__errors"))
