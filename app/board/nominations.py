@@ -520,15 +520,22 @@ def update_nomination(scope: Scope, nomination_id: int, *, name: str | None = No
         return _view(n)
 
 
+def blocked_actions(scope: Scope, nom: NominationView) -> dict[str, str]:
+    """The steps this user's role could take on this nomination now but this user may not,
+    each with the reason (shown on the page): nobody approves their own proposal."""
+    out = {}
+    for action, (sources, _target, roles) in TRANSITIONS.items():
+        if nom.status in sources and scope.role in roles and action == "approve" \
+                and nom.proposed_by == scope.username:
+            out[action] = t("nom.err.own_proposal")
+    return out
+
+
 def allowed_actions(scope: Scope, nom: NominationView) -> list[str]:
     """The workflow steps this user may take on this nomination now (for the page's buttons)."""
-    out = []
-    for action, (sources, _target, roles) in TRANSITIONS.items():
-        if nom.status in sources and scope.role in roles:
-            if action == "approve" and nom.proposed_by == scope.username:
-                continue
-            out.append(action)
-    return out
+    blocked = blocked_actions(scope, nom)
+    return [action for action, (sources, _target, roles) in TRANSITIONS.items()
+            if nom.status in sources and scope.role in roles and action not in blocked]
 
 
 def transition(scope: Scope, nomination_id: int, action: str, note: str = "") -> NominationView:
@@ -548,8 +555,9 @@ def transition(scope: Scope, nomination_id: int, action: str, note: str = "") ->
         if n.status not in sources:
             raise NominationError(t("nom.err.bad_step", action=t(f"nom.action.{action}"),
                                     status=t(f"nom.status.{n.status}")))
-        if action == "approve" and n.proposed_by == scope.username:
-            raise AuthError(t("nom.err.own_proposal"))
+        blocked = blocked_actions(scope, _view(n)).get(action)
+        if blocked:
+            raise AuthError(blocked)
         before = {"status": n.status, "decided_by": n.decided_by}
         history = json.loads(n.history or "[]")
         history.append({"at": now.isoformat(sep=" "), "by": scope.username, "role": scope.role,

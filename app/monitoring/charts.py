@@ -287,3 +287,22 @@ def question_chart(questions: pd.DataFrame) -> alt.Chart:
     if len(charts) == 1:
         return charts[0].resolve_scale(color="independent")
     return alt.vconcat(*charts).resolve_scale(color="independent")
+
+
+def campaign_history_chart(rows: list[dict]) -> alt.LayerChart:
+    """One commune's index in each campaign (bars) against that campaign's threshold (ticks),
+    for the campaign comparison (``app.admin.campaigns.commune_history`` rows with results)."""
+    years = [str(h["year"]) for h in rows]
+    labels = [y if years.count(y) == 1 else f"{y} ({h['campaign'][:18]})"
+              for y, h in zip(years, rows)]
+    df = pd.DataFrame({"label": labels, "campaign": [h["campaign"] for h in rows],
+                       "index": [h["index"] for h in rows],
+                       "threshold": [h["threshold"] for h in rows]})
+    x = alt.X("label:N", title=None, sort=None, axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(df).mark_bar(size=46).encode(
+        x=x, y=alt.Y("index:Q", title=t("camp.col.index"), scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("campaign:N", title=t("camp.col.name")),
+                 alt.Tooltip("index:Q", format=".1f", title=t("camp.col.index"))])
+    ticks = alt.Chart(df).mark_tick(color="#d97706", thickness=3, size=60).encode(
+        x=x, y="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", title=t("camp.col.threshold"))])
+    return (bars + ticks).properties(height=260, width=max(160, 130 * len(rows)))

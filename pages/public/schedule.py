@@ -6,46 +6,14 @@ Streamlit chrome is hidden when printing) and readable on a phone.
 import streamlit as st
 
 from app.core.campaigns import active_campaign
-from app.core.fmt import fmt_date, fmt_datetime
+from app.core.fmt import fmt_date
 from app.core.i18n import t
-from app.core.reference import geography
-from app.operations.roster import SHIFTS, day_label, public_schedule
+from app.operations.roster import public_schedule
 from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
 from app.ui.core import layout
 from app.ui.core.text import md_escape
-
-PRINT_CSS = """
-<style>
-.qcdc-sched table { width: 100%; }
-@media print {
-  [data-testid="stSidebar"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-  [data-testid="stStatusWidget"], header, footer, .stButton, .stSelectbox,
-  [data-testid="stPageLink"] { display: none !important; }
-  .block-container { max-width: 100% !important; padding: 0 !important; }
-  h3 { break-after: avoid; }
-  table { break-inside: auto; } tr { break-inside: avoid; }
-}
-</style>
-"""
-
-
-def _picker() -> None:
-    geo = geography()
-    st.write(t("schedule.pick"))
-    districts = {d.code: d.full_name for d in geo.districts}
-    dcode = st.selectbox(t("common.district"), list(districts), format_func=districts.get,
-                         index=None, placeholder=t("common.choose"), key="sched_district")
-    communes = {c.code: f"{c.full_name} ({c.code})" for c in geo.communes_of(dcode)} if dcode else {}
-    ccode = st.selectbox(t("common.commune"), list(communes), format_func=communes.get,
-                         index=None, placeholder=t("common.choose"), key="sched_commune",
-                         disabled=not dcode)
-    if st.button(t("schedule.open"), type="primary", disabled=not ccode, key="sched_go",
-                 width="stretch"):
-        st.query_params["xa"] = ccode
-        st.rerun()
-
-
-NBSP = "\u00a0"  # keep "Cả ngày" on one line in the narrow shift column
+from app.ui.operations.schedule_view import PRINT_CSS, show_schedule
+from app.ui.survey.commune_picker import commune_picker
 
 layout.public_style()
 st.html(PRINT_CSS)
@@ -60,7 +28,7 @@ if status != CODE_OK:
         st.error(t("survey.bad_code", code=shown), icon=":material/error:")
     else:
         st.error(t("survey.unknown_code", code=shown), icon=":material/error:")
-    _picker()
+    commune_picker("sched", stay=True, prompt="schedule.pick", go="schedule.open")
     st.stop()
 
 st.title(t("schedule.title"))
@@ -80,21 +48,6 @@ if sched is None or not sched.published:
                  query_params={"xa": commune.code})
     st.stop()
 
-st.write(t("schedule.intro"))
-head = (f"| {t('schedule.col.shift')} | {t('roster.col.full_name')} | "
-        f"{t('schedule.col.unit')} |\n|---|---|---|\n")
-for day, lines in sched.days:
-    st.markdown(f"#### {day_label(day)}")
-    if not lines:
-        st.caption(t("schedule.no_one"))
-        continue
-    body = "".join(
-        f"| {SHIFTS.get(x.shift, x.shift).replace(' ', NBSP)} | **{md_escape(x.full_name)}** | "
-        f"{md_escape(', '.join(p for p in (x.position, x.organisation) if p))} |\n"
-        for x in lines)
-    st.markdown(head + body)
-if sched.updated_at:
-    st.caption(t("schedule.updated", at=fmt_datetime(sched.updated_at)))
-st.caption(t("schedule.print_hint"))
+show_schedule(sched)
 st.page_link("pages/public/survey.py", label=t("schedule.to_survey"), icon=":material/assignment:",
              query_params={"xa": commune.code})

@@ -24,7 +24,7 @@ if status != CODE_OK:
         st.error(t("survey.bad_code", code=shown), icon=":material/error:")
     else:
         st.error(t("survey.unknown_code", code=shown), icon=":material/error:")
-    commune_picker("survey_picker", on_survey_page=True)
+    commune_picker("survey_picker", stay=True)
     st.stop()
 
 active = active_campaign()

@@ -1,0 +1,168 @@
+"""The body of pages/admin/questionnaire.py (kept thin: read input, call app/, render).
+
+Admin: questionnaire builder (questions, options, pillars, scores), preview as a citizen sees
+it, saving as a new version, and XLSForm import/export.
+"""
+from __future__ import annotations
+import pandas as pd
+import streamlit as st
+
+from app.admin import questionnaire_builder as qa
+from app.core.auth import AuthError
+from app.core.campaigns import active_campaign
+from app.core.fmt import fmt_datetime
+from app.core.i18n import t
+from app.survey.questionnaire import parse_definition
+from app.ui.admin import questionnaire_builder_view as qb
+from app.ui.admin.widgets import flash, show_problems
+from app.ui.core.session import require_page
+from app.ui.survey.survey_form import render_form
+from app.ui.core.text import md_escape
+from app.admin.xlsform import export_xlsform, import_xlsform
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def render(scope) -> None:
+    st.title(t("nav.questionnaire"))
+    st.caption(t("qb.intro"))
+    flash("qb_flash")
+
+    versions = qa.list_versions(scope)
+    if not versions:
+        st.info(t("common.no_data"))
+        st.stop()
+    active = active_campaign(max_age=0)
+    by_id = {v.id: v for v in versions}
+    with st.expander(t("qb.versions"), expanded=False):
+        st.dataframe(pd.DataFrame([{
+            t("qb.v.code"): v.code, t("qb.v.version"): v.version, t("qb.v.title"): v.title,
+            t("qb.v.questions"): v.questions, t("qb.v.responses"): v.responses,
+            t("qb.v.campaigns"): ", ".join(v.campaigns), t("qb.v.created"): fmt_datetime(v.created_at),
+            t("qb.v.by"): v.created_by or ""} for v in versions]), hide_index=True)
+
+    ids = [v.id for v in versions]
+    if "qb_next_base" in st.session_state:  # after a save: open the new version, empty the form
+        st.session_state["qb_base_select"] = st.session_state.pop("qb_next_base")
+        for key in ("qb_note", "qb_use_active", "qb_allow_mixed"):
+            st.session_state.pop(key, None)
+    default_id = active.questionnaire_id if active and active.questionnaire_id in by_id else ids[0]
+    base_id = st.selectbox(t("qb.base"), ids, index=ids.index(default_id), key="qb_base_select",
+                           format_func=lambda i: t("qb.v.label", code=by_id[i].code,
+                                                   version=by_id[i].version, n=by_id[i].responses))
+    base = by_id[base_id]
+    base_def = qa.get_definition(base_id)
+    if qb.draft() is None or st.session_state.get(qb.KEY_BASE) != base_id:
+        qb.set_draft(qa.definition_to_tables(base_def), base_id)
+    if base.responses:
+        st.info(t("qb.has_answers", n=base.responses, version=base.version))
+    else:
+        st.caption(t("qb.new_version_always"))
+
+    current = qb.editors(qb.draft())
+    c1, c2, _ = st.columns([1, 1, 3])
+    if c1.button(t("qb.apply"), icon=":material/sync:", key="qb_apply", help=t("qb.help.apply")):
+        qb.set_draft(qb.normalised(current), base_id)
+        st.rerun()
+    if c2.button(t("qb.discard"), icon=":material/undo:", key="qb_discard"):
+        qb.set_draft(qa.definition_to_tables(base_def), base_id)
+        st.rerun()
+
+    data, problems = qa.build_definition(current)
+    changed = data is not None and not qa.same_definition(data, base_def)
+
+    st.divider()
+    col_prev, col_save = st.columns([3, 2], gap="large")
+    with col_prev:
+        st.subheader(t("qb.preview"))
+        if problems:
+            st.error(t("qb.problems", n=len(problems)))
+            show_problems(problems)
+        else:
+            defn = parse_definition(data)
+            st.caption(t("qb.preview_help"))
+            with st.container(border=True, width=460):
+                st.markdown(f"**{md_escape(defn.title)}**")
+                if defn.intro:
+                    st.caption(md_escape(defn.intro))
+                render_form(defn, f"qbprev{qb.rev()}", lambda: None, disabled=True)
+
+    with col_save:
+        st.subheader(t("qb.save_title"))
+        if problems:
+            st.warning(t("qb.cannot_save"))
+        elif not changed:
+            st.info(t("qb.unchanged", version=base.version))
+        else:
+            diff = qa.diff_summary(base_def, data)
+            lines = []
+            for key in ("added", "removed", "changed"):
+                if diff.get(key):
+                    lines.append(t(f"qb.diff.{key}", ids=", ".join(diff[key])))
+            if diff.get("reordered"):
+                lines.append(t("qb.diff.reordered"))
+            if diff.get("other"):
+                lines.append(t("qb.diff.other", what=", ".join(t(f"qb.diff.field.{k}")
+                                                               for k in diff["other"])))
+            st.markdown("\n".join(f"- {md_escape(x)}" for x in lines) or "-")
+        note = st.text_input(t("qb.note"), key="qb_note", max_chars=500)
+        use_active = False
+        allow_mixed = False
+        if active:
+            use_active = st.checkbox(t("qb.use_active", name=active.campaign.name),
+                                     key="qb_use_active")
+            if use_active:
+                others = qa.response_count(active.questionnaire_id)
+                if others:
+                    allow_mixed = st.checkbox(t("qb.allow_mixed", n=others), key="qb_allow_mixed")
+        if st.button(t("qb.save"), type="primary", disabled=bool(problems) or not changed,
+                     key="qb_save", icon=":material/save:"):
+            try:
+                row = qa.save_version(scope, data, base_id=base_id, note=note)
+                msg = t("qb.saved", code=row.code, version=row.version)
+                if use_active and active:
+                    try:
+                        qa.assign_to_campaign(scope, active.campaign.id, row.id,
+                                              allow_mixed=allow_mixed)
+                        msg += " " + t("qb.assigned", name=active.campaign.name)
+                    except qa.BuilderError as exc:
+                        msg += " " + str(exc)
+            except (qa.BuilderError, AuthError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["qb_flash"] = msg
+                st.session_state.pop(qb.KEY_DRAFT, None)
+                st.session_state["qb_next_base"] = row.id
+                st.rerun()
+
+    st.divider()
+    st.subheader(t("qb.xlsform"))
+    st.caption(t("qb.xlsform_help"))
+    x1, x2 = st.columns(2)
+    with x1:
+        st.download_button(t("qb.xlsform_export", version=base.version),
+                           data=lambda: export_xlsform(base_def, base.version),
+                           file_name=f"{base.code}_v{base.version}.xlsx", key="qb_xlsform_dl",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", on_click="ignore")
+    with x2:
+        up = st.file_uploader(t("qb.xlsform_import"), type=["xlsx"], key="qb_xlsform_up")
+        if up is not None:
+            content = up.getvalue()
+            if len(content) > MAX_UPLOAD:
+                st.error(t("qb.upload_too_big", mb=MAX_UPLOAD // (1024 * 1024)))
+            else:
+                result = import_xlsform(content, default_code=base.code)
+                if result.errors:
+                    st.error(t("qb.import_errors", n=len(result.errors)))
+                    show_problems(result.errors)
+                if result.warnings:
+                    st.warning(t("qb.import_warnings", n=len(result.warnings)))
+                    show_problems(result.warnings, warning=True)
+                if result.ok:
+                    st.success(t("qb.import_ok", n=len(result.definition["questions"]) +
+                                 len(result.definition["profile"])))
+                    if st.button(t("qb.import_load"), key="qb_import_load", type="primary"):
+                        qb.set_draft(qa.definition_to_tables(result.definition), base_id)
+                        st.session_state["qb_flash"] = t("qb.import_loaded")
+                        st.rerun()

@@ -1,0 +1,171 @@
+"""The body of pages/commune/roster.py (kept thin: read input, call app/, render).
+
+Commune working group: the helper roster and duty schedule, Excel import, publishing.
+"""
+from __future__ import annotations
+import streamlit as st
+import pandas as pd
+
+from app.operations import workbooks as excel_io
+from app.core.campaigns import campaign_days
+from app.core.fmt import fmt_date, fmt_datetime
+from app.core.i18n import t
+from app.operations.roster import (LATE, MISSING, ORGANISATIONS, SHIFTS, CommuneRosterStatus, entry_days,
+                        get_roster, save_roster, set_contact, set_published, validate_rows)
+from app.ui.operations.ops_view import (campaign_caption, flash, problems_table, require_campaign,
+                              save_edited_people)
+from app.ui.core.session import require_page
+from app.ui.core.text import md_escape
+
+
+def render(scope) -> None:
+    campaign = require_campaign()
+    view = get_roster(scope, campaign.id)  # always the user's own commune
+    commune = view.commune
+    days = campaign_days(campaign)
+    iso_days = [d.isoformat() for d in days]
+    label_of_day = {d.isoformat(): fmt_date(d) for d in days}
+    COLS = ["full_name", "position", "organisation", "phone", "duty_days", "shift"]
+
+    st.title(t("nav.roster"))
+    st.markdown(f"**{md_escape(commune.full_name)}** · {md_escape(commune.district_full_name)}")
+    campaign_caption(campaign)
+    flash("roster_flash")
+
+    # --- status ---------------------------------------------------------------------------------
+    state = CommuneRosterStatus(commune, len(view.entries), view.submitted_at, view.published,
+                                "", "").state(campaign.roster_deadline)
+    if state == MISSING:
+        st.warning(t("roster.status.missing", deadline=fmt_date(campaign.roster_deadline)),
+                   icon=":material/schedule:")
+    elif state == LATE:
+        st.info(t("roster.status.late", at=fmt_datetime(view.submitted_at),
+                  deadline=fmt_date(campaign.roster_deadline)), icon=":material/history:")
+    else:
+        st.success(t("roster.status.on_time", at=fmt_datetime(view.submitted_at),
+                     deadline=fmt_date(campaign.roster_deadline)), icon=":material/task_alt:")
+
+    tab_edit, tab_excel, tab_publish = st.tabs([t("roster.tab.edit"), t("roster.tab.excel"),
+                                                t("roster.tab.publish")])
+
+    # --- direct editing -------------------------------------------------------------------------
+    with tab_edit:
+        version = st.session_state.setdefault("roster_editor_version", 0)
+        df = pd.DataFrame([{
+            "full_name": e.full_name, "position": e.position, "organisation": e.organisation,
+            "phone": e.phone, "duty_days": [d.isoformat() for d in entry_days(e)],
+            "shift": SHIFTS.get(e.shift, e.shift)} for e in view.entries], columns=COLS)
+        if df.empty:
+            df = pd.DataFrame({"full_name": pd.Series(dtype="str"), "position": pd.Series(dtype="str"),
+                               "organisation": pd.Series(dtype="str"), "phone": pd.Series(dtype="str"),
+                               "duty_days": pd.Series(dtype="object"),
+                               "shift": pd.Series(dtype="str")})
+        st.caption(t("roster.edit_help"))
+        with st.form("roster_form", border=False):
+            edited = st.data_editor(
+                df, key=f"roster_editor_{version}", num_rows="dynamic", hide_index=True,
+                width="stretch",
+                column_config={
+                    "full_name": st.column_config.TextColumn(t("roster.col.full_name"), required=True,
+                                                             max_chars=100, width="medium"),
+                    "position": st.column_config.TextColumn(t("roster.col.position"), max_chars=120),
+                    "organisation": st.column_config.SelectboxColumn(
+                        t("roster.col.organisation"), options=list(ORGANISATIONS), required=True),
+                    "phone": st.column_config.TextColumn(t("roster.col.phone"), required=True,
+                                                         max_chars=16,
+                                                         help=t("roster.phone_help")),
+                    "duty_days": st.column_config.MultiselectColumn(
+                        t("roster.col.duty_days"), options=iso_days,
+                        format_func=lambda v: label_of_day.get(v, v), width="medium"),
+                    "shift": st.column_config.SelectboxColumn(
+                        t("roster.col.shift"), options=list(SHIFTS.values()), required=True),
+                })
+            submitted = st.form_submit_button(t("roster.save"), type="primary",
+                                              icon=":material/save:")
+        if submitted:
+            save_edited_people(lambda records: save_roster(scope, campaign, commune.code, records),
+                               edited.to_dict("records"), flash_key="roster_flash",
+                               saved_key="roster.saved", version_key="roster_editor_version",
+                               version=version)
+
+    # --- Excel ----------------------------------------------------------------------------------
+    with tab_excel:
+        st.write(t("roster.excel_help"))
+        st.download_button(t("roster.template"), data=lambda: excel_io.roster_template(campaign),
+                           file_name=f"mau_danh_sach_ho_tro_{commune.code}.xlsx",
+                           mime=excel_io.XLSX_MIME, icon=":material/download:")
+        upload_version = st.session_state.setdefault("roster_upload_version", 0)
+        upload = st.file_uploader(t("roster.upload"), type=["xlsx"],
+                                  key=f"roster_upload_{upload_version}")
+        if upload is not None:
+            data = upload.getvalue()
+            parsed = excel_io.parse_roster_xlsx(data, campaign)
+            problems = parsed.problems
+            rows = []
+            if not problems:
+                rows, problems = validate_rows(parsed.rows, campaign, parsed.row_numbers)
+            if problems:
+                names = {n: str(r.get("full_name") or "") for n, r in
+                         zip(parsed.row_numbers, parsed.rows)}
+                problems_table(problems, names)
+                st.caption(t("roster.excel_nothing_changed"))
+            else:
+                st.success(t("roster.excel_ok", n=len(rows), current=len(view.entries)))
+                st.dataframe([{t("roster.col.full_name"): r.full_name,
+                               t("roster.col.position"): r.position,
+                               t("roster.col.organisation"): r.organisation,
+                               t("roster.col.phone"): r.phone,
+                               t("roster.col.duty_days"): ", ".join(fmt_date(d) for d in r.duty_days),
+                               t("roster.col.shift"): SHIFTS[r.shift]} for r in rows],
+                             hide_index=True, width="stretch")
+                if st.button(t("roster.excel_apply", n=len(rows)), type="primary",
+                             key="roster_excel_apply"):
+                    result = save_roster(scope, campaign, commune.code, parsed.rows,
+                                         row_numbers=parsed.row_numbers, source="excel")
+                    if result.ok:
+                        st.session_state["roster_flash"] = [
+                            ("success", t("roster.saved", n=result.saved))]
+                        st.session_state["roster_editor_version"] = \
+                            st.session_state.get("roster_editor_version", 0) + 1
+                        st.session_state["roster_upload_version"] = upload_version + 1
+                        st.rerun()
+                    problems_table(result.problems)
+
+    # --- publishing and contact -----------------------------------------------------------------
+    with tab_publish:
+        if view.published:
+            st.success(t("roster.published_yes"), icon=":material/public:")
+        else:
+            st.info(t("roster.published_no"), icon=":material/public_off:")
+        c1, c2 = st.columns(2)
+        if not view.published:
+            if c1.button(t("roster.publish"), type="primary", disabled=not view.entries,
+                         key="roster_publish", icon=":material/campaign:"):
+                r = set_published(scope, campaign, commune.code, True)
+                st.session_state["roster_flash"] = [
+                    ("success", t("roster.published_now")) if r.ok else ("error", r.problems[0].message)]
+                st.rerun()
+        elif c1.button(t("roster.unpublish"), key="roster_unpublish", icon=":material/public_off:"):
+            set_published(scope, campaign, commune.code, False)
+            st.session_state["roster_flash"] = [("success", t("roster.unpublished_now"))]
+            st.rerun()
+        st.page_link("pages/public/schedule.py", label=t("roster.view_public"), icon=":material/open_in_new:",
+                     query_params={"xa": commune.code})
+        st.caption(t("roster.share_link"))
+        st.code(f"{campaign.base_url.rstrip('/')}/lich-truc?xa={commune.code}", language=None)
+
+        st.subheader(t("roster.contact_title"))
+        st.caption(t("roster.contact_help"))
+        status = view.status
+        with st.form("roster_contact"):
+            cname = st.text_input(t("roster.contact_name"), value=(status.contact_name or "")
+                                  if status else "", max_chars=100)
+            cphone = st.text_input(t("roster.contact_phone"), value=(status.contact_phone or "")
+                                   if status else "", max_chars=16)
+            if st.form_submit_button(t("common.save")):
+                r = set_contact(scope, campaign, commune.code, cname, cphone)
+                if r.ok:
+                    st.session_state["roster_flash"] = [("success", t("roster.contact_saved"))]
+                    st.rerun()
+                for p in r.problems:
+                    st.error(p.message)
