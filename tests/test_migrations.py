@@ -21,3 +21,17 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(db):
     with get_engine().connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_migration_files_are_numbered_in_the_order_they_apply():
+    """File names give the apply order (0001, 0002, ...); revision ids never change (existing
+    databases record them), so a file's number and its revision id may differ."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    root = Path(__file__).resolve().parent.parent
+    script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
+    chain = [Path(rev.path).name for rev in reversed(list(script.walk_revisions()))]
+    assert chain == sorted(chain)
+    assert [name[:4] for name in chain] == [f"{i:04d}" for i in range(1, len(chain) + 1)]
