@@ -22,7 +22,8 @@ _engines: dict[str, Engine] = {}
 
 
 def data_dir() -> Path:
-    d = Path(os.environ.get("QCDC_DATA_DIR") or (ROOT / "var"))
+    from app.core.settings import read_settings  # QCDC_DATA_DIR
+    d = read_settings().data_dir
     d.mkdir(parents=True, exist_ok=True)
     return d
 

@@ -21,6 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("QCDC_DEMO", "1")
+# a UI string key missing from app/core/i18n.py raises instead of showing the key (servers
+# started by the tests inherit it)
+os.environ["QCDC_I18N_STRICT"] = "1"
 
 
 def _reset_process_caches() -> None:

@@ -40,7 +40,7 @@ def _load(text: str | None) -> Any:
 
 def _require_admin(scope: Scope) -> None:
     if scope.role != "admin":
-        raise AuthError(t("auditv.err.not_allowed"))
+        raise AuthError(t("audit.err.not_allowed"))
 
 
 def filter_options(scope: Scope) -> dict[str, list[str]]:

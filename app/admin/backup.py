@@ -24,7 +24,7 @@ from pathlib import Path
 
 from db.engine import database_url, dispose_engines, is_sqlite
 
-QCDC_TABLES = {"alembic_version", "campaign", "commune", "response"}
+REQUIRED_TABLES = {"alembic_version", "campaign", "commune", "response"}
 POSTGRES_HINT = (
     "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
     "  pg_dump --format=custom --file=qcdc-$(date +%F-%H%M).dump \"$PGURL\"\n"
@@ -61,7 +61,7 @@ def check_database(path: Path) -> dict:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        missing = QCDC_TABLES - tables
+        missing = REQUIRED_TABLES - tables
         if missing:
             raise BackupError(f"{path}: not a QCDC database (missing tables: "
                               f"{', '.join(sorted(missing))})")

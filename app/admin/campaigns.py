@@ -40,7 +40,7 @@ class CampaignError(ValueError):
 
 def _require_admin(scope: Scope) -> None:
     if scope.role != "admin":
-        raise AuthError(t("camp.err.not_allowed"))
+        raise AuthError(t("campaigns.err.not_allowed"))
 
 
 def _campaign_dict(c: Campaign) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
     v: dict[str, Any] = {}
     name = str(values.get("name") or "").strip()
     if not 3 <= len(name) <= 200:
-        e["name"] = t("camp.err.name")
+        e["name"] = t("campaigns.err.name")
     v["name"] = name
     for f in ("start_date", "end_date", "roster_deadline"):
         d = values.get(f)
@@ -63,28 +63,28 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
             except ValueError:
                 d = None
         if not isinstance(d, date):
-            e[f] = t("camp.err.date")
+            e[f] = t("campaigns.err.date")
         v[f] = d
     start, end, deadline = v["start_date"], v["end_date"], v["roster_deadline"]
     if isinstance(start, date) and isinstance(end, date):
         if end < start:
-            e["end_date"] = t("camp.err.window_order")
+            e["end_date"] = t("campaigns.err.window_order")
         elif (end - start).days + 1 > MAX_WINDOW_DAYS:
-            e["end_date"] = t("camp.err.window_long", max=MAX_WINDOW_DAYS)
+            e["end_date"] = t("campaigns.err.window_long", max=MAX_WINDOW_DAYS)
     if isinstance(start, date) and isinstance(deadline, date) and deadline > start:
-        e["roster_deadline"] = t("camp.err.deadline")
+        e["roster_deadline"] = t("campaigns.err.deadline")
     try:
         year = int(values.get("year"))
     except (TypeError, ValueError):
         year = 0
     if not 2000 <= year <= 2100:
-        e["year"] = t("camp.err.year")
+        e["year"] = t("campaigns.err.year")
     elif isinstance(start, date) and year != start.year:
-        e["year"] = t("camp.err.year_start", year=start.year)
+        e["year"] = t("campaigns.err.year_start", year=start.year)
     v["year"] = year
     cutoff = str(values.get("report_cutoff") or "").strip()
     if not _CUTOFF.fullmatch(cutoff):
-        e["report_cutoff"] = t("camp.err.cutoff")
+        e["report_cutoff"] = t("campaigns.err.cutoff")
     v["report_cutoff"] = cutoff
 
     def num(f: str, cast=float):
@@ -96,30 +96,30 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
 
     low, high = num("ratio_low"), num("ratio_high")
     if low is None or low < 0:
-        e["ratio_low"] = t("camp.err.ratio_low")
+        e["ratio_low"] = t("campaigns.err.ratio_low")
     if high is None or high > 20:
-        e["ratio_high"] = t("camp.err.ratio_high")
+        e["ratio_high"] = t("campaigns.err.ratio_high")
     elif low is not None and high <= low:
-        e["ratio_high"] = t("camp.err.ratio_order")
+        e["ratio_high"] = t("campaigns.err.ratio_order")
     v["ratio_low"], v["ratio_high"] = low, high
     ms = num("min_sample", int)
     if ms is None or not 1 <= ms <= 100000:
-        e["min_sample"] = t("camp.err.min_sample")
+        e["min_sample"] = t("campaigns.err.min_sample")
     v["min_sample"] = ms
     ft = num("friendly_threshold")
     if ft is None or not 0 <= ft <= 100:
-        e["friendly_threshold"] = t("camp.err.threshold")
+        e["friendly_threshold"] = t("campaigns.err.threshold")
     v["friendly_threshold"] = ft
     url = str(values.get("base_url") or "").strip().rstrip("/")
     if not valid_base_url(url):
-        e["base_url"] = t("camp.err.base_url")
+        e["base_url"] = t("campaigns.err.base_url")
     v["base_url"] = url
     qid = num("questionnaire_id", int)
     v["questionnaire_id"] = qid
     if qid is None:
-        e["questionnaire_id"] = t("camp.err.questionnaire")
+        e["questionnaire_id"] = t("campaigns.err.questionnaire")
     elif session is not None and session.get(Questionnaire, qid) is None:
-        e["questionnaire_id"] = t("camp.err.questionnaire")
+        e["questionnaire_id"] = t("campaigns.err.questionnaire")
     return v, e
 
 
@@ -149,19 +149,19 @@ def update_campaign(scope: Scope, campaign_id: int, values: dict[str, Any], *,
     with session_scope() as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
-            raise CampaignError({"_": t("camp.err.not_found")})
+            raise CampaignError({"_": t("campaigns.err.not_found")})
         clean, errors = validate(values, session=s)
         if not errors:
             first, last = s.exec(select(func.min(Response.day), func.max(Response.day))
                                  .where(Response.campaign_id == campaign_id)).one()
             if first is not None and (first < clean["start_date"] or last > clean["end_date"]):
-                errors["start_date"] = t("camp.err.answers_outside", first=fmt_date(first),
+                errors["start_date"] = t("campaigns.err.answers_outside", first=fmt_date(first),
                                          last=fmt_date(last))
             if clean["questionnaire_id"] != c.questionnaire_id and not allow_mixed:
                 n = s.exec(select(func.count()).select_from(Response)
                            .where(Response.campaign_id == campaign_id)).one()
                 if n:
-                    errors["questionnaire_id"] = t("camp.err.questionnaire_in_use", n=n)
+                    errors["questionnaire_id"] = t("campaigns.err.questionnaire_in_use", n=n)
         if errors:
             raise CampaignError(errors)
         before = _campaign_dict(c)
@@ -186,9 +186,9 @@ def activate_campaign(scope: Scope, campaign_id: int) -> None:
     with session_scope() as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
-            raise CampaignError({"_": t("camp.err.not_found")})
+            raise CampaignError({"_": t("campaigns.err.not_found")})
         if c.is_demo and not load_settings().demo_mode:
-            raise CampaignError({"_": t("camp.err.demo")})
+            raise CampaignError({"_": t("campaigns.err.demo")})
         others = s.exec(select(Campaign).where(Campaign.is_active == True,  # noqa: E712
                                                Campaign.id != campaign_id)).all()
         before = [o.id for o in others]
@@ -232,7 +232,7 @@ def _visible(scope: Scope) -> set[str] | None:
 
 def campaign_summaries(scope: Scope) -> list[CampaignSummary]:
     if scope.role not in ("admin", "province", "farmers", "district", "commune"):
-        raise AuthError(t("camp.err.not_allowed"))
+        raise AuthError(t("campaigns.err.not_allowed"))
     visible = _visible(scope)
     with session_scope() as s:
         camps = s.exec(select(Campaign).order_by(Campaign.start_date.desc())).all()
@@ -295,7 +295,7 @@ def _per_commune(s, campaign_id: int) -> dict[str, dict[str, Any]]:
 def commune_history(scope: Scope, commune_code: str) -> list[dict[str, Any]]:
     """One row per campaign (oldest first): answers, visits and overall index of one commune."""
     if not scope.can_see_commune(commune_code):
-        raise AuthError(t("camp.err.not_allowed"))
+        raise AuthError(t("campaigns.err.not_allowed"))
     c = find_commune(commune_code)
     if c is None:
         return []
@@ -316,7 +316,7 @@ def compare_campaigns(scope: Scope, earlier_id: int, later_id: int,
     """Per commune: answers and overall index in two campaigns and the change of the index."""
     visible = _visible(scope)
     if scope.role not in ("admin", "province", "farmers", "district", "commune"):
-        raise AuthError(t("camp.err.not_allowed"))
+        raise AuthError(t("campaigns.err.not_allowed"))
     with session_scope() as s:
         a, b = _per_commune(s, earlier_id), _per_commune(s, later_id)
         ca, cb = s.get(Campaign, earlier_id), s.get(Campaign, later_id)
@@ -354,7 +354,7 @@ def default_values(today: date | None = None) -> dict[str, Any]:
     active = campaigns.active_campaign(max_age=0)
     start = date(today.year, 5, 6) if today < date(today.year, 5, 6) else today + timedelta(days=14)
     latest_q = questionnaire_choices()
-    return {"name": t("camp.default_name", year=start.year), "year": start.year,
+    return {"name": t("campaigns.default_name", year=start.year), "year": start.year,
             "start_date": start, "end_date": start + timedelta(days=2),
             "roster_deadline": start - timedelta(days=2), "report_cutoff": "20:00",
             "ratio_low": 0.3, "ratio_high": 1.2, "min_sample": 30, "friendly_threshold": 80.0,

@@ -45,7 +45,7 @@ class BuilderError(ValueError):
 
 def _require_admin(scope: Scope) -> None:
     if scope.role not in ADMIN_ROLES:
-        raise AuthError(t("qb.err.not_allowed"))
+        raise AuthError(t("questionnaire.err.not_allowed"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,10 +139,10 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
     meta = tables.meta or {}
     code = _text(meta.get("code")) or "PKS03"
     if not ID_RE.fullmatch(code):
-        problems.append(t("qb.err.code", code=code))
+        problems.append(t("questionnaire.err.code", code=code))
     title = _text(meta.get("title"))
     if not title:
-        problems.append(t("qb.err.title"))
+        problems.append(t("questionnaire.err.title"))
 
     pillars: list[dict] = []
     seen_p: set[str] = set()
@@ -150,13 +150,13 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
     for i, r in sorted(rows, key=lambda x: order_key(x[1], x[0])):
         pid, name = _text(r.get("id")), _text(r.get("name"))
         if not ID_RE.fullmatch(pid):
-            problems.append(t("qb.err.pillar_id", row=i + 1, id=pid))
+            problems.append(t("questionnaire.err.pillar_id", row=i + 1, id=pid))
             continue
         if pid in seen_p:
-            problems.append(t("qb.err.pillar_dup", row=i + 1, id=pid))
+            problems.append(t("questionnaire.err.pillar_dup", row=i + 1, id=pid))
             continue
         if not name:
-            problems.append(t("qb.err.pillar_name", row=i + 1, id=pid))
+            problems.append(t("questionnaire.err.pillar_name", row=i + 1, id=pid))
         seen_p.add(pid)
         pillars.append({"id": pid, "name": name})
 
@@ -175,25 +175,25 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
         row = i + 1
         qid = _text(r.get("id"))
         if not ID_RE.fullmatch(qid):
-            problems.append(t("qb.err.q_id", row=row, id=qid))
+            problems.append(t("questionnaire.err.q_id", row=row, id=qid))
             continue
         if qid in seen_q:
-            problems.append(t("qb.err.q_dup", row=row, id=qid))
+            problems.append(t("questionnaire.err.q_dup", row=row, id=qid))
             continue
         seen_q.add(qid)
         qtype = _text(r.get("type"))
         if qtype not in QUESTION_TYPES:
-            problems.append(t("qb.err.q_type", row=row, id=qid, type=qtype))
+            problems.append(t("questionnaire.err.q_type", row=row, id=qid, type=qtype))
             continue
         text = _text(r.get("text"))
         if not text:
-            problems.append(t("qb.err.q_text", row=row, id=qid))
+            problems.append(t("questionnaire.err.q_text", row=row, id=qid))
         is_profile = _bool(r.get("profile"))
         pillar = _text(r.get("pillar")) or None
         if is_profile:
             pillar = None
         elif pillar is not None and pillar not in seen_p:
-            problems.append(t("qb.err.q_pillar", row=row, id=qid, pillar=pillar))
+            problems.append(t("questionnaire.err.q_pillar", row=row, id=qid, pillar=pillar))
         q: dict[str, Any] = {"id": qid}
         if pillar:
             q["pillar"] = pillar
@@ -208,23 +208,23 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
                 orow = j + 1
                 value, label = _text(o.get("value")), _text(o.get("label"))
                 if not value or not label:
-                    problems.append(t("qb.err.opt_empty", row=orow, id=qid))
+                    problems.append(t("questionnaire.err.opt_empty", row=orow, id=qid))
                     continue
                 if re.search(r"\s", value) or len(value) > 64:
                     # XLSForm/ODK keep multiple choices as one space-separated text
-                    problems.append(t("qb.err.opt_value", row=orow, id=qid, value=value))
+                    problems.append(t("questionnaire.err.opt_value", row=orow, id=qid, value=value))
                     continue
                 if value in seen_v:
-                    problems.append(t("qb.err.opt_dup", row=orow, id=qid, value=value))
+                    problems.append(t("questionnaire.err.opt_dup", row=orow, id=qid, value=value))
                     continue
                 seen_v.add(value)
                 try:
                     score = _num(o.get("score"))
                 except (TypeError, ValueError):
-                    problems.append(t("qb.err.opt_score", row=orow, id=qid, value=value))
+                    problems.append(t("questionnaire.err.opt_score", row=orow, id=qid, value=value))
                     continue
                 if score is not None and not 0 <= score <= 100:
-                    problems.append(t("qb.err.opt_score", row=orow, id=qid, value=value))
+                    problems.append(t("questionnaire.err.opt_score", row=orow, id=qid, value=value))
                     continue
                 if score is not None and score == int(score):
                     score = int(score)
@@ -233,11 +233,11 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
                     opt["exclusive"] = True
                 opts.append(opt)
             if len(opts) < 2:
-                problems.append(t("qb.err.q_options", row=row, id=qid))
+                problems.append(t("questionnaire.err.q_options", row=row, id=qid))
             q["options"] = opts
         elif opt_rows:
-            problems.append(t("qb.err.q_no_options", row=row, id=qid,
-                              type=t(f"qb.type.{qtype}")))
+            problems.append(t("questionnaire.err.q_no_options", row=row, id=qid,
+                              type=t(f"questionnaire.type.{qtype}")))
         if qtype == "rating":
             try:
                 smin = int(_num(r.get("scale_min")) if not is_blank(r.get("scale_min")) else 1)
@@ -245,7 +245,7 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
             except (TypeError, ValueError):
                 smin, smax = 0, 0
             if not (smin < smax and smax - smin <= 10):
-                problems.append(t("qb.err.q_scale", row=row, id=qid))
+                problems.append(t("questionnaire.err.q_scale", row=row, id=qid))
             q["scale"] = {"min": smin, "max": smax, "min_label": _text(r.get("min_label")),
                           "max_label": _text(r.get("max_label"))}
         if qtype == "text":
@@ -254,14 +254,14 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
             except (TypeError, ValueError):
                 ml = 0
             if not 1 <= ml <= 10000:
-                problems.append(t("qb.err.q_maxlen", row=row, id=qid))
+                problems.append(t("questionnaire.err.q_maxlen", row=row, id=qid))
             q["max_length"] = ml
         (profile if is_profile else questions).append(q)
     for qid, rows_left in opts_by_q.items():
         for j, _o in rows_left:
-            problems.append(t("qb.err.opt_orphan", row=j + 1, id=qid or "?"))
+            problems.append(t("questionnaire.err.opt_orphan", row=j + 1, id=qid or "?"))
     if not questions:
-        problems.append(t("qb.err.no_questions"))
+        problems.append(t("questionnaire.err.no_questions"))
     data = {"code": code, "title": title, "intro": _text(meta.get("intro")),
             "pillars": pillars, "questions": questions, "profile": profile}
     if problems:
@@ -269,7 +269,7 @@ def build_definition(tables: Tables) -> tuple[dict | None, list[str]]:
     try:
         parse_definition(data)
     except DefinitionError as exc:  # the builder checks above should catch everything first
-        return None, [t("qb.err.invalid", detail=str(exc))]
+        return None, [t("questionnaire.err.invalid", detail=str(exc))]
     return data, []
 
 
@@ -355,7 +355,7 @@ def get_definition(questionnaire_id: int) -> dict:
     with session_scope() as s:
         q = s.get(Questionnaire, questionnaire_id)
         if q is None:
-            raise BuilderError(t("qb.err.not_found"))
+            raise BuilderError(t("questionnaire.err.not_found"))
         return json.loads(q.definition)
 
 
@@ -372,16 +372,16 @@ def save_version(scope: Scope, data: dict, *, base_id: int | None = None,
     try:
         defn = parse_definition(data)
     except DefinitionError as exc:
-        raise BuilderError(t("qb.err.invalid", detail=str(exc))) from exc
+        raise BuilderError(t("questionnaire.err.invalid", detail=str(exc))) from exc
     text = json.dumps(data, ensure_ascii=False)
     for _attempt in range(3):
         try:
             with session_scope() as s:
                 base = s.get(Questionnaire, base_id) if base_id is not None else None
                 if base_id is not None and base is None:
-                    raise BuilderError(t("qb.err.not_found"))
+                    raise BuilderError(t("questionnaire.err.not_found"))
                 if base is not None and same_definition(base.definition, data):
-                    raise BuilderError(t("qb.err.unchanged", version=base.version))
+                    raise BuilderError(t("questionnaire.err.unchanged", version=base.version))
                 latest = s.exec(select(func.max(Questionnaire.version))
                                 .where(Questionnaire.code == defn.code)).one()
                 version = int(latest or 0) + 1
@@ -403,7 +403,7 @@ def save_version(scope: Scope, data: dict, *, base_id: int | None = None,
                 return row
         except IntegrityError:  # another admin saved the same version number a moment ago
             continue
-    raise BuilderError(t("qb.err.busy"))
+    raise BuilderError(t("questionnaire.err.busy"))
 
 
 def assign_to_campaign(scope: Scope, campaign_id: int, questionnaire_id: int, *,
@@ -414,14 +414,14 @@ def assign_to_campaign(scope: Scope, campaign_id: int, questionnaire_id: int, *,
         c = s.get(Campaign, campaign_id)
         q = s.get(Questionnaire, questionnaire_id)
         if c is None or q is None:
-            raise BuilderError(t("qb.err.not_found"))
+            raise BuilderError(t("questionnaire.err.not_found"))
         if c.questionnaire_id == questionnaire_id:
             return
         n_other = int(s.exec(select(func.count()).select_from(Response).where(
             Response.campaign_id == campaign_id,
             Response.questionnaire_id != questionnaire_id)).one())
         if n_other and not allow_mixed:
-            raise BuilderError(t("qb.err.mixed", n=n_other, name=c.name))
+            raise BuilderError(t("questionnaire.err.mixed", n=n_other, name=c.name))
         before = {"questionnaire_id": c.questionnaire_id}
         c.questionnaire_id = questionnaire_id
         s.add(c)

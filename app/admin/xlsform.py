@@ -66,8 +66,8 @@ class Problem:
 
     def __str__(self) -> str:
         if self.row is None:
-            return t("xf.where_sheet", sheet=self.sheet, message=self.message)
-        return t("xf.where_row", sheet=self.sheet, row=self.row, message=self.message)
+            return t("xlsform.where_sheet", sheet=self.sheet, message=self.message)
+        return t("xlsform.where_row", sheet=self.sheet, row=self.row, message=self.message)
 
 
 @dataclass
@@ -230,7 +230,7 @@ def _pick_label_column(headers: list[str], sheet: str, warnings: list[Problem]) 
         return "label"
     langs = [h for h in headers if h.startswith("label::")]
     if len(langs) > 1:
-        warnings.append(Problem(sheet, None, t("xf.warn.languages", used=langs[0],
+        warnings.append(Problem(sheet, None, t("xlsform.warn.languages", used=langs[0],
                                                 others=", ".join(langs[1:]))))
     return langs[0] if langs else None
 
@@ -248,37 +248,37 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
     warnings: list[Problem] = []
     problem = xlsx_problem(content, max_bytes=MAX_BYTES, max_unzipped=MAX_UNZIPPED)
     if problem == "too_big":
-        return ImportResult(None, [Problem("?", None, t("xf.err.too_big",
+        return ImportResult(None, [Problem("?", None, t("xlsform.err.too_big",
                                                         mb=MAX_BYTES // (1024 * 1024)))])
     if problem:
-        return ImportResult(None, [Problem("?", None, t("xf.err.not_xlsx"))])
+        return ImportResult(None, [Problem("?", None, t("xlsform.err.not_xlsx"))])
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl's InvalidFileException and other parse failures
-        return ImportResult(None, [Problem("?", None, t("xf.err.not_xlsx"))])
+        return ImportResult(None, [Problem("?", None, t("xlsform.err.not_xlsx"))])
     try:
         ws_survey = _sheet(wb, "survey")
         ws_choices = _sheet(wb, "choices")
         if ws_survey is None:
-            return ImportResult(None, [Problem("survey", None, t("xf.err.no_survey"))])
+            return ImportResult(None, [Problem("survey", None, t("xlsform.err.no_survey"))])
         s_headers, s_rows = _read(ws_survey)
         c_headers, c_rows = _read(ws_choices) if ws_choices is not None else ([], [])
         settings_rows = _read(_sheet(wb, "settings"))[1] if _sheet(wb, "settings") else []
         pillar_rows = _read(_sheet(wb, "qcdc_pillars"))[1] if _sheet(wb, "qcdc_pillars") else []
     except _TooManyRows as exc:
-        return ImportResult(None, [Problem(exc.sheet, None, t("xf.err.too_many_rows",
+        return ImportResult(None, [Problem(exc.sheet, None, t("xlsform.err.too_many_rows",
                                                               max=MAX_ROWS))])
     except Exception:  # a workbook openpyxl opens but cannot read
-        return ImportResult(None, [Problem("?", None, t("xf.err.not_xlsx"))])
+        return ImportResult(None, [Problem("?", None, t("xlsform.err.not_xlsx"))])
     finally:
         wb.close()
 
     for col in ("type", "name"):
         if col not in s_headers:
-            errors.append(Problem("survey", 1, t("xf.err.missing_column", column=col)))
+            errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column=col)))
     s_label = _pick_label_column(s_headers, "survey", warnings)
     if s_label is None:
-        errors.append(Problem("survey", 1, t("xf.err.missing_column", column="label")))
+        errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column="label")))
     if errors:
         return ImportResult(None, errors, warnings)
 
@@ -289,23 +289,23 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
         c_label = _pick_label_column(c_headers, "choices", warnings)
         for col in ("list_name", "name"):
             if col not in c_headers:
-                errors.append(Problem("choices", 1, t("xf.err.missing_column", column=col)))
+                errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column=col)))
         if c_label is None:
-            errors.append(Problem("choices", 1, t("xf.err.missing_column", column="label")))
+            errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column="label")))
         if errors:
             return ImportResult(None, errors, warnings)
         for row, d in c_rows:
             lname, name, label = d.get("list_name", ""), d.get("name", ""), _label(d, c_label)
             if not lname or not name or not label:
-                errors.append(Problem("choices", row, t("xf.err.choice_incomplete")))
+                errors.append(Problem("choices", row, t("xlsform.err.choice_incomplete")))
                 continue
             if re.search(r"\s", name) or len(name) > 64:
-                errors.append(Problem("choices", row, t("xf.err.choice_name", name=name)))
+                errors.append(Problem("choices", row, t("xlsform.err.choice_name", name=name)))
                 continue
             opts = lists.setdefault(lname, [])
             list_rows.setdefault(lname, row)
             if any(o["value"] == name for o in opts):
-                errors.append(Problem("choices", row, t("xf.err.choice_dup", name=name,
+                errors.append(Problem("choices", row, t("xlsform.err.choice_dup", name=name,
                                                         list=lname)))
                 continue
             score = None
@@ -315,7 +315,7 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
                 except ValueError:
                     score = -1
                 if not 0 <= score <= 100:
-                    errors.append(Problem("choices", row, t("xf.err.choice_score",
+                    errors.append(Problem("choices", row, t("xlsform.err.choice_score",
                                                             value=d["qcdc_score"])))
                     continue
                 if score == int(score):
@@ -325,23 +325,23 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
             if excl in YES:
                 opt["exclusive"] = True
             elif excl not in NO:
-                errors.append(Problem("choices", row, t("xf.err.yes_no", column="qcdc_exclusive",
+                errors.append(Problem("choices", row, t("xlsform.err.yes_no", column="qcdc_exclusive",
                                                         value=d["qcdc_exclusive"])))
             opts.append(opt)
             for col in d:
                 if col in ("list_name", "name", "qcdc_score", "qcdc_exclusive") or \
                         col.split("::")[0] == "label":
                     continue
-                warnings.append(Problem("choices", row, t("xf.warn.column_dropped", column=col)))
+                warnings.append(Problem("choices", row, t("xlsform.warn.column_dropped", column=col)))
 
     # --- pillars and settings --------------------------------------------------------------
     pillars: list[dict] = []
     for row, d in pillar_rows:
         pid, name = d.get("id", ""), d.get("name", "")
         if not ID_RE.fullmatch(pid) or not name:
-            errors.append(Problem("qcdc_pillars", row, t("xf.err.pillar", id=pid)))
+            errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar", id=pid)))
         elif any(p["id"] == pid for p in pillars):
-            errors.append(Problem("qcdc_pillars", row, t("xf.err.pillar_dup", id=pid)))
+            errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar_dup", id=pid)))
         else:
             pillars.append({"id": pid, "name": name})
     code, title = default_code, ""
@@ -350,14 +350,14 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
         code = sd.get("form_id") or default_code
         title = sd.get("form_title", "")
         if not ID_RE.fullmatch(code):
-            errors.append(Problem("settings", srow, t("xf.err.form_id", id=code)))
+            errors.append(Problem("settings", srow, t("xlsform.err.form_id", id=code)))
         for col in sd:
             if col not in ("form_id", "form_title", "version"):
-                warnings.append(Problem("settings", srow, t("xf.warn.column_dropped",
+                warnings.append(Problem("settings", srow, t("xlsform.warn.column_dropped",
                                                             column=col)))
     if not title:
         title = code
-        warnings.append(Problem("settings", None, t("xf.warn.no_title", code=code)))
+        warnings.append(Problem("settings", None, t("xlsform.warn.no_title", code=code)))
 
     # --- survey ----------------------------------------------------------------------------
     questions: list[dict] = []
@@ -377,41 +377,41 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
             if kind == "logic":
                 if col == "constraint" and qtype_l == "integer" and _INT_CONSTRAINT.match(value):
                     continue
-                errors.append(Problem("survey", row, t("xf.err.logic_column", column=col,
+                errors.append(Problem("survey", row, t("xlsform.err.logic_column", column=col,
                                                        value=value[:60])))
                 bad_logic = True
             elif kind == "soft":
-                warnings.append(Problem("survey", row, t("xf.warn.column_dropped", column=col)))
+                warnings.append(Problem("survey", row, t("xlsform.warn.column_dropped", column=col)))
         if not raw_type:
-            errors.append(Problem("survey", row, t("xf.err.no_type")))
+            errors.append(Problem("survey", row, t("xlsform.err.no_type")))
             continue
         if qtype_l in GROUP_TYPES:
-            errors.append(Problem("survey", row, t("xf.err.group", type=raw_type)))
+            errors.append(Problem("survey", row, t("xlsform.err.group", type=raw_type)))
             continue
         if qtype_l in METADATA_TYPES:
-            warnings.append(Problem("survey", row, t("xf.warn.metadata", type=raw_type)))
+            warnings.append(Problem("survey", row, t("xlsform.warn.metadata", type=raw_type)))
             continue
         if qtype_l == "note":
             if name == INTRO_NAME:
                 intro = label
             else:
-                warnings.append(Problem("survey", row, t("xf.warn.note", name=name)))
+                warnings.append(Problem("survey", row, t("xlsform.warn.note", name=name)))
             continue
         parts = raw_type.replace("select one ", "select_one ") \
                         .replace("select multiple ", "select_multiple ").split(" ")
         base = parts[0].lower()
         if not ID_RE.fullmatch(name):
-            errors.append(Problem("survey", row, t("xf.err.name", name=name)))
+            errors.append(Problem("survey", row, t("xlsform.err.name", name=name)))
             continue
         if name in seen:
-            errors.append(Problem("survey", row, t("xf.err.name_dup", name=name)))
+            errors.append(Problem("survey", row, t("xlsform.err.name_dup", name=name)))
             continue
         seen.add(name)
         if not label:
-            errors.append(Problem("survey", row, t("xf.err.no_label", name=name)))
+            errors.append(Problem("survey", row, t("xlsform.err.no_label", name=name)))
         req = d.get("required", "").lower()
         if req not in YES and req not in NO:
-            errors.append(Problem("survey", row, t("xf.err.required", value=d["required"])))
+            errors.append(Problem("survey", row, t("xlsform.err.required", value=d["required"])))
         q: dict[str, Any] = {"id": name}
         pillar = d.get("qcdc_pillar") or None
         is_profile = d.get("qcdc_profile", "").lower() in YES
@@ -420,27 +420,27 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
             if not any(p["id"] == pillar for p in pillars):
                 if ID_RE.fullmatch(pillar):
                     pillars.append({"id": pillar, "name": pillar})
-                    warnings.append(Problem("survey", row, t("xf.warn.pillar_added", id=pillar)))
+                    warnings.append(Problem("survey", row, t("xlsform.warn.pillar_added", id=pillar)))
                 else:
-                    errors.append(Problem("survey", row, t("xf.err.pillar", id=pillar)))
+                    errors.append(Problem("survey", row, t("xlsform.err.pillar", id=pillar)))
         q["required"] = req in YES
         q["text"] = label
         if base in ("select_one", "select_multiple"):
             if len(parts) != 2:
-                errors.append(Problem("survey", row, t("xf.err.select_form", type=raw_type)))
+                errors.append(Problem("survey", row, t("xlsform.err.select_form", type=raw_type)))
                 continue
             lname = parts[1]
             used_lists.add(lname)
             if lname not in lists:
-                errors.append(Problem("survey", row, t("xf.err.no_list", list=lname)))
+                errors.append(Problem("survey", row, t("xlsform.err.no_list", list=lname)))
                 continue
             opts = [dict(o) for o in lists[lname]]
             if len(opts) < 2:
-                errors.append(Problem("survey", row, t("xf.err.few_choices", list=lname)))
+                errors.append(Problem("survey", row, t("xlsform.err.few_choices", list=lname)))
             if base == "select_one":
                 q["type"] = "single"
                 if any(o.pop("exclusive", False) for o in opts):
-                    warnings.append(Problem("survey", row, t("xf.warn.exclusive_single",
+                    warnings.append(Problem("survey", row, t("xlsform.warn.exclusive_single",
                                                              name=name)))
             else:
                 q["type"] = "multi"
@@ -455,15 +455,15 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
                 except ValueError:
                     smin, smax, step = 0, 0, 0
                 if step != 1:
-                    errors.append(Problem("survey", row, t("xf.err.range_step")))
+                    errors.append(Problem("survey", row, t("xlsform.err.range_step")))
             else:
                 m = _INT_CONSTRAINT.match(d.get("constraint", ""))
                 if not m:
-                    errors.append(Problem("survey", row, t("xf.err.integer")))
+                    errors.append(Problem("survey", row, t("xlsform.err.integer")))
                     continue
                 smin, smax = int(m.group(1)), int(m.group(2))
             if not (smin < smax and smax - smin <= 10):
-                errors.append(Problem("survey", row, t("xf.err.scale", min=smin, max=smax)))
+                errors.append(Problem("survey", row, t("xlsform.err.scale", min=smin, max=smax)))
             q["type"] = "rating"
             q["scale"] = {"min": smin, "max": smax,
                           "min_label": d.get("qcdc_min_label", ""),
@@ -477,9 +477,9 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
                     if not 1 <= q["max_length"] <= 10000:
                         raise ValueError
                 except ValueError:
-                    errors.append(Problem("survey", row, t("xf.err.max_length", value=ml)))
+                    errors.append(Problem("survey", row, t("xlsform.err.max_length", value=ml)))
         else:
-            errors.append(Problem("survey", row, t("xf.err.type", type=raw_type)))
+            errors.append(Problem("survey", row, t("xlsform.err.type", type=raw_type)))
             continue
         if bad_logic:
             continue
@@ -487,9 +487,9 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
     for lname in lists:
         if lname not in used_lists:
             warnings.append(Problem("choices", list_rows.get(lname),
-                                    t("xf.warn.unused_list", list=lname)))
+                                    t("xlsform.warn.unused_list", list=lname)))
     if not questions and not errors:
-        errors.append(Problem("survey", None, t("xf.err.no_questions")))
+        errors.append(Problem("survey", None, t("xlsform.err.no_questions")))
     if errors:
         return ImportResult(None, errors, warnings)
     data = {"code": code, "title": title, "intro": intro, "pillars": pillars,
@@ -497,6 +497,6 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
     try:
         parse_definition(data)
     except DefinitionError as exc:
-        return ImportResult(None, [Problem("survey", None, t("xf.err.invalid",
+        return ImportResult(None, [Problem("survey", None, t("xlsform.err.invalid",
                                                              detail=str(exc)))], warnings)
     return ImportResult(data, [], warnings)

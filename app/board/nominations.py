@@ -150,7 +150,7 @@ class Suggestions:
 
 def _require(scope: Scope, roles: Iterable[str]) -> None:
     if scope.role not in roles:
-        raise AuthError(t("nom.err.not_allowed"))
+        raise AuthError(t("nominations.err.not_allowed"))
 
 
 def _days_so_far(campaign: Campaign, now: datetime | None = None) -> list[date]:
@@ -175,7 +175,7 @@ def _days_due(campaign: Campaign, now: datetime | None = None) -> list[date]:
 def _get_campaign(s, campaign_id: int) -> Campaign:
     c = s.get(Campaign, campaign_id)
     if c is None:
-        raise NominationError(t("nom.err.no_campaign"))
+        raise NominationError(t("nominations.err.no_campaign"))
     return c
 
 
@@ -294,20 +294,20 @@ def suggestions(scope: Scope, campaign_id: int, *, limit_individuals: int = 10,
 def draft_achievements(f: CommuneFigures | IndividualFigures) -> str:
     """A first wording of the achievements from the figures (staff edit it before proposing)."""
     if isinstance(f, IndividualFigures):
-        return t("nom.draft.individual", shifts=f.shifts, days=len(f.duty_days),
+        return t("nominations.draft.individual", shifts=f.shifts, days=len(f.duty_days),
                  commune=f.commune_name, org=f.organisation or "")
     parts = []
     if f.reported_every_day:
-        parts.append(t("nom.draft.reports", days=f.days_total))
+        parts.append(t("nominations.draft.reports", days=f.days_total))
     if f.visits:
-        parts.append(t("nom.draft.answers", answers=fmt_int(f.answers), visits=fmt_int(f.visits),
+        parts.append(t("nominations.draft.answers", answers=fmt_int(f.answers), visits=fmt_int(f.visits),
                        ratio=fmt_float(f.ratio, 2)))
     if f.ratio_in_band:
-        parts.append(t("nom.draft.band"))
+        parts.append(t("nominations.draft.band"))
     if f.roster_on_time:
-        parts.append(t("nom.draft.roster"))
-    body = "; ".join(parts) if parts else t("nom.draft.none")
-    return t("nom.draft.collective", commune=f.commune_name, body=body)
+        parts.append(t("nominations.draft.roster"))
+    body = "; ".join(parts) if parts else t("nominations.draft.none")
+    return t("nominations.draft.collective", commune=f.commune_name, body=body)
 
 
 def commune_figures(scope: Scope, campaign_id: int, commune_code: str,
@@ -317,7 +317,7 @@ def commune_figures(scope: Scope, campaign_id: int, commune_code: str,
         campaign = _get_campaign(s, campaign_id)
         figs = _commune_figures(s, campaign, [commune_code], now)
     if commune_code not in figs:
-        raise NominationError(t("nom.err.unknown_commune"))
+        raise NominationError(t("nominations.err.unknown_commune"))
     return figs[commune_code]
 
 
@@ -401,7 +401,7 @@ def get_nomination(scope: Scope, nomination_id: int) -> NominationView:
     with session_scope() as s:
         n = s.get(Nomination, nomination_id)
         if n is None:
-            raise NominationError(t("nom.err.not_found"))
+            raise NominationError(t("nominations.err.not_found"))
         return _view(n)
 
 
@@ -411,18 +411,18 @@ def propose(scope: Scope, campaign_id: int, *, kind: str, name: str, unit: str =
     """Create a nomination in status ``proposed`` with a frozen evidence snapshot."""
     _require(scope, PROPOSE_ROLES)
     if kind not in KINDS:
-        raise NominationError(t("nom.err.kind"))
+        raise NominationError(t("nominations.err.kind"))
     name = _clean(name, MAX_NAME + 1)
     unit = _clean(unit, MAX_NAME + 1)
     achievements = _clean(achievements, MAX_TEXT + 1)
     if not name:
-        raise NominationError(t("nom.err.name"))
+        raise NominationError(t("nominations.err.name"))
     if len(name) > MAX_NAME or len(unit) > MAX_NAME:
-        raise NominationError(t("nom.err.too_long", max=MAX_NAME))
+        raise NominationError(t("nominations.err.too_long", max=MAX_NAME))
     if len(achievements) < 10:
-        raise NominationError(t("nom.err.achievements"))
+        raise NominationError(t("nominations.err.achievements"))
     if len(achievements) > MAX_TEXT:
-        raise NominationError(t("nom.err.too_long", max=fmt_int(MAX_TEXT)))
+        raise NominationError(t("nominations.err.too_long", max=fmt_int(MAX_TEXT)))
     commune_code = (commune_code or "").strip() or None
     district_code = (district_code or "").strip() or None
     now = clock.now()
@@ -432,24 +432,24 @@ def propose(scope: Scope, campaign_id: int, *, kind: str, name: str, unit: str =
         if roster_entry_id is not None:
             entry = s.get(RosterEntry, roster_entry_id)
             if entry is None or entry.campaign_id != campaign_id:
-                raise NominationError(t("nom.err.roster_entry"))
+                raise NominationError(t("nominations.err.roster_entry"))
             if kind != "individual":
-                raise NominationError(t("nom.err.kind"))
+                raise NominationError(t("nominations.err.kind"))
             commune_code = commune_code or entry.commune_code
             if commune_code != entry.commune_code:
-                raise NominationError(t("nom.err.roster_entry"))
+                raise NominationError(t("nominations.err.roster_entry"))
         if commune_code:
             c = find_commune(commune_code)
             if c is None:
-                raise NominationError(t("nom.err.unknown_commune"))
+                raise NominationError(t("nominations.err.unknown_commune"))
             if district_code and district_code != c.district_code:
-                raise NominationError(t("nom.err.district_mismatch"))
+                raise NominationError(t("nominations.err.district_mismatch"))
             district_code = c.district_code
         elif district_code:
             if geography().district(district_code) is None:
-                raise NominationError(t("nom.err.unknown_district"))
+                raise NominationError(t("nominations.err.unknown_district"))
         elif kind == "collective":
-            raise NominationError(t("nom.err.unit_required"))
+            raise NominationError(t("nominations.err.unit_required"))
         dup = s.exec(select(Nomination).where(
             Nomination.campaign_id == campaign_id, Nomination.kind == kind,
             Nomination.status != "rejected",
@@ -457,7 +457,7 @@ def propose(scope: Scope, campaign_id: int, *, kind: str, name: str, unit: str =
             Nomination.commune_code == commune_code if commune_code
             else Nomination.commune_code.is_(None))).first()
         if dup is not None:
-            raise NominationError(t("nom.err.duplicate", id=dup.id))
+            raise NominationError(t("nominations.err.duplicate", id=dup.id))
         evidence = _snapshot(s, campaign, kind, commune_code, entry)
         step = {"at": now.isoformat(sep=" "), "by": scope.username, "role": scope.role,
                 "action": "propose", "from": None, "to": "proposed", "note": ""}
@@ -483,28 +483,28 @@ def update_nomination(scope: Scope, nomination_id: int, *, name: str | None = No
     with session_scope() as s:
         n = s.get(Nomination, nomination_id)
         if n is None:
-            raise NominationError(t("nom.err.not_found"))
+            raise NominationError(t("nominations.err.not_found"))
         if n.status not in ("proposed", "shortlisted"):
-            raise NominationError(t("nom.err.locked", status=t(f"nom.status.{n.status}")))
+            raise NominationError(t("nominations.err.locked", status=t(f"nominations.status.{n.status}")))
         before = {"name": n.name, "unit": n.unit, "achievements": n.achievements}
         if name is not None:
             name = _clean(name, MAX_NAME + 1)
             if not name:
-                raise NominationError(t("nom.err.name"))
+                raise NominationError(t("nominations.err.name"))
             if len(name) > MAX_NAME:
-                raise NominationError(t("nom.err.too_long", max=MAX_NAME))
+                raise NominationError(t("nominations.err.too_long", max=MAX_NAME))
             n.name = name
         if unit is not None:
             unit = _clean(unit, MAX_NAME + 1)
             if len(unit) > MAX_NAME:
-                raise NominationError(t("nom.err.too_long", max=MAX_NAME))
+                raise NominationError(t("nominations.err.too_long", max=MAX_NAME))
             n.unit = unit
         if achievements is not None:
             achievements = _clean(achievements, MAX_TEXT + 1)
             if len(achievements) < 10:
-                raise NominationError(t("nom.err.achievements"))
+                raise NominationError(t("nominations.err.achievements"))
             if len(achievements) > MAX_TEXT:
-                raise NominationError(t("nom.err.too_long", max=fmt_int(MAX_TEXT)))
+                raise NominationError(t("nominations.err.too_long", max=fmt_int(MAX_TEXT)))
             n.achievements = achievements
         after = {"name": n.name, "unit": n.unit, "achievements": n.achievements}
         if after == before:
@@ -527,7 +527,7 @@ def blocked_actions(scope: Scope, nom: NominationView) -> dict[str, str]:
     for action, (sources, _target, roles) in TRANSITIONS.items():
         if nom.status in sources and scope.role in roles and action == "approve" \
                 and nom.proposed_by == scope.username:
-            out[action] = t("nom.err.own_proposal")
+            out[action] = t("nominations.err.own_proposal")
     return out
 
 
@@ -541,20 +541,20 @@ def allowed_actions(scope: Scope, nom: NominationView) -> list[str]:
 def transition(scope: Scope, nomination_id: int, action: str, note: str = "") -> NominationView:
     """Move a nomination one step along the workflow (see the module docstring)."""
     if action not in TRANSITIONS:
-        raise NominationError(t("nom.err.action"))
+        raise NominationError(t("nominations.err.action"))
     sources, target, roles = TRANSITIONS[action]
     _require(scope, roles)
     note = _clean(note, 1001)[:1000]
     if action in NOTE_REQUIRED and not note:
-        raise NominationError(t("nom.err.note_required"))
+        raise NominationError(t("nominations.err.note_required"))
     now = clock.now()
     with session_scope() as s:
         n = s.get(Nomination, nomination_id)
         if n is None:
-            raise NominationError(t("nom.err.not_found"))
+            raise NominationError(t("nominations.err.not_found"))
         if n.status not in sources:
-            raise NominationError(t("nom.err.bad_step", action=t(f"nom.action.{action}"),
-                                    status=t(f"nom.status.{n.status}")))
+            raise NominationError(t("nominations.err.bad_step", action=t(f"nominations.action.{action}"),
+                                    status=t(f"nominations.status.{n.status}")))
         blocked = blocked_actions(scope, _view(n)).get(action)
         if blocked:
             raise AuthError(blocked)
@@ -598,10 +598,10 @@ class FinalList:
     def message(self) -> str:
         n = self.count
         if n < FINAL_MIN:
-            return t("nom.final.too_few", n=n, min=FINAL_MIN, max=FINAL_MAX, more=FINAL_MIN - n)
+            return t("nominations.final.too_few", n=n, min=FINAL_MIN, max=FINAL_MAX, more=FINAL_MIN - n)
         if n > FINAL_MAX:
-            return t("nom.final.too_many", n=n, min=FINAL_MIN, max=FINAL_MAX, less=n - FINAL_MAX)
-        return t("nom.final.ok", n=n, min=FINAL_MIN, max=FINAL_MAX)
+            return t("nominations.final.too_many", n=n, min=FINAL_MIN, max=FINAL_MAX, less=n - FINAL_MAX)
+        return t("nominations.final.ok", n=n, min=FINAL_MIN, max=FINAL_MAX)
 
 
 def final_list(scope: Scope, campaign_id: int) -> FinalList:
@@ -617,7 +617,7 @@ def final_list(scope: Scope, campaign_id: int) -> FinalList:
 def _checked_final(scope: Scope, campaign_id: int) -> FinalList:
     fl = final_list(scope, campaign_id)
     if not fl.ok:
-        raise NominationError(t("nom.err.export_range", n=fl.count, min=FINAL_MIN, max=FINAL_MAX))
+        raise NominationError(t("nominations.err.export_range", n=fl.count, min=FINAL_MIN, max=FINAL_MAX))
     return fl
 
 
@@ -626,36 +626,36 @@ def evidence_summary(ev: dict) -> str:
     parts: list[str] = []
     ind = ev.get("individual")
     if ind:
-        shift = t(f"nom.shift.{ind.get('shift')}") if ind.get("shift") in SHIFT_WEIGHT else ""
-        parts.append(t("nom.ev.individual", shifts=ind.get("shifts", 0),
+        shift = t(f"nominations.shift.{ind.get('shift')}") if ind.get("shift") in SHIFT_WEIGHT else ""
+        parts.append(t("nominations.ev.individual", shifts=ind.get("shifts", 0),
                        days=len(ind.get("duty_days") or []), shift=shift,
                        commune=ind.get("commune_name", "")))
     com = ev.get("commune")
     camp = ev.get("campaign") or {}
     if com:
-        parts.append(t("nom.ev.reports", done=com.get("days_reported", 0),
+        parts.append(t("nominations.ev.reports", done=com.get("days_reported", 0),
                        total=com.get("days_total", 0)))
         ratio = com.get("ratio")
-        parts.append(t("nom.ev.answers", answers=fmt_int(com.get("answers", 0)),
+        parts.append(t("nominations.ev.answers", answers=fmt_int(com.get("answers", 0)),
                        visits=fmt_int(com.get("visits", 0)),
                        ratio=fmt_float(ratio, 2) if ratio is not None else "–"))
-        parts.append(t("nom.ev.band", inband=com.get("days_in_band", 0),
+        parts.append(t("nominations.ev.band", inband=com.get("days_in_band", 0),
                        days=com.get("days_with_visits", 0),
                        low=fmt_float(camp.get("ratio_low"), 2),
                        high=fmt_float(camp.get("ratio_high"), 2)))
         sub = com.get("roster_submitted_at")
         if sub:
             when = fmt_date(datetime.fromisoformat(sub))
-            parts.append(t("nom.ev.roster_on_time" if com.get("roster_on_time")
-                           else "nom.ev.roster_late", when=when))
+            parts.append(t("nominations.ev.roster_on_time" if com.get("roster_on_time")
+                           else "nominations.ev.roster_late", when=when))
         else:
-            parts.append(t("nom.ev.roster_missing"))
+            parts.append(t("nominations.ev.roster_missing"))
         if com.get("index_overall") is not None:
-            parts.append(t("nom.ev.index", index=fmt_float(com["index_overall"], 1),
+            parts.append(t("nominations.ev.index", index=fmt_float(com["index_overall"], 1),
                            n=fmt_int(com.get("index_n", 0))))
     taken = ev.get("taken_at")
     if taken:
-        parts.append(t("nom.ev.taken", when=fmt_datetime(datetime.fromisoformat(taken))))
+        parts.append(t("nominations.ev.taken", when=fmt_datetime(datetime.fromisoformat(taken))))
     return "; ".join(parts) + ("." if parts else "")
 
 
@@ -663,7 +663,7 @@ def _rows(fl: FinalList) -> list[list[str]]:
     rows = []
     for i, n in enumerate(fl.approved, start=1):
         place = ", ".join(x for x in (n.commune_name, n.district_name) if x)
-        rows.append([str(i), t(f"nom.kind.{n.kind}"), n.name,
+        rows.append([str(i), t(f"nominations.kind.{n.kind}"), n.name,
                      "; ".join(x for x in (n.unit, place) if x), n.achievements,
                      n.evidence_text])
     return rows
@@ -681,16 +681,16 @@ def export_excel(scope: Scope, campaign_id: int) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "De xuat khen thuong"
-    headers = [t("nom.col.no"), t("nom.col.kind"), t("nom.col.name"), t("nom.col.unit"),
-               t("nom.col.achievements"), t("nom.col.evidence")]
-    append_row(ws, [t("nom.export.title").upper()])
-    append_row(ws, [t("nom.export.subtitle", campaign=fl.campaign_name)])
+    headers = [t("nominations.col.no"), t("nominations.col.kind"), t("nominations.col.name"), t("nominations.col.unit"),
+               t("nominations.col.achievements"), t("nominations.col.evidence")]
+    append_row(ws, [t("nominations.export.title").upper()])
+    append_row(ws, [t("nominations.export.subtitle", campaign=fl.campaign_name)])
     ws.append([])
     append_row(ws, headers)
     for r in _rows(fl):
         append_row(ws, r)
     ws.append([])
-    append_row(ws, [t("nom.export.made", date=fmt_date(clock.today()), by=scope.name)])
+    append_row(ws, [t("nominations.export.made", date=fmt_date(clock.today()), by=scope.name)])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=14)
@@ -729,23 +729,23 @@ def export_pdf(scope: Scope, campaign_id: int) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("DejaVu", "", str(FONT_REGULAR))
     pdf.add_font("DejaVu", "B", str(FONT_BOLD))
-    pdf.set_title(t("nom.export.title"))
+    pdf.set_title(t("nominations.export.title"))
     pdf.set_author(nfc(scope.name))
     pdf.set_creator("QCDC Survey")
     pdf.add_page()
     pdf.set_margins(12, 12, 12)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(120, 5, nfc(t("nom.export.org")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(120, 5, nfc(t("nominations.export.org")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 15)
-    pdf.cell(0, 8, nfc(t("nom.export.title").upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, nfc(t("nominations.export.title").upper()), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
-    pdf.multi_cell(0, 6, nfc(t("nom.export.subtitle", campaign=fl.campaign_name)), align="C",
+    pdf.multi_cell(0, 6, nfc(t("nominations.export.subtitle", campaign=fl.campaign_name)), align="C",
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("DejaVu", "", 9)
-    headers = [t("nom.col.no"), t("nom.col.kind"), t("nom.col.name"), t("nom.col.unit"),
-               t("nom.col.achievements"), t("nom.col.evidence")]
+    headers = [t("nominations.col.no"), t("nominations.col.kind"), t("nominations.col.name"), t("nominations.col.unit"),
+               t("nominations.col.achievements"), t("nominations.col.evidence")]
     with pdf.table(col_widths=(11, 19, 40, 45, 80, 78), text_align="LEFT", line_height=4.6,
                    headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245)),
                    padding=1.2) as table:
@@ -758,7 +758,7 @@ def export_pdf(scope: Scope, campaign_id: int) -> bytes:
                 row.cell(nfc(v))
     pdf.ln(6)
     pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, nfc(t("nom.export.made", date=fmt_date(clock.today()), by=scope.name)),
+    pdf.cell(0, 6, nfc(t("nominations.export.made", date=fmt_date(clock.today()), by=scope.name)),
              align="R", new_x="LMARGIN", new_y="NEXT")
     out = bytes(pdf.output())
     _audit_export(scope, campaign_id, "pdf", fl.count)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 
 
@@ -48,7 +47,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from app.core.auth import AuthError, create_user
     _ready()
-    password = args.password or os.environ.get("QCDC_NEW_PASSWORD")
+    from app.core.settings import env
+    password = args.password or env("QCDC_NEW_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
             password = sys.stdin.readline().rstrip("\n")

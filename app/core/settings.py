@@ -1,14 +1,41 @@
-"""Runtime settings: demo mode, cookie key, session lifetime.
+"""Every runtime setting of the app, in one object: the ``QCDC_*`` environment variables.
 
-Read from the environment first, then from Streamlit secrets (``.streamlit/secrets.toml``) when
-running inside Streamlit. Nothing here imports Streamlit at module import time.
+Each setting is read from the environment first, then (for those with a secrets name) from
+Streamlit secrets (``.streamlit/secrets.toml``) when running inside Streamlit. ``VARIABLES`` lists
+them all; the README's configuration table documents each (``tests/core/test_settings.py``), and
+no other module reads a ``QCDC_*`` variable itself. Nothing here imports Streamlit at module
+import time, nor anything of the app or db/ (db.engine reads ``data_dir`` from here).
+
+``read_settings()`` reads them as they are; ``load_settings()`` also applies the start-up rules
+(outside demo mode a cookie key of at least 32 characters is required) and is what the app
+uses at start.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 DEFAULT_DEMO_COOKIE_KEY = "qcdc-demo-cookie-key-not-for-production"
+ROOT = Path(__file__).resolve().parents[2]
+
+# (environment variable, secrets name or None, default, meaning)
+VARIABLES: list[tuple[str, str | None, str | None, str]] = [
+    ("QCDC_DEMO", "qcdc.demo_mode", "1", "1 demo mode, 0 production"),
+    ("QCDC_COOKIE_KEY", "auth.cookie_key", None, "secret that signs the sign-in cookie"),
+    ("QCDC_COOKIE_NAME", "auth.cookie_name", "qcdc_auth", "name of the sign-in cookie"),
+    ("QCDC_SESSION_HOURS", "auth.session_hours", "12", "sign-in lifetime in hours"),
+    ("QCDC_MAX_PHOTO_MB", "qcdc.max_photo_mb", "10", "largest report photo accepted, MB"),
+    ("QCDC_DATA_DIR", None, None, "folder for the SQLite file and uploaded photos"),
+    ("QCDC_LANG", None, "vi", "language of the interface (only vi exists)"),
+    ("QCDC_I18N_STRICT", None, "0", "1: a missing UI string raises (the tests set it)"),
+    ("QCDC_SURVEY_CONCURRENCY", None, "1", "citizens' script runs doing work at once"),
+    ("QCDC_SURVEY_MAX_WAIT", None, "20", "seconds a newcomer may wait for the form"),
+    ("QCDC_SURVEY_SUBMIT_WAIT", None, "30", "seconds answers being sent may wait"),
+    ("QCDC_SWITCH_INTERVAL_S", None, "0.00005", "interpreter lock hand-over interval"),
+    ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
+    ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
+]
 
 
 class ConfigError(RuntimeError):
@@ -29,13 +56,16 @@ def _secret(name: str) -> str | None:
         return None
 
 
-def _get(env: str, secret: str, default: str | None = None) -> str | None:
-    val = os.environ.get(env)
+def env(name: str) -> str | None:
+    """One setting by its variable name (environment, then secrets, then its default)."""
+    _, secret, default, _ = next(v for v in VARIABLES if v[0] == name)
+    val = os.environ.get(name)
     if val is not None and val.strip() != "":
         return val.strip()
-    val = _secret(secret)
-    if val is not None and val.strip() != "":
-        return val.strip()
+    if secret:
+        val = _secret(secret)
+        if val is not None and val.strip() != "":
+            return val.strip()
     return default
 
 
@@ -43,31 +73,62 @@ def _truthy(val: str | None) -> bool:
     return str(val).strip().lower() in {"1", "true", "yes", "on", "co", "có"}
 
 
+def _number(name: str, lo: float) -> float:
+    try:
+        return max(lo, float(env(name) or 0))
+    except ValueError:
+        return max(lo, float(next(v[2] for v in VARIABLES if v[0] == name)))
+
+
 @dataclass(frozen=True)
 class Settings:
     demo_mode: bool
-    cookie_key: str
+    cookie_key: str | None
     cookie_name: str
     session_hours: float
     max_photo_mb: int
+    data_dir: Path
+    lang: str
+    i18n_strict: bool
+    survey_concurrency: int
+    survey_max_wait_s: float
+    survey_submit_wait_s: float
+    switch_interval_s: float
+    boundary_geojson: str | None
+
+
+def read_settings() -> Settings:
+    """Every setting as configured, without the start-up checks."""
+    return Settings(
+        demo_mode=_truthy(env("QCDC_DEMO")),
+        cookie_key=env("QCDC_COOKIE_KEY"),
+        cookie_name=env("QCDC_COOKIE_NAME") or "qcdc_auth",
+        session_hours=float(env("QCDC_SESSION_HOURS") or 12),
+        max_photo_mb=int(env("QCDC_MAX_PHOTO_MB") or 10),
+        data_dir=Path(env("QCDC_DATA_DIR") or (ROOT / "var")),
+        lang=env("QCDC_LANG") or "vi",
+        i18n_strict=_truthy(env("QCDC_I18N_STRICT")),
+        survey_concurrency=int(_number("QCDC_SURVEY_CONCURRENCY", 1)),
+        survey_max_wait_s=_number("QCDC_SURVEY_MAX_WAIT", 0.0),
+        survey_submit_wait_s=_number("QCDC_SURVEY_SUBMIT_WAIT", 1.0),
+        switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
+        boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
+    )
 
 
 def load_settings() -> Settings:
-    demo = _truthy(_get("QCDC_DEMO", "qcdc.demo_mode", "1"))
-    key = _get("QCDC_COOKIE_KEY", "auth.cookie_key")
+    """The settings the app starts with: outside demo mode a real cookie key is required; in
+    demo mode a missing key becomes the demo key."""
+    s = read_settings()
+    key = s.cookie_key
     if not key:
-        if not demo:
+        if not s.demo_mode:
             raise ConfigError(
                 "QCDC_COOKIE_KEY (or [auth] cookie_key in .streamlit/secrets.toml) must be set "
                 "outside demo mode.")
         key = DEFAULT_DEMO_COOKIE_KEY
-    elif not demo and (key == DEFAULT_DEMO_COOKIE_KEY or len(key) < 32):
+    elif not s.demo_mode and (key == DEFAULT_DEMO_COOKIE_KEY or len(key) < 32):
         raise ConfigError("The cookie key must be a random string of at least 32 characters "
                           "and not the demo key outside demo mode.")
-    return Settings(
-        demo_mode=demo,
-        cookie_key=key,
-        cookie_name=_get("QCDC_COOKIE_NAME", "auth.cookie_name", "qcdc_auth") or "qcdc_auth",
-        session_hours=float(_get("QCDC_SESSION_HOURS", "auth.session_hours", "12") or 12),
-        max_photo_mb=int(_get("QCDC_MAX_PHOTO_MB", "qcdc.max_photo_mb", "10") or 10),
-    )
+    from dataclasses import replace
+    return replace(s, cookie_key=key)

@@ -39,7 +39,7 @@ def _band_axis() -> alt.Axis:
 
 
 def _status_label(kind: str, value: str) -> str:
-    return t(f"dash.{kind}.{value}")
+    return t(f"dashboard.{kind}.{value}")
 
 
 def decorate_units(df: pd.DataFrame) -> pd.DataFrame:
@@ -66,15 +66,15 @@ def decorate_units(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tooltips_commune() -> list:
-    return [alt.Tooltip("name:N", title=t("dash.col.commune")),
-            alt.Tooltip("district_name:N", title=t("dash.col.district")),
-            alt.Tooltip("answers_text:N", title=t("dash.col.answers")),
-            alt.Tooltip("visits_text:N", title=t("dash.col.visits")),
-            alt.Tooltip("ratio_text:N", title=t("dash.col.ratio")),
-            alt.Tooltip("ratio_label:N", title=t("dash.col.ratio_status")),
-            alt.Tooltip("index_text:N", title=t("dash.col.index")),
-            alt.Tooltip("status_label:N", title=t("dash.col.status")),
-            alt.Tooltip("completeness_text:N", title=t("dash.col.completeness"))]
+    return [alt.Tooltip("name:N", title=t("dashboard.col.commune")),
+            alt.Tooltip("district_name:N", title=t("dashboard.col.district")),
+            alt.Tooltip("answers_text:N", title=t("dashboard.col.answers")),
+            alt.Tooltip("visits_text:N", title=t("dashboard.col.visits")),
+            alt.Tooltip("ratio_text:N", title=t("dashboard.col.ratio")),
+            alt.Tooltip("ratio_label:N", title=t("dashboard.col.ratio_status")),
+            alt.Tooltip("index_text:N", title=t("dashboard.col.index")),
+            alt.Tooltip("status_label:N", title=t("dashboard.col.status")),
+            alt.Tooltip("completeness_text:N", title=t("dashboard.col.completeness"))]
 
 
 def map_chart(communes: pd.DataFrame, outlines: dict, metric: str, *, threshold: float,
@@ -86,8 +86,8 @@ def map_chart(communes: pd.DataFrame, outlines: dict, metric: str, *, threshold:
     df["answers_size"] = df["answers"].astype(float)
     base_shape = alt.Chart(alt.Data(values=outlines.get("features", []))).mark_geoshape(
         fill="#f4f1ea", stroke="#5d4037", strokeWidth=1.2, fillOpacity=0.9
-    ).encode(tooltip=[alt.Tooltip("properties.name:N", title=t("dash.col.district"))])
-    size = alt.Size("answers_size:Q", title=t("dash.col.answers"),
+    ).encode(tooltip=[alt.Tooltip("properties.name:N", title=t("dashboard.col.district"))])
+    size = alt.Size("answers_size:Q", title=t("dashboard.col.answers"),
                     scale=alt.Scale(range=[18, 420], zero=True),
                     legend=alt.Legend(orient="bottom", format=",d"))
     pts = alt.Chart(df)
@@ -95,7 +95,7 @@ def map_chart(communes: pd.DataFrame, outlines: dict, metric: str, *, threshold:
     mark = dict(opacity=0.85, stroke="#263238", strokeWidth=0.6)
     if metric == "answers":
         layer = pts.mark_circle(**mark).encode(
-            color=alt.Color("answers:Q", title=t("dash.col.answers"),
+            color=alt.Color("answers:Q", title=t("dashboard.col.answers"),
                             scale=alt.Scale(scheme="blues", domainMin=0),
                             legend=alt.Legend(orient="right")), **enc)
         layers = [layer]
@@ -103,7 +103,7 @@ def map_chart(communes: pd.DataFrame, outlines: dict, metric: str, *, threshold:
         order = list(RATIO_COLORS)
         df["ratio_label"] = pd.Categorical(df["ratio_label"])
         layer = pts.mark_circle(**mark).encode(
-            color=alt.Color("ratio_label:N", title=t("dash.col.ratio_status"),
+            color=alt.Color("ratio_label:N", title=t("dashboard.col.ratio_status"),
                             scale=alt.Scale(domain=[_status_label("ratio", k) for k in order],
                                             range=[RATIO_COLORS[k] for k in order])), **enc)
         layers = [layer]
@@ -113,14 +113,14 @@ def map_chart(communes: pd.DataFrame, outlines: dict, metric: str, *, threshold:
         grey = alt.Chart(hidden).mark_circle(opacity=0.7, color="#b0bec5", stroke="#607d8b",
                                              strokeWidth=0.6).encode(**enc)
         col = alt.Chart(shown).mark_circle(**mark).encode(
-            color=alt.Color("index:Q", title=t("dash.col.index"),
+            color=alt.Color("index:Q", title=t("dashboard.col.index"),
                             scale=alt.Scale(scheme="redyellowgreen",
                                             domain=[max(0.0, threshold - 25), threshold, 100],
                                             clamp=True)), **enc)
         layers = [grey, col]
     else:
         layer = pts.mark_circle(**mark).encode(
-            color=alt.Color("completeness:Q", title=t("dash.col.completeness"),
+            color=alt.Color("completeness:Q", title=t("dashboard.col.completeness"),
                             scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
                             legend=alt.Legend(format=".0%")), **enc)
         layers = [layer]
@@ -139,7 +139,7 @@ def unit_bars(df: pd.DataFrame, label_col: str, value_col: str, title: str, *,
                 sort=alt.EncodingSortField(field=value_col, order="descending" if sort_desc
                                            else "ascending")),
         x=alt.X(f"{value_col}:Q", title=title, axis=alt.Axis(format=fmt)),
-        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dash.col.unit")),
+        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dashboard.col.unit")),
                  alt.Tooltip(f"{value_col}:Q", title=title, format=fmt)],
     ).properties(height=alt.Step(height_per_bar))
 
@@ -149,22 +149,22 @@ def answers_bars(df: pd.DataFrame, label_col: str) -> alt.Chart:
     rows = []
     for r in df.itertuples(index=False):
         label = getattr(r, label_col)
-        rows.append({"unit": label, "part": t("dash.part.before"),
+        rows.append({"unit": label, "part": t("dashboard.part.before"),
                      "n": int(r.answers - r.answers_today), "total": int(r.answers), "o": 0})
-        rows.append({"unit": label, "part": t("dash.part.today"), "n": int(r.answers_today),
+        rows.append({"unit": label, "part": t("dashboard.part.today"), "n": int(r.answers_today),
                      "total": int(r.answers), "o": 1})
     d = pd.DataFrame(rows, columns=["unit", "part", "n", "total", "o"])
     return alt.Chart(d).mark_bar().encode(
         y=alt.Y("unit:N", axis=_band_axis(),
                 sort=alt.EncodingSortField(field="total", op="max", order="descending")),
-        x=alt.X("sum(n):Q", title=t("dash.col.answers"), axis=alt.Axis(format=",d")),
+        x=alt.X("sum(n):Q", title=t("dashboard.col.answers"), axis=alt.Axis(format=",d")),
         color=alt.Color("part:N", title=None,
-                        scale=alt.Scale(domain=[t("dash.part.before"), t("dash.part.today")],
+                        scale=alt.Scale(domain=[t("dashboard.part.before"), t("dashboard.part.today")],
                                         range=["#90a4ae", "#b3261e"]),
                         legend=alt.Legend(orient="bottom")),
         order=alt.Order("o:Q"),
-        tooltip=[alt.Tooltip("unit:N", title=t("dash.col.unit")),
-                 alt.Tooltip("part:N", title=" "), alt.Tooltip("n:Q", title=t("dash.col.answers"),
+        tooltip=[alt.Tooltip("unit:N", title=t("dashboard.col.unit")),
+                 alt.Tooltip("part:N", title=" "), alt.Tooltip("n:Q", title=t("dashboard.col.answers"),
                                                               format=",d")],
     ).properties(height=alt.Step(22))
 
@@ -179,10 +179,10 @@ def index_bars(df: pd.DataFrame, label_col: str, threshold: float) -> alt.LayerC
     y = alt.Y(f"{label_col}:N", axis=_band_axis(),
               sort=alt.EncodingSortField(field="index", order="descending"))
     bars = alt.Chart(d).mark_bar(color="#5c6bc0").encode(
-        y=y, x=alt.X("index:Q", title=t("dash.col.index"), scale=alt.Scale(domain=[0, 100])),
-        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dash.col.unit")),
-                 alt.Tooltip("index_text:N", title=t("dash.col.index")),
-                 alt.Tooltip("ci_text:N", title=t("dash.col.ci"))])
+        y=y, x=alt.X("index:Q", title=t("dashboard.col.index"), scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dashboard.col.unit")),
+                 alt.Tooltip("index_text:N", title=t("dashboard.col.index")),
+                 alt.Tooltip("ci_text:N", title=t("dashboard.col.ci"))])
     err = alt.Chart(d).mark_rule(color="#1a237e", strokeWidth=1.5).encode(
         y=y, x="index_low:Q", x2="index_high:Q")
     rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(
@@ -202,33 +202,33 @@ def ratio_bars(df: pd.DataFrame, label_col: str, low: float, high: float) -> alt
     band = alt.Chart(pd.DataFrame({"a": [low], "b": [high]})).mark_rect(
         color="#c8e6c9", opacity=0.6).encode(x="a:Q", x2="b:Q")
     bars = alt.Chart(d).mark_bar(size=14).encode(
-        y=y, x=alt.X("ratio:Q", title=t("dash.col.ratio")),
+        y=y, x=alt.X("ratio:Q", title=t("dashboard.col.ratio")),
         color=alt.Color("ratio_label:N", title=None,
                         scale=alt.Scale(domain=[_status_label("ratio", k) for k in order],
                                         range=[RATIO_COLORS[k] for k in order]),
                         legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dash.col.unit")),
-                 alt.Tooltip("ratio_text:N", title=t("dash.col.ratio")),
-                 alt.Tooltip("ratio_label:N", title=t("dash.col.ratio_status"))])
+        tooltip=[alt.Tooltip(f"{label_col}:N", title=t("dashboard.col.unit")),
+                 alt.Tooltip("ratio_text:N", title=t("dashboard.col.ratio")),
+                 alt.Tooltip("ratio_label:N", title=t("dashboard.col.ratio_status"))])
     return alt.layer(band, bars).properties(height=alt.Step(22))
 
 
 def by_day_chart(by_day: pd.DataFrame) -> alt.Chart:
     rows = []
     for r in by_day.itertuples(index=False):
-        rows.append({"day": fmt_date(r.day), "what": t("dash.col.answers"), "n": int(r.answers)})
-        rows.append({"day": fmt_date(r.day), "what": t("dash.col.visits"), "n": int(r.visits)})
+        rows.append({"day": fmt_date(r.day), "what": t("dashboard.col.answers"), "n": int(r.answers)})
+        rows.append({"day": fmt_date(r.day), "what": t("dashboard.col.visits"), "n": int(r.visits)})
     d = pd.DataFrame(rows, columns=["day", "what", "n"])
     return alt.Chart(d).mark_bar().encode(
-        x=alt.X("day:N", title=t("dash.col.day"), sort=None, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("what:N", sort=[t("dash.col.answers"), t("dash.col.visits")]),
+        x=alt.X("day:N", title=t("dashboard.col.day"), sort=None, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("what:N", sort=[t("dashboard.col.answers"), t("dashboard.col.visits")]),
         y=alt.Y("n:Q", title=None, axis=alt.Axis(format=",d")),
         color=alt.Color("what:N", title=None,
-                        scale=alt.Scale(domain=[t("dash.col.answers"), t("dash.col.visits")],
+                        scale=alt.Scale(domain=[t("dashboard.col.answers"), t("dashboard.col.visits")],
                                         range=["#b3261e", "#78909c"]),
                         legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("day:N", title=t("dash.col.day")), alt.Tooltip("what:N", title=" "),
-                 alt.Tooltip("n:Q", title=t("dash.col.count"), format=",d")],
+        tooltip=[alt.Tooltip("day:N", title=t("dashboard.col.day")), alt.Tooltip("what:N", title=" "),
+                 alt.Tooltip("n:Q", title=t("dashboard.col.count"), format=",d")],
     ).properties(height=260)
 
 
@@ -237,14 +237,14 @@ def by_hour_chart(by_hour: pd.DataFrame) -> alt.Chart:
     d["day_label"] = [fmt_date(x) for x in d["day"]]
     d["hour_label"] = [f"{int(h):02d}:00" for h in d["hour"]]
     return alt.Chart(d).mark_line(point=True).encode(
-        x=alt.X("hour:Q", title=t("dash.col.hour"), scale=alt.Scale(domain=[0, 23]),
+        x=alt.X("hour:Q", title=t("dashboard.col.hour"), scale=alt.Scale(domain=[0, 23]),
                 axis=alt.Axis(values=list(range(0, 24, 2)), format="d")),
-        y=alt.Y("answers:Q", title=t("dash.col.answers"), axis=alt.Axis(format=",d")),
-        color=alt.Color("day_label:N", title=t("dash.col.day"), sort=None,
+        y=alt.Y("answers:Q", title=t("dashboard.col.answers"), axis=alt.Axis(format=",d")),
+        color=alt.Color("day_label:N", title=t("dashboard.col.day"), sort=None,
                         legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("day_label:N", title=t("dash.col.day")),
-                 alt.Tooltip("hour_label:N", title=t("dash.col.hour")),
-                 alt.Tooltip("answers:Q", title=t("dash.col.answers"), format=",d")],
+        tooltip=[alt.Tooltip("day_label:N", title=t("dashboard.col.day")),
+                 alt.Tooltip("hour_label:N", title=t("dashboard.col.hour")),
+                 alt.Tooltip("answers:Q", title=t("dashboard.col.answers"), format=",d")],
     ).properties(height=260)
 
 
@@ -259,15 +259,15 @@ def question_chart(questions: pd.DataFrame) -> alt.Chart:
     d["color_key"] = [min(int(o), len(OPTION_COLORS) - 1) for o in d["order"]]
     multi = d[d["type"] == "multi"]
     single = d[d["type"] != "multi"]
-    tooltip = [alt.Tooltip("question:N", title=t("dash.col.question")),
-               alt.Tooltip("option:N", title=t("dash.col.option")),
-               alt.Tooltip("n_text:N", title=t("dash.col.count")),
-               alt.Tooltip("share_text:N", title=t("dash.col.share"))]
+    tooltip = [alt.Tooltip("question:N", title=t("dashboard.col.question")),
+               alt.Tooltip("option:N", title=t("dashboard.col.option")),
+               alt.Tooltip("n_text:N", title=t("dashboard.col.count")),
+               alt.Tooltip("share_text:N", title=t("dashboard.col.share"))]
     charts = []
     if len(single):
         charts.append(alt.Chart(single).mark_bar().encode(
             y=alt.Y("qlabel:N", axis=_band_axis(), sort=None),
-            x=alt.X("share:Q", title=t("dash.col.share"), stack="normalize",
+            x=alt.X("share:Q", title=t("dashboard.col.share"), stack="normalize",
                     axis=alt.Axis(format=".0%")),
             color=alt.Color("option:N", title=None, sort=None,
                             legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
@@ -276,7 +276,7 @@ def question_chart(questions: pd.DataFrame) -> alt.Chart:
     if len(multi):
         charts.append(alt.Chart(multi).mark_bar(color="#5c6bc0").encode(
             y=alt.Y("option:N", axis=_band_axis(), sort=None),
-            x=alt.X("share:Q", title=t("dash.share_multi"), axis=alt.Axis(format=".0%"),
+            x=alt.X("share:Q", title=t("dashboard.share_multi"), axis=alt.Axis(format=".0%"),
                     scale=alt.Scale(domain=[0, 1])),
             row=alt.Row("qlabel:N", title=None, header=alt.Header(labelAngle=0,
                                                                     labelAlign="left")),
@@ -300,9 +300,9 @@ def campaign_history_chart(rows: list[dict]) -> alt.LayerChart:
                        "threshold": [h["threshold"] for h in rows]})
     x = alt.X("label:N", title=None, sort=None, axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(df).mark_bar(size=46).encode(
-        x=x, y=alt.Y("index:Q", title=t("camp.col.index"), scale=alt.Scale(domain=[0, 100])),
-        tooltip=[alt.Tooltip("campaign:N", title=t("camp.col.name")),
-                 alt.Tooltip("index:Q", format=".1f", title=t("camp.col.index"))])
+        x=x, y=alt.Y("index:Q", title=t("campaigns.col.index"), scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("campaign:N", title=t("campaigns.col.name")),
+                 alt.Tooltip("index:Q", format=".1f", title=t("campaigns.col.index"))])
     ticks = alt.Chart(df).mark_tick(color="#d97706", thickness=3, size=60).encode(
-        x=x, y="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", title=t("camp.col.threshold"))])
+        x=x, y="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", title=t("campaigns.col.threshold"))])
     return (bars + ticks).properties(height=260, width=max(160, 130 * len(rows)))

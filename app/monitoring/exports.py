@@ -147,42 +147,42 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
 
     pillars = ov.scores.pillars
     s = _Sheet(wb, "Huyện", [8, 26, 8, 10, 10, 10, 10, 10, 14, 10, 10, 10, 12])
-    s.row([t("dash.col.code"), t("dash.col.district"), t("export.col.communes"),
-           t("dash.kpi.communes_with_answers"), t("dash.col.answers"), t("dash.col.excluded"),
-           t("dash.col.visits"), t("dash.col.ratio"), t("dash.col.ratio_status"),
-           t("dash.col.index"), t("dash.col.ci_low"), t("dash.col.ci_high"),
-           t("dash.col.n_scored")], bold=True)
+    s.row([t("dashboard.col.code"), t("dashboard.col.district"), t("export.col.communes"),
+           t("dashboard.kpi.communes_with_answers"), t("dashboard.col.answers"), t("dashboard.col.excluded"),
+           t("dashboard.col.visits"), t("dashboard.col.ratio"), t("dashboard.col.ratio_status"),
+           t("dashboard.col.index"), t("dashboard.col.ci_low"), t("dashboard.col.ci_high"),
+           t("dashboard.col.n_scored")], bold=True)
     for r in ov.districts.itertuples(index=False):
         s.row([r.district_code, r.district_name, int(r.communes), int(r.communes_with_answers),
                int(r.answers), int(r.excluded), int(r.visits), _num(r.ratio, 3),
-               t(f"dash.ratio.{r.ratio_status}"), _num(r.index), _num(r.index_low),
+               t(f"dashboard.ratio.{r.ratio_status}"), _num(r.index), _num(r.index_low),
                _num(r.index_high), int(r.n_scored)])
 
     progress(0.15, t("export.step.communes"))
     s = _Sheet(wb, "Xã", [8, 28, 24, 9, 9, 9, 9, 14, 9, 9, 9, 9, 9, 8, 18, 12]
                + [12] * len(pillars))
-    s.row([t("dash.col.code"), t("dash.col.commune"), t("dash.col.district"),
-           t("dash.col.answers"), t("dash.col.excluded"), t("dash.col.visits"),
-           t("dash.col.ratio"), t("dash.col.ratio_status"), t("dash.col.reports"),
-           t("dash.col.index"), t("dash.col.ci_low"), t("dash.col.ci_high"),
-           t("dash.col.n_scored"), t("dash.col.rank"), t("dash.col.status"),
+    s.row([t("dashboard.col.code"), t("dashboard.col.commune"), t("dashboard.col.district"),
+           t("dashboard.col.answers"), t("dashboard.col.excluded"), t("dashboard.col.visits"),
+           t("dashboard.col.ratio"), t("dashboard.col.ratio_status"), t("dashboard.col.reports"),
+           t("dashboard.col.index"), t("dashboard.col.ci_low"), t("dashboard.col.ci_high"),
+           t("dashboard.col.n_scored"), t("dashboard.col.rank"), t("dashboard.col.status"),
            t("export.col.uncertain")] + [name for _pid, name in pillars], bold=True)
     for r in ov.communes.itertuples(index=False):
         sc = ov.scores.commune(r.code)
         s.row([r.code, r.name, r.district_name, int(r.answers), int(r.excluded), int(r.visits),
-               _num(r.ratio, 3), t(f"dash.ratio.{r.ratio_status}"),
+               _num(r.ratio, 3), t(f"dashboard.ratio.{r.ratio_status}"),
                f"{int(r.reports)}/{int(r.reports_expected)}", _num(r.index), _num(r.index_low),
                _num(r.index_high), int(r.n_scored),
                int(r.rank) if r.rank == r.rank and r.rank is not None else None,
-               t(f"dash.status.{r.score_status}"),
+               t(f"dashboard.status.{r.score_status}"),
                t("export.yes") if sc and sc.uncertain else ""]
               + [_num(sc.pillars[p].mean) if sc and sc.pillars.get(p) else None
                  for p, _n in pillars])
 
     s = _Sheet(wb, "Câu hỏi", [24, 7, 60, 40, 8, 10, 10])
-    s.row([t("dash.col.pillar"), t("dash.col.number"), t("dash.col.question"),
-           t("dash.col.option"), t("export.col.score"), t("dash.col.count"),
-           t("dash.col.share")], bold=True)
+    s.row([t("dashboard.col.pillar"), t("dashboard.col.number"), t("dashboard.col.question"),
+           t("dashboard.col.option"), t("export.col.score"), t("dashboard.col.count"),
+           t("dashboard.col.share")], bold=True)
     for r in ov.questions.itertuples(index=False):
         s.row([r.pillar, int(r.number) if r.number == r.number and r.number is not None
                else None, r.question, r.option, _num(r.score, 0), int(r.n),
@@ -190,9 +190,9 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
 
     progress(0.3, t("export.step.warnings"))
     s = _Sheet(wb, "Cảnh báo", [26, 10, 28, 24, 12, 80, 10, 10, 16, 18, 30])
-    s.row([t("warn.col.kind"), t("warn.col.severity"), t("dash.col.commune"),
-           t("dash.col.district"), t("dash.col.day"), t("warn.col.reason"),
-           t("warn.col.flagged"), t("dash.col.excluded"), t("warn.col.reviewed_by"),
+    s.row([t("warn.col.kind"), t("warn.col.severity"), t("dashboard.col.commune"),
+           t("dashboard.col.district"), t("dashboard.col.day"), t("warn.col.reason"),
+           t("warn.col.flagged"), t("dashboard.col.excluded"), t("warn.col.reviewed_by"),
            t("warn.col.reviewed_at"), t("warn.col.note")], bold=True)
     for w in compute_warnings(scope, ov.campaign.id, district_code=district_code):
         s.row([w.title, t(f"warn.severity.{w.severity}"), w.commune_name, w.district_name,
@@ -212,12 +212,12 @@ def _raw_sheet(wb, scope: Scope, ov: Overview, defn, district_code, progress: Pr
     from app.monitoring.scoring import visible_codes
     questions = [q for q in defn.all_questions]
     numbers = {q.id: i + 1 for i, q in enumerate(defn.questions)}
-    headers = [t("export.col.response"), t("dash.col.code"), t("dash.col.commune"),
-               t("dash.col.district"), t("export.col.submitted"), t("dash.col.excluded")]
+    headers = [t("export.col.response"), t("dashboard.col.code"), t("dashboard.col.commune"),
+               t("dashboard.col.district"), t("export.col.submitted"), t("dashboard.col.excluded")]
     for q in questions:
         headers.append(f"Câu {numbers[q.id]}" if q.id in numbers else q.text)
-    headers += [f"{t('dash.col.index')}: {name}" for _pid, name in ov.scores.pillars]
-    headers.append(t("dash.overall"))
+    headers += [f"{t('dashboard.col.index')}: {name}" for _pid, name in ov.scores.pillars]
+    headers.append(t("dashboard.overall"))
     s = _Sheet(wb, "Phiếu", [9, 8, 26, 22, 18, 7] + [14] * (len(questions) + 7))
     s.row(headers, bold=True)
     s.row(["", "", "", "", "", ""] + [q.text for q in questions])
@@ -271,23 +271,23 @@ def _kpi_rows(ov: Overview) -> list[tuple[str, str]]:
     k = ov.kpi
     iv = k["index"]
     return [
-        (t("dash.kpi.answers_total"), fmt_int(k["answers_total"])),
+        (t("dashboard.kpi.answers_total"), fmt_int(k["answers_total"])),
         (t("export.kpi.excluded"), fmt_int(k["excluded_total"])),
-        (t("dash.kpi.communes_with_answers"),
+        (t("dashboard.kpi.communes_with_answers"),
          f"{fmt_int(k['communes_with_answers'])}/{fmt_int(k['communes_total'])}"),
-        (t("dash.kpi.visits"), fmt_int(k["visits_total"])),
-        (t("dash.kpi.ratio"), fmt_float(k["ratio"], 2) if k["ratio"] is not None else "–"),
+        (t("dashboard.kpi.visits"), fmt_int(k["visits_total"])),
+        (t("dashboard.kpi.ratio"), fmt_float(k["ratio"], 2) if k["ratio"] is not None else "–"),
         (t("export.kpi.band"), f"{fmt_float(ov.campaign.ratio_low, 2)} – "
                                f"{fmt_float(ov.campaign.ratio_high, 2)}"),
         (t("export.kpi.reports"), f"{fmt_int(k['reports_total'])}/"
                                   f"{fmt_int(k['reports_expected_total'])}"),
-        (t("dash.kpi.index"), fmt_float(iv.mean, 1) if iv else "–"),
-        (t("dash.col.ci"), f"{fmt_float(iv.low, 1)} – {fmt_float(iv.high, 1)}"
+        (t("dashboard.kpi.index"), fmt_float(iv.mean, 1) if iv else "–"),
+        (t("dashboard.col.ci"), f"{fmt_float(iv.low, 1)} – {fmt_float(iv.high, 1)}"
          if iv and iv.low is not None else "–"),
         (t("export.kpi.threshold"), fmt_float(ov.campaign.friendly_threshold, 1)),
         (t("export.kpi.min_sample"), fmt_int(ov.campaign.min_sample)),
         (t("export.kpi.ranked"), fmt_int(k["communes_ranked"])),
-        (t("dash.kpi.friendly"), fmt_int(k["communes_friendly"])),
+        (t("dashboard.kpi.friendly"), fmt_int(k["communes_friendly"])),
         (t("export.kpi.not_enough"), fmt_int(k["communes_not_enough"])),
     ]
 
@@ -455,10 +455,10 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
     per_district = ov.level == "province"
     units = ov.districts if per_district else ov.communes
     ulabel = "district_name" if per_district else "name"
-    what = t("dash.per_district") if per_district else t("dash.per_commune")
+    what = t("dashboard.per_district") if per_district else t("dashboard.per_commune")
     progress(0.2, t("export.step.charts"))
-    pdf.h2(t("dash.chart.index", what=what))
-    pdf.para(t("dash.chart.index_caption",
+    pdf.h2(t("dashboard.chart.index", what=what))
+    pdf.para(t("dashboard.chart.index_caption",
                threshold=fmt_float(ov.campaign.friendly_threshold, 1)), size=8.5)
     with_index = units.dropna(subset=["index"]) if len(units) else units
     png = (chart_png(charts.index_bars(with_index, ulabel, ov.campaign.friendly_threshold))
@@ -468,14 +468,14 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
                     key=lambda x: -(x[1] or 0)), 100.0, fmt=lambda v: fmt_float(v, 1),
         mark=ov.campaign.friendly_threshold, color=(92, 107, 192)))
     progress(0.35, t("export.step.charts"))
-    pdf.h2(t("dash.chart.answers", what=what))
+    pdf.h2(t("dashboard.chart.answers", what=what))
     png = chart_png(charts.answers_bars(units, ulabel)) if charts_png and len(units) else None
     _image(pdf, png, lambda: draw_bars(
         pdf, sorted([(str(getattr(r, ulabel)), float(r.answers)) for r in units.itertuples()],
                     key=lambda x: -x[1]),
         float(units["answers"].max() or 1) if len(units) else 1.0, fmt=fmt_int))
     progress(0.5, t("export.step.charts"))
-    pdf.h2(t("dash.chart.by_day"))
+    pdf.h2(t("dashboard.chart.by_day"))
     png = chart_png(charts.by_day_chart(ov.by_day)) if charts_png else None
     _image(pdf, png, lambda: draw_bars(
         pdf, [(fmt_date(r.day), float(r.answers)) for r in ov.by_day.itertuples()],
@@ -486,9 +486,9 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
     pdf.set_font("DejaVu", "", 9)
     with pdf.table(col_widths=(95, 25, 40, 20), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
                    headings_style=head, line_height=5.5) as table:
-        table.row([t("dash.col.pillar"), t("dash.col.index"), t("dash.col.ci"),
-                   t("dash.col.n_scored")])
-        for pid, name in ov.scores.pillars + [(OVERALL, t("dash.overall"))]:
+        table.row([t("dashboard.col.pillar"), t("dashboard.col.index"), t("dashboard.col.ci"),
+                   t("dashboard.col.n_scored")])
+        for pid, name in ov.scores.pillars + [(OVERALL, t("dashboard.overall"))]:
             iv = ov.scores.total.get(pid)
             table.row([name, fmt_float(iv.mean, 1) if iv else "–",
                        f"{fmt_float(iv.low, 1)} – {fmt_float(iv.high, 1)}"
@@ -505,15 +505,15 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
         with pdf.table(col_widths=(12, 45, 35, 16, 14, 24, 34),
                        text_align=("RIGHT", "LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER", "LEFT"),
                        headings_style=head, line_height=4.6, repeat_headings=1) as table:
-            table.row([t("dash.col.rank"), t("dash.col.commune"), t("dash.col.district"),
-                       t("dash.col.n_scored"), t("dash.col.index"), t("dash.col.ci"),
-                       t("dash.col.status")])
+            table.row([t("dashboard.col.rank"), t("dashboard.col.commune"), t("dashboard.col.district"),
+                       t("dashboard.col.n_scored"), t("dashboard.col.index"), t("dashboard.col.ci"),
+                       t("dashboard.col.status")])
             for c in ranked:
                 table.row([str(c.rank), c.name, c.district_name, fmt_int(c.n),
                            fmt_float(c.overall.mean, 1),
                            f"{fmt_float(c.overall.low, 1)}–{fmt_float(c.overall.high, 1)}"
                            if c.overall.low is not None else "–",
-                           t(f"dash.status.{c.status}") + (" *" if c.uncertain else "")])
+                           t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")])
         pdf.set_font("DejaVu", "", 7.5)
         pdf.multi_cell(0, 4, t("export.uncertain_note"), new_x="LMARGIN", new_y="NEXT")
     else:
@@ -524,8 +524,8 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
         pdf.set_font("DejaVu", "", 8)
         with pdf.table(col_widths=(70, 60, 25, 25), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT"),
                        headings_style=head, line_height=4.6, repeat_headings=1) as table:
-            table.row([t("dash.col.commune"), t("dash.col.district"), t("dash.col.n_scored"),
-                       t("dash.col.index")])
+            table.row([t("dashboard.col.commune"), t("dashboard.col.district"), t("dashboard.col.n_scored"),
+                       t("dashboard.col.index")])
             for c in rest:
                 table.row([c.name, c.district_name, fmt_int(c.n),
                            fmt_float(c.overall.mean, 1) if c.overall else "–"])
@@ -547,7 +547,7 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
         pdf.set_font("DejaVu", "", 8)
         with pdf.table(col_widths=(40, 45, 95), headings_style=head, line_height=4.4,
                        repeat_headings=1) as table:
-            table.row([t("warn.col.kind"), t("dash.col.commune"), t("warn.col.reason")])
+            table.row([t("warn.col.kind"), t("dashboard.col.commune"), t("warn.col.reason")])
             for w in serious:
                 table.row([w.title + (f" ({t('warn.reviewed_short')})" if w.reviewed else ""),
                            f"{w.commune_name}, {w.district_name}", w.reason])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import threading
 import unicodedata
 from pathlib import Path
@@ -353,7 +352,8 @@ def load_boundary_file(path: str | Path) -> dict[str, list]:
 
 def boundary_path() -> str | None:
     """The configured operator boundary file, if any (environment first, then the setting)."""
-    path = os.environ.get(ENV_BOUNDARY, "").strip()
+    from app.core.settings import read_settings
+    path = (read_settings().boundary_geojson or "").strip()
     if not path:
         try:
             from db.engine import session_scope

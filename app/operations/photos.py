@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.core.settings import load_settings
+from app.core.settings import read_settings
 from app.core.i18n import t
 from db.engine import data_dir
 
@@ -50,7 +50,7 @@ class ProcessedPhoto:
 
 
 def max_bytes() -> int:
-    return load_settings().max_photo_mb * 1024 * 1024
+    return read_settings().max_photo_mb * 1024 * 1024
 
 
 def _looks_heic(data: bytes) -> bool:
@@ -66,7 +66,7 @@ def process_photo(data: bytes, filename: str = "") -> ProcessedPhoto:
         raise PhotoError(t("photo.err.empty", name=name))
     if len(data) > limit:
         raise PhotoError(t("photo.err.too_big", name=name, size=round(len(data) / 1048576, 1),
-                           max=load_settings().max_photo_mb))
+                           max=read_settings().max_photo_mb))
     if _looks_heic(data) and not HEIF_SUPPORTED:
         raise PhotoError(t("photo.err.heic", name=name))
     try:

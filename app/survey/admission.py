@@ -21,7 +21,6 @@ Importable without Streamlit; ``gate()`` is the process-wide instance.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -31,13 +30,6 @@ from typing import Iterator
 
 NEW = "new"            # a citizen opening the survey (may be turned away when the line is long)
 PRIORITY = "priority"  # answers being sent, or a form redrawn for a citizen who has one
-
-
-def _env_float(name: str, default: float, lo: float) -> float:
-    try:
-        return max(lo, float(os.environ.get(name, "") or default))
-    except ValueError:
-        return default
 
 
 @dataclass
@@ -140,15 +132,16 @@ _gate_lock = threading.Lock()
 
 
 def gate() -> Gate:
-    """The process-wide gate, configured from the environment on first use."""
+    """The process-wide gate, configured from the settings (app/core/settings.py) on first use."""
     global _gate
     if _gate is None:
         with _gate_lock:
             if _gate is None:
-                _gate = Gate(
-                    concurrency=int(_env_float("QCDC_SURVEY_CONCURRENCY", 1, 1)),
-                    max_wait_s=_env_float("QCDC_SURVEY_MAX_WAIT", 20.0, 0.0),
-                    priority_wait_s=_env_float("QCDC_SURVEY_SUBMIT_WAIT", 30.0, 1.0))
+                from app.core.settings import read_settings
+                cfg = read_settings()
+                _gate = Gate(concurrency=cfg.survey_concurrency,
+                             max_wait_s=cfg.survey_max_wait_s,
+                             priority_wait_s=cfg.survey_submit_wait_s)
     return _gate
 
 

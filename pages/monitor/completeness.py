@@ -27,41 +27,41 @@ dcode = district_choice(scope, geo, c2, key="compl_district")
 
 info = day_completeness(scope, campaign, day, dcode)
 m1, m2, m3 = st.columns(3)
-m1.metric(t("compl.reported"), f"{fmt_int(info.reported)}/{fmt_int(info.total)}")
-m2.metric(t("compl.missing"), fmt_int(info.total - info.reported))
-m3.metric(t("compl.with_photos"), fmt_int(sum(d.with_photos for d in info.districts)))
+m1.metric(t("completeness.reported"), f"{fmt_int(info.reported)}/{fmt_int(info.total)}")
+m2.metric(t("completeness.missing"), fmt_int(info.total - info.reported))
+m3.metric(t("completeness.with_photos"), fmt_int(sum(d.with_photos for d in info.districts)))
 
-st.subheader(t("compl.by_district", day=fmt_date(day)))
-st.dataframe([{t("common.district"): d.district_name, t("compl.total"): d.total,
-               t("compl.reported"): d.reported, t("compl.missing"): d.missing,
-               t("compl.with_photos"): d.with_photos,
-               t("compl.rate"): (d.reported / d.total) if d.total else 0.0}
+st.subheader(t("completeness.by_district", day=fmt_date(day)))
+st.dataframe([{t("common.district"): d.district_name, t("completeness.total"): d.total,
+               t("completeness.reported"): d.reported, t("completeness.missing"): d.missing,
+               t("completeness.with_photos"): d.with_photos,
+               t("completeness.rate"): (d.reported / d.total) if d.total else 0.0}
               for d in info.districts],
              hide_index=True, width="stretch",
-             column_config={t("compl.rate"): st.column_config.ProgressColumn(
-                 t("compl.rate"), min_value=0.0, max_value=1.0, format="percent")})
+             column_config={t("completeness.rate"): st.column_config.ProgressColumn(
+                 t("completeness.rate"), min_value=0.0, max_value=1.0, format="percent")})
 
-st.subheader(t("compl.missing_title", n=len(info.missing)))
+st.subheader(t("completeness.missing_title", n=len(info.missing)))
 if info.missing:
     label = ""
     if dcode:
         d = geo.district(dcode)
         label = d.full_name if d else ""
-    st.download_button(t("compl.download"), data=excel_io.missing_reports_workbook(
+    st.download_button(t("completeness.download"), data=excel_io.missing_reports_workbook(
         day, list(info.missing), label), file_name=f"chua_bao_cao_{day.isoformat()}.xlsx",
         mime=excel_io.XLSX_MIME, icon=":material/download:", key="compl_download")
     st.dataframe([{t("common.commune"): m.commune.full_name,
                    t("common.district"): m.commune.district_full_name,
-                   t("compl.contact"): m.contact_name or "—",
-                   t("compl.phone"): m.contact_phone or "—"} for m in info.missing],
+                   t("completeness.contact"): m.contact_name or "—",
+                   t("completeness.phone"): m.contact_phone or "—"} for m in info.missing],
                  hide_index=True, width="stretch")
 else:
-    st.success(t("compl.all_reported"), icon=":material/task_alt:")
+    st.success(t("completeness.all_reported"), icon=":material/task_alt:")
 
-st.subheader(t("compl.per_day"))
-st.dataframe([{t("ops.day"): fmt_date(d), t("compl.reported"): n, t("compl.total"): total,
-               t("compl.rate"): (n / total) if total else 0.0}
+st.subheader(t("completeness.per_day"))
+st.dataframe([{t("ops.day"): fmt_date(d), t("completeness.reported"): n, t("completeness.total"): total,
+               t("completeness.rate"): (n / total) if total else 0.0}
               for d, n, total in reported_by_day(scope, campaign, dcode)],
              hide_index=True, width="stretch",
-             column_config={t("compl.rate"): st.column_config.ProgressColumn(
-                 t("compl.rate"), min_value=0.0, max_value=1.0, format="percent")})
+             column_config={t("completeness.rate"): st.column_config.ProgressColumn(
+                 t("completeness.rate"), min_value=0.0, max_value=1.0, format="percent")})

@@ -20,7 +20,7 @@ except AuthError as exc:
     st.error(str(exc))
     st.stop()
 except LookupError:
-    st.info(t("dash.no_campaign"))
+    st.info(t("dashboard.no_campaign"))
     st.stop()
 view.ranking(board, show_rank=scope.role != "commune")
 view.export_section(scope, campaign_id, district)

@@ -51,7 +51,7 @@ st.dataframe([{t("common.district"): s.commune.district_full_name,
                t("overview.submitted"): fmt_datetime(s.submitted_at) or "—",
                t("overview.state"): LABELS[states[s.commune.code]],
                t("overview.is_published"): "✓" if s.published else "",
-               t("compl.contact"): s.contact_name, t("compl.phone"): s.contact_phone}
+               t("completeness.contact"): s.contact_name, t("completeness.phone"): s.contact_phone}
               for s in rows], hide_index=True, width="stretch", height=360)
 
 st.subheader(t("overview.detail"))

@@ -21,23 +21,23 @@ def render(scope) -> None:
     opts = av.filter_options(scope)
     today = clock.today()
     a, b, c = st.columns(3)
-    actors = a.multiselect(t("auditv.f.actor"), opts["actor"], key="audit_f_actor",
+    actors = a.multiselect(t("audit.f.actor"), opts["actor"], key="audit_f_actor",
                            placeholder=t("adm.all"))
-    actions = b.multiselect(t("auditv.f.action"), opts["action"], key="audit_f_action",
+    actions = b.multiselect(t("audit.f.action"), opts["action"], key="audit_f_action",
                             placeholder=t("adm.all"))
-    entities = c.multiselect(t("auditv.f.entity"), opts["entity"], key="audit_f_entity",
+    entities = c.multiselect(t("audit.f.entity"), opts["entity"], key="audit_f_entity",
                              placeholder=t("adm.all"))
     a, b, c = st.columns(3)
-    period = a.date_input(t("auditv.f.dates"), value=(today - timedelta(days=30), today),
+    period = a.date_input(t("audit.f.dates"), value=(today - timedelta(days=30), today),
                           format="DD/MM/YYYY", key="audit_f_dates")
-    entity_id = b.text_input(t("auditv.f.entity_id"), key="audit_f_entity_id", max_chars=64)
-    limit = c.selectbox(t("auditv.f.limit"), [100, 500, 2000], index=1, key="audit_f_limit")
+    entity_id = b.text_input(t("audit.f.entity_id"), key="audit_f_entity_id", max_chars=64)
+    limit = c.selectbox(t("audit.f.limit"), [100, 500, 2000], index=1, key="audit_f_limit")
     start = period[0] if isinstance(period, (tuple, list)) and period else None
     end = period[1] if isinstance(period, (tuple, list)) and len(period) > 1 else start
 
     entries, total = av.query(scope, actors=actors, actions=actions, entities=entities,
                               entity_id=entity_id or None, date_from=start, date_to=end, limit=limit)
-    st.caption(t("auditv.count", shown=fmt_int(len(entries)), total=fmt_int(total)))
+    st.caption(t("audit.count", shown=fmt_int(len(entries)), total=fmt_int(total)))
 
 
     def _short(v) -> str:
@@ -47,40 +47,40 @@ def render(scope) -> None:
         return s if len(s) <= 120 else s[:117] + "…"
 
 
-    df = pd.DataFrame([{t("auditv.col.at"): e.at.strftime("%d/%m/%Y %H:%M:%S"),
-                        t("auditv.col.actor"): e.actor, t("auditv.col.action"): e.action,
-                        t("auditv.col.entity"): e.entity, t("auditv.col.entity_id"): e.entity_id or "",
-                        t("auditv.col.before"): _short(e.before),
-                        t("auditv.col.after"): _short(e.after)} for e in entries])
+    df = pd.DataFrame([{t("audit.col.at"): e.at.strftime("%d/%m/%Y %H:%M:%S"),
+                        t("audit.col.actor"): e.actor, t("audit.col.action"): e.action,
+                        t("audit.col.entity"): e.entity, t("audit.col.entity_id"): e.entity_id or "",
+                        t("audit.col.before"): _short(e.before),
+                        t("audit.col.after"): _short(e.after)} for e in entries])
     if entries:
         event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
                              key="audit_table", height=440)
-        st.download_button(t("auditv.csv"), data=av.to_csv(entries), file_name="nhat_ky.csv",
+        st.download_button(t("audit.csv"), data=av.to_csv(entries), file_name="nhat_ky.csv",
                            mime="text/csv", icon=":material/download:", key="audit_csv",
                            on_click="ignore")
         rows = event.selection.rows if event else []
         if rows:
             e = entries[rows[0]]
-            st.subheader(t("auditv.detail", id=e.id))
-            st.caption(t("auditv.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
+            st.subheader(t("audit.detail", id=e.id))
+            st.caption(t("audit.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
                          actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id or "–"))
             ch = av.changes(e.before, e.after)
             if ch:
                 st.dataframe(pd.DataFrame([{
-                    t("auditv.col.field"): x["field"],
-                    t("auditv.col.before"): _short(x["before"]) if x["before"] is not None else "",
-                    t("auditv.col.after"): _short(x["after"]) if x["after"] is not None else "",
-                    t("auditv.col.changed"): "●" if x.get("changed", True) else ""} for x in ch]),
+                    t("audit.col.field"): x["field"],
+                    t("audit.col.before"): _short(x["before"]) if x["before"] is not None else "",
+                    t("audit.col.after"): _short(x["after"]) if x["after"] is not None else "",
+                    t("audit.col.changed"): "●" if x.get("changed", True) else ""} for x in ch]),
                     hide_index=True)
-            for col, label, value in zip(st.columns(2), ("auditv.col.before", "auditv.col.after"),
+            for col, label, value in zip(st.columns(2), ("audit.col.before", "audit.col.after"),
                                          (e.before, e.after)):
                 with col:
                     st.markdown(f"**{t(label)}**")
                     if value is None:
-                        st.caption(t("auditv.empty"))
+                        st.caption(t("audit.empty"))
                     else:
                         st.json(value, expanded=True)
         else:
-            st.caption(t("auditv.pick"))
+            st.caption(t("audit.pick"))
     else:
-        st.info(t("auditv.none"))
+        st.info(t("audit.none"))

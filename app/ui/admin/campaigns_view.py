@@ -22,7 +22,7 @@ def render(scope) -> None:
     is_admin = scope.role == "admin"
     summaries = ca.campaign_summaries(scope)
     by_id = {c.id: c for c in summaries}
-    FIELD_LABEL = {f: t(f"camp.f.{f}") for f in ca.FIELDS}
+    FIELD_LABEL = {f: t(f"campaigns.f.{f}") for f in ca.FIELDS}
 
 
     def _errors(exc: ca.CampaignError) -> None:
@@ -40,34 +40,34 @@ def render(scope) -> None:
             a, b, c = st.columns(3)
             year = a.number_input(FIELD_LABEL["year"], min_value=2000, max_value=2100, step=1,
                                   value=int(values["year"]))
-            window = b.date_input(t("camp.f.window"), value=(values["start_date"],
+            window = b.date_input(t("campaigns.f.window"), value=(values["start_date"],
                                                               values["end_date"]),
                                   format="DD/MM/YYYY")
             deadline = c.date_input(FIELD_LABEL["roster_deadline"], value=values["roster_deadline"],
                                     format="DD/MM/YYYY")
             a, b, c, d = st.columns(4)
             cutoff = a.text_input(FIELD_LABEL["report_cutoff"], value=values["report_cutoff"],
-                                  help=t("camp.help.cutoff"), max_chars=5)
+                                  help=t("campaigns.help.cutoff"), max_chars=5)
             low = b.number_input(FIELD_LABEL["ratio_low"], value=float(values["ratio_low"]),
-                                 step=0.05, format="%.2f", help=t("camp.help.ratio"))
+                                 step=0.05, format="%.2f", help=t("campaigns.help.ratio"))
             high = c.number_input(FIELD_LABEL["ratio_high"], value=float(values["ratio_high"]),
                                   step=0.05, format="%.2f")
             ms = d.number_input(FIELD_LABEL["min_sample"], value=int(values["min_sample"]),
-                                min_value=1, step=1, help=t("camp.help.min_sample"))
+                                min_value=1, step=1, help=t("campaigns.help.min_sample"))
             a, b = st.columns(2)
             thr = a.number_input(FIELD_LABEL["friendly_threshold"],
                                  value=float(values["friendly_threshold"]), min_value=0.0,
-                                 max_value=100.0, step=1.0, help=t("camp.help.threshold"))
+                                 max_value=100.0, step=1.0, help=t("campaigns.help.threshold"))
             qid = b.selectbox(FIELD_LABEL["questionnaire_id"], q_ids, format_func=q_names.get,
                               index=q_ids.index(values["questionnaire_id"])
                               if values["questionnaire_id"] in q_ids else 0)
             url = st.text_input(FIELD_LABEL["base_url"], value=values["base_url"],
-                                help=t("camp.help.base_url"))
+                                help=t("campaigns.help.base_url"))
             extra = {}
             if new:
-                extra["activate"] = st.checkbox(t("camp.f.activate"))
+                extra["activate"] = st.checkbox(t("campaigns.f.activate"))
             else:
-                extra["allow_mixed"] = st.checkbox(t("camp.f.allow_mixed"))
+                extra["allow_mixed"] = st.checkbox(t("campaigns.f.allow_mixed"))
             if not st.form_submit_button(submit_label, type="primary"):
                 return None
         start, end = (window + (None, None))[:2] if isinstance(window, tuple) else (window, None)
@@ -77,44 +77,44 @@ def render(scope) -> None:
                 "questionnaire_id": qid, "base_url": url, **extra}
 
 
-    tabs = [t("camp.tab.list"), t("camp.tab.compare")]
+    tabs = [t("campaigns.tab.list"), t("campaigns.tab.compare")]
     if is_admin:
-        tabs += [t("camp.tab.new"), t("camp.tab.edit")]
+        tabs += [t("campaigns.tab.new"), t("campaigns.tab.edit")]
     tab_objs = st.tabs(tabs, key="camp_tabs", on_change="rerun")
 
     with tab_objs[0]:
         if not summaries:
-            st.info(t("camp.none"))
+            st.info(t("campaigns.none"))
         else:
             st.dataframe(pd.DataFrame([{
-                t("camp.col.name"): c.name + (" (demo)" if c.is_demo else ""),
-                t("camp.col.year"): str(c.year),
-                t("camp.col.window"): f"{fmt_date(c.start_date)} – {fmt_date(c.end_date)}",
-                t("camp.col.active"): "✓" if c.is_active else "",
-                t("camp.col.questionnaire"): c.questionnaire,
-                t("camp.col.answers"): c.answers, t("camp.col.communes"): c.communes_with_answers,
-                t("camp.col.reports"): c.reports,
-                t("camp.col.index"): None if c.index_overall is None else round(c.index_overall, 1),
+                t("campaigns.col.name"): c.name + (" (demo)" if c.is_demo else ""),
+                t("campaigns.col.year"): str(c.year),
+                t("campaigns.col.window"): f"{fmt_date(c.start_date)} – {fmt_date(c.end_date)}",
+                t("campaigns.col.active"): "✓" if c.is_active else "",
+                t("campaigns.col.questionnaire"): c.questionnaire,
+                t("campaigns.col.answers"): c.answers, t("campaigns.col.communes"): c.communes_with_answers,
+                t("campaigns.col.reports"): c.reports,
+                t("campaigns.col.index"): None if c.index_overall is None else round(c.index_overall, 1),
             } for c in summaries]), hide_index=True)
             if is_admin:
                 ids = [c.id for c in summaries]
                 current = next((c.id for c in summaries if c.is_active), ids[0])
                 a, b = st.columns([3, 1], vertical_alignment="bottom")
-                pick = a.selectbox(t("camp.activate_pick"), ids, index=ids.index(current),
+                pick = a.selectbox(t("campaigns.activate_pick"), ids, index=ids.index(current),
                                    format_func=lambda i: by_id[i].name, key="camp_activate_pick")
-                if b.button(t("camp.activate"), key="camp_activate", type="primary",
+                if b.button(t("campaigns.activate"), key="camp_activate", type="primary",
                             disabled=by_id[pick].is_active):
                     try:
                         ca.activate_campaign(scope, pick)
                     except (ca.CampaignError, AuthError) as exc:
                         st.error(str(exc))
                     else:
-                        st.session_state["camp_flash"] = t("camp.activated", name=by_id[pick].name)
+                        st.session_state["camp_flash"] = t("campaigns.activated", name=by_id[pick].name)
                         st.rerun()
-                st.caption(t("camp.activate_help"))
+                st.caption(t("campaigns.activate_help"))
 
     with tab_objs[1]:
-        st.subheader(t("camp.cmp.commune_title"))
+        st.subheader(t("campaigns.cmp.commune_title"))
         a, b = st.columns(2)
         d_ids, d_names = district_options(with_all=False)
         visible = scope.visible_commune_codes()
@@ -129,28 +129,28 @@ def render(scope) -> None:
             hist = ca.commune_history(scope, ccode)
             rows = [h for h in hist if h["answers"] or h["visits"]]
             if not rows:
-                st.info(t("camp.cmp.no_results"))
+                st.info(t("campaigns.cmp.no_results"))
             else:
                 df = pd.DataFrame([{
-                    t("camp.col.name"): h["campaign"], t("camp.col.year"): str(h["year"]),
-                    t("camp.col.visits"): h["visits"], t("camp.col.answers"): h["answers"],
-                    t("camp.col.index"): None if h["index"] is None else round(h["index"], 1),
-                    t("camp.col.sample"): (t("camp.cmp.small") if h["index_n"] < h["min_sample"]
-                                           else t("camp.cmp.enough")),
-                    t("camp.col.threshold"): h["threshold"]} for h in rows])
+                    t("campaigns.col.name"): h["campaign"], t("campaigns.col.year"): str(h["year"]),
+                    t("campaigns.col.visits"): h["visits"], t("campaigns.col.answers"): h["answers"],
+                    t("campaigns.col.index"): None if h["index"] is None else round(h["index"], 1),
+                    t("campaigns.col.sample"): (t("campaigns.cmp.small") if h["index_n"] < h["min_sample"]
+                                           else t("campaigns.cmp.enough")),
+                    t("campaigns.col.threshold"): h["threshold"]} for h in rows])
                 st.dataframe(df, hide_index=True)
                 st.altair_chart(charts.campaign_history_chart(rows))
-                st.caption(t("camp.cmp.chart_help"))
+                st.caption(t("campaigns.cmp.chart_help"))
 
-        st.subheader(t("camp.cmp.two_title"))
+        st.subheader(t("campaigns.cmp.two_title"))
         if len(summaries) < 2:
-            st.info(t("camp.cmp.need_two"))
+            st.info(t("campaigns.cmp.need_two"))
         else:
             ids = [c.id for c in summaries]  # newest first
             a, b, c = st.columns(3)
-            earlier = a.selectbox(t("camp.cmp.earlier"), ids, index=1, key="camp_cmp_a",
+            earlier = a.selectbox(t("campaigns.cmp.earlier"), ids, index=1, key="camp_cmp_a",
                                   format_func=lambda i: by_id[i].name)
-            later = b.selectbox(t("camp.cmp.later"), ids, index=0, key="camp_cmp_b",
+            later = b.selectbox(t("campaigns.cmp.later"), ids, index=0, key="camp_cmp_b",
                                 format_func=lambda i: by_id[i].name)
             d_all, d_all_names = district_options(with_all=True)
             dfilter = c.selectbox(t("common.district"), d_all, format_func=d_all_names.get,
@@ -158,24 +158,24 @@ def render(scope) -> None:
             rows = ca.compare_campaigns(scope, earlier, later, dfilter)
             rows = [r for r in rows if r["answers_a"] or r["answers_b"]]
             if not rows:
-                st.info(t("camp.cmp.no_results"))
+                st.info(t("campaigns.cmp.no_results"))
             else:
                 st.dataframe(pd.DataFrame([{
-                    t("camp.col.commune"): r["commune"], t("common.district"): r["district"],
-                    t("camp.cmp.answers_a"): r["answers_a"],
-                    t("camp.cmp.index_a"): None if r["index_a"] is None else round(r["index_a"], 1),
-                    t("camp.cmp.answers_b"): r["answers_b"],
-                    t("camp.cmp.index_b"): None if r["index_b"] is None else round(r["index_b"], 1),
-                    t("camp.cmp.delta"): None if r["delta"] is None else round(r["delta"], 1),
-                    t("camp.col.sample"): t("camp.cmp.small") if r["small_a"] or r["small_b"]
+                    t("campaigns.col.commune"): r["commune"], t("common.district"): r["district"],
+                    t("campaigns.cmp.answers_a"): r["answers_a"],
+                    t("campaigns.cmp.index_a"): None if r["index_a"] is None else round(r["index_a"], 1),
+                    t("campaigns.cmp.answers_b"): r["answers_b"],
+                    t("campaigns.cmp.index_b"): None if r["index_b"] is None else round(r["index_b"], 1),
+                    t("campaigns.cmp.delta"): None if r["delta"] is None else round(r["delta"], 1),
+                    t("campaigns.col.sample"): t("campaigns.cmp.small") if r["small_a"] or r["small_b"]
                     else ""} for r in rows]), hide_index=True,
-                    column_config={t("camp.cmp.delta"): st.column_config.NumberColumn(
+                    column_config={t("campaigns.cmp.delta"): st.column_config.NumberColumn(
                         format="%+.1f")})
-                st.caption(t("camp.cmp.help"))
+                st.caption(t("campaigns.cmp.help"))
 
     if is_admin:
         with tab_objs[2]:
-            values = _campaign_form("camp_new", ca.default_values(), t("camp.create"), True)
+            values = _campaign_form("camp_new", ca.default_values(), t("campaigns.create"), True)
             if values is not None:
                 activate = values.pop("activate", False)
                 try:
@@ -183,14 +183,14 @@ def render(scope) -> None:
                 except ca.CampaignError as exc:
                     _errors(exc)
                 else:
-                    st.session_state["camp_flash"] = t("camp.created", name=c.name)
+                    st.session_state["camp_flash"] = t("campaigns.created", name=c.name)
                     st.rerun()
         with tab_objs[3]:
             if not summaries:
-                st.info(t("camp.none"))
+                st.info(t("campaigns.none"))
             else:
                 ids = [c.id for c in summaries]
-                cid = st.selectbox(t("camp.edit_pick"), ids, format_func=lambda i: by_id[i].name,
+                cid = st.selectbox(t("campaigns.edit_pick"), ids, format_func=lambda i: by_id[i].name,
                                    key="camp_edit_pick")
                 camp = ca.get_campaign(cid)
                 current = {f: getattr(camp, f) for f in ca.FIELDS}
@@ -202,5 +202,5 @@ def render(scope) -> None:
                     except ca.CampaignError as exc:
                         _errors(exc)
                     else:
-                        st.session_state["camp_flash"] = t("camp.updated", name=values["name"])
+                        st.session_state["camp_flash"] = t("campaigns.updated", name=values["name"])
                         st.rerun()

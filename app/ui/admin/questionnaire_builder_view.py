@@ -70,78 +70,78 @@ def editors(tables: Tables, disabled: bool = False) -> Tables:
     """Render the four editors for the draft; returns the tables as currently edited."""
     r = rev()
     meta = dict(tables.meta)
-    tab_q, tab_o, tab_p, tab_m = st.tabs([t("qb.tab.questions"), t("qb.tab.options"),
-                                         t("qb.tab.pillars"), t("qb.tab.meta")],
+    tab_q, tab_o, tab_p, tab_m = st.tabs([t("questionnaire.tab.questions"), t("questionnaire.tab.options"),
+                                         t("questionnaire.tab.pillars"), t("questionnaire.tab.meta")],
                                         key="qb_tabs", on_change="rerun")
     pillar_ids = [p["id"] for p in tables.pillars if p.get("id")]
     question_ids = [q["id"] for q in tables.questions if q.get("id")]
     with tab_q:
-        st.caption(t("qb.help.questions"))
+        st.caption(t("questionnaire.help.questions"))
         qdf = st.data_editor(
             _frame(tables.questions, Q_COLUMNS), key=f"qb_questions_{r}", num_rows="dynamic",
             hide_index=True, disabled=disabled, height=520,
             column_config={
-                "order": st.column_config.NumberColumn(t("qb.col.order"), step=1, width=70,
-                                                       help=t("qb.help.order")),
-                "id": st.column_config.TextColumn(t("qb.col.id"), width=90, required=True,
-                                                  help=t("qb.help.id")),
+                "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70,
+                                                       help=t("questionnaire.help.order")),
+                "id": st.column_config.TextColumn(t("questionnaire.col.id"), width=90, required=True,
+                                                  help=t("questionnaire.help.id")),
                 "type": st.column_config.SelectboxColumn(
-                    t("qb.col.type"), options=list(QUESTION_TYPES), required=True, width=130,
-                    format_func=lambda x: t(f"qb.type.{x}")),
-                "text": st.column_config.TextColumn(t("qb.col.text"), width="large",
+                    t("questionnaire.col.type"), options=list(QUESTION_TYPES), required=True, width=130,
+                    format_func=lambda x: t(f"questionnaire.type.{x}")),
+                "text": st.column_config.TextColumn(t("questionnaire.col.text"), width="large",
                                                     required=True),
-                "required": st.column_config.CheckboxColumn(t("qb.col.required"), width=80),
-                "pillar": st.column_config.SelectboxColumn(t("qb.col.pillar"),
+                "required": st.column_config.CheckboxColumn(t("questionnaire.col.required"), width=80),
+                "pillar": st.column_config.SelectboxColumn(t("questionnaire.col.pillar"),
                                                            options=pillar_ids, width=130),
-                "profile": st.column_config.CheckboxColumn(t("qb.col.profile"), width=90,
-                                                           help=t("qb.help.profile")),
-                "scale_min": st.column_config.NumberColumn(t("qb.col.scale_min"), step=1,
+                "profile": st.column_config.CheckboxColumn(t("questionnaire.col.profile"), width=90,
+                                                           help=t("questionnaire.help.profile")),
+                "scale_min": st.column_config.NumberColumn(t("questionnaire.col.scale_min"), step=1,
                                                            width=70),
-                "scale_max": st.column_config.NumberColumn(t("qb.col.scale_max"), step=1,
+                "scale_max": st.column_config.NumberColumn(t("questionnaire.col.scale_max"), step=1,
                                                            width=70),
-                "min_label": st.column_config.TextColumn(t("qb.col.min_label")),
-                "max_label": st.column_config.TextColumn(t("qb.col.max_label")),
-                "max_length": st.column_config.NumberColumn(t("qb.col.max_length"), step=1,
+                "min_label": st.column_config.TextColumn(t("questionnaire.col.min_label")),
+                "max_label": st.column_config.TextColumn(t("questionnaire.col.max_label")),
+                "max_length": st.column_config.NumberColumn(t("questionnaire.col.max_length"), step=1,
                                                             min_value=1, max_value=10000),
             })
     with tab_o:
-        st.caption(t("qb.help.options"))
+        st.caption(t("questionnaire.help.options"))
         odf = st.data_editor(
             _frame(tables.options, O_COLUMNS), key=f"qb_options_{r}", num_rows="dynamic",
             hide_index=True, disabled=disabled, height=520,
             column_config={
-                "question": st.column_config.SelectboxColumn(t("qb.col.question"),
+                "question": st.column_config.SelectboxColumn(t("questionnaire.col.question"),
                                                              options=question_ids, required=True,
                                                              width=110),
-                "order": st.column_config.NumberColumn(t("qb.col.order"), step=1, width=70),
-                "value": st.column_config.TextColumn(t("qb.col.value"), width=100,
-                                                     required=True, help=t("qb.help.value")),
-                "label": st.column_config.TextColumn(t("qb.col.label"), width="large",
+                "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70),
+                "value": st.column_config.TextColumn(t("questionnaire.col.value"), width=100,
+                                                     required=True, help=t("questionnaire.help.value")),
+                "label": st.column_config.TextColumn(t("questionnaire.col.label"), width="large",
                                                      required=True),
-                "score": st.column_config.NumberColumn(t("qb.col.score"), min_value=0,
+                "score": st.column_config.NumberColumn(t("questionnaire.col.score"), min_value=0,
                                                        max_value=100, width=90,
-                                                       help=t("qb.help.score")),
-                "exclusive": st.column_config.CheckboxColumn(t("qb.col.exclusive"), width=90,
-                                                             help=t("qb.help.exclusive")),
+                                                       help=t("questionnaire.help.score")),
+                "exclusive": st.column_config.CheckboxColumn(t("questionnaire.col.exclusive"), width=90,
+                                                             help=t("questionnaire.help.exclusive")),
             })
     with tab_p:
-        st.caption(t("qb.help.pillars"))
+        st.caption(t("questionnaire.help.pillars"))
         pdf_ = st.data_editor(
             _frame(tables.pillars, P_COLUMNS), key=f"qb_pillars_{r}", num_rows="dynamic",
             hide_index=True, disabled=disabled,
             column_config={
-                "order": st.column_config.NumberColumn(t("qb.col.order"), step=1, width=70),
-                "id": st.column_config.TextColumn(t("qb.col.pillar_id"), width=140,
+                "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70),
+                "id": st.column_config.TextColumn(t("questionnaire.col.pillar_id"), width=140,
                                                   required=True),
-                "name": st.column_config.TextColumn(t("qb.col.pillar_name"), width="large",
+                "name": st.column_config.TextColumn(t("questionnaire.col.pillar_name"), width="large",
                                                     required=True),
             })
     with tab_m:
-        meta["title"] = st.text_input(t("qb.col.title"), value=meta.get("title", ""),
+        meta["title"] = st.text_input(t("questionnaire.col.title"), value=meta.get("title", ""),
                                       key=f"qb_title_{r}", disabled=disabled, max_chars=300)
-        meta["intro"] = st.text_area(t("qb.col.intro"), value=meta.get("intro", ""),
+        meta["intro"] = st.text_area(t("questionnaire.col.intro"), value=meta.get("intro", ""),
                                      key=f"qb_intro_{r}", disabled=disabled, max_chars=2000)
-        st.text_input(t("qb.col.code"), value=meta.get("code", ""), disabled=True,
-                      key=f"qb_code_{r}", help=t("qb.help.code"))
+        st.text_input(t("questionnaire.col.code"), value=meta.get("code", ""), disabled=True,
+                      key=f"qb_code_{r}", help=t("questionnaire.help.code"))
     return Tables(meta, _records(pdf_, P_COLUMNS), _records(qdf, Q_COLUMNS),
                   _records(odf, O_COLUMNS))

@@ -25,7 +25,7 @@ MAX_UPLOAD = 5 * 1024 * 1024
 
 def render(scope) -> None:
     st.title(t("nav.questionnaire"))
-    st.caption(t("qb.intro"))
+    st.caption(t("questionnaire.intro"))
     flash("qb_flash")
 
     versions = qa.list_versions(scope)
@@ -34,12 +34,12 @@ def render(scope) -> None:
         st.stop()
     active = active_campaign(max_age=0)
     by_id = {v.id: v for v in versions}
-    with st.expander(t("qb.versions"), expanded=False):
+    with st.expander(t("questionnaire.versions"), expanded=False):
         st.dataframe(pd.DataFrame([{
-            t("qb.v.code"): v.code, t("qb.v.version"): v.version, t("qb.v.title"): v.title,
-            t("qb.v.questions"): v.questions, t("qb.v.responses"): v.responses,
-            t("qb.v.campaigns"): ", ".join(v.campaigns), t("qb.v.created"): fmt_datetime(v.created_at),
-            t("qb.v.by"): v.created_by or ""} for v in versions]), hide_index=True)
+            t("questionnaire.v.code"): v.code, t("questionnaire.v.version"): v.version, t("questionnaire.v.title"): v.title,
+            t("questionnaire.v.questions"): v.questions, t("questionnaire.v.responses"): v.responses,
+            t("questionnaire.v.campaigns"): ", ".join(v.campaigns), t("questionnaire.v.created"): fmt_datetime(v.created_at),
+            t("questionnaire.v.by"): v.created_by or ""} for v in versions]), hide_index=True)
 
     ids = [v.id for v in versions]
     if "qb_next_base" in st.session_state:  # after a save: open the new version, empty the form
@@ -47,24 +47,24 @@ def render(scope) -> None:
         for key in ("qb_note", "qb_use_active", "qb_allow_mixed"):
             st.session_state.pop(key, None)
     default_id = active.questionnaire_id if active and active.questionnaire_id in by_id else ids[0]
-    base_id = st.selectbox(t("qb.base"), ids, index=ids.index(default_id), key="qb_base_select",
-                           format_func=lambda i: t("qb.v.label", code=by_id[i].code,
+    base_id = st.selectbox(t("questionnaire.base"), ids, index=ids.index(default_id), key="qb_base_select",
+                           format_func=lambda i: t("questionnaire.v.label", code=by_id[i].code,
                                                    version=by_id[i].version, n=by_id[i].responses))
     base = by_id[base_id]
     base_def = qa.get_definition(base_id)
     if qb.draft() is None or st.session_state.get(qb.KEY_BASE) != base_id:
         qb.set_draft(qa.definition_to_tables(base_def), base_id)
     if base.responses:
-        st.info(t("qb.has_answers", n=base.responses, version=base.version))
+        st.info(t("questionnaire.has_answers", n=base.responses, version=base.version))
     else:
-        st.caption(t("qb.new_version_always"))
+        st.caption(t("questionnaire.new_version_always"))
 
     current = qb.editors(qb.draft())
     c1, c2, _ = st.columns([1, 1, 3])
-    if c1.button(t("qb.apply"), icon=":material/sync:", key="qb_apply", help=t("qb.help.apply")):
+    if c1.button(t("questionnaire.apply"), icon=":material/sync:", key="qb_apply", help=t("questionnaire.help.apply")):
         qb.set_draft(qb.normalised(current), base_id)
         st.rerun()
-    if c2.button(t("qb.discard"), icon=":material/undo:", key="qb_discard"):
+    if c2.button(t("questionnaire.discard"), icon=":material/undo:", key="qb_discard"):
         qb.set_draft(qa.definition_to_tables(base_def), base_id)
         st.rerun()
 
@@ -74,13 +74,13 @@ def render(scope) -> None:
     st.divider()
     col_prev, col_save = st.columns([3, 2], gap="large")
     with col_prev:
-        st.subheader(t("qb.preview"))
+        st.subheader(t("questionnaire.preview"))
         if problems:
-            st.error(t("qb.problems", n=len(problems)))
+            st.error(t("questionnaire.problems", n=len(problems)))
             show_problems(problems)
         else:
             defn = parse_definition(data)
-            st.caption(t("qb.preview_help"))
+            st.caption(t("questionnaire.preview_help"))
             with st.container(border=True, width=460):
                 st.markdown(f"**{md_escape(defn.title)}**")
                 if defn.intro:
@@ -88,43 +88,43 @@ def render(scope) -> None:
                 render_form(defn, f"qbprev{qb.rev()}", lambda: None, disabled=True)
 
     with col_save:
-        st.subheader(t("qb.save_title"))
+        st.subheader(t("questionnaire.save_title"))
         if problems:
-            st.warning(t("qb.cannot_save"))
+            st.warning(t("questionnaire.cannot_save"))
         elif not changed:
-            st.info(t("qb.unchanged", version=base.version))
+            st.info(t("questionnaire.unchanged", version=base.version))
         else:
             diff = qa.diff_summary(base_def, data)
             lines = []
             for key in ("added", "removed", "changed"):
                 if diff.get(key):
-                    lines.append(t(f"qb.diff.{key}", ids=", ".join(diff[key])))
+                    lines.append(t(f"questionnaire.diff.{key}", ids=", ".join(diff[key])))
             if diff.get("reordered"):
-                lines.append(t("qb.diff.reordered"))
+                lines.append(t("questionnaire.diff.reordered"))
             if diff.get("other"):
-                lines.append(t("qb.diff.other", what=", ".join(t(f"qb.diff.field.{k}")
+                lines.append(t("questionnaire.diff.other", what=", ".join(t(f"questionnaire.diff.field.{k}")
                                                                for k in diff["other"])))
             st.markdown("\n".join(f"- {md_escape(x)}" for x in lines) or "-")
-        note = st.text_input(t("qb.note"), key="qb_note", max_chars=500)
+        note = st.text_input(t("questionnaire.note"), key="qb_note", max_chars=500)
         use_active = False
         allow_mixed = False
         if active:
-            use_active = st.checkbox(t("qb.use_active", name=active.campaign.name),
+            use_active = st.checkbox(t("questionnaire.use_active", name=active.campaign.name),
                                      key="qb_use_active")
             if use_active:
                 others = qa.response_count(active.questionnaire_id)
                 if others:
-                    allow_mixed = st.checkbox(t("qb.allow_mixed", n=others), key="qb_allow_mixed")
-        if st.button(t("qb.save"), type="primary", disabled=bool(problems) or not changed,
+                    allow_mixed = st.checkbox(t("questionnaire.allow_mixed", n=others), key="qb_allow_mixed")
+        if st.button(t("questionnaire.save"), type="primary", disabled=bool(problems) or not changed,
                      key="qb_save", icon=":material/save:"):
             try:
                 row = qa.save_version(scope, data, base_id=base_id, note=note)
-                msg = t("qb.saved", code=row.code, version=row.version)
+                msg = t("questionnaire.saved", code=row.code, version=row.version)
                 if use_active and active:
                     try:
                         qa.assign_to_campaign(scope, active.campaign.id, row.id,
                                               allow_mixed=allow_mixed)
-                        msg += " " + t("qb.assigned", name=active.campaign.name)
+                        msg += " " + t("questionnaire.assigned", name=active.campaign.name)
                     except qa.BuilderError as exc:
                         msg += " " + str(exc)
             except (qa.BuilderError, AuthError) as exc:
@@ -136,33 +136,33 @@ def render(scope) -> None:
                 st.rerun()
 
     st.divider()
-    st.subheader(t("qb.xlsform"))
-    st.caption(t("qb.xlsform_help"))
+    st.subheader(t("questionnaire.xlsform"))
+    st.caption(t("questionnaire.xlsform_help"))
     x1, x2 = st.columns(2)
     with x1:
-        st.download_button(t("qb.xlsform_export", version=base.version),
+        st.download_button(t("questionnaire.xlsform_export", version=base.version),
                            data=lambda: export_xlsform(base_def, base.version),
                            file_name=f"{base.code}_v{base.version}.xlsx", key="qb_xlsform_dl",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:", on_click="ignore")
     with x2:
-        up = st.file_uploader(t("qb.xlsform_import"), type=["xlsx"], key="qb_xlsform_up")
+        up = st.file_uploader(t("questionnaire.xlsform_import"), type=["xlsx"], key="qb_xlsform_up")
         if up is not None:
             content = up.getvalue()
             if len(content) > MAX_UPLOAD:
-                st.error(t("qb.upload_too_big", mb=MAX_UPLOAD // (1024 * 1024)))
+                st.error(t("questionnaire.upload_too_big", mb=MAX_UPLOAD // (1024 * 1024)))
             else:
                 result = import_xlsform(content, default_code=base.code)
                 if result.errors:
-                    st.error(t("qb.import_errors", n=len(result.errors)))
+                    st.error(t("questionnaire.import_errors", n=len(result.errors)))
                     show_problems(result.errors)
                 if result.warnings:
-                    st.warning(t("qb.import_warnings", n=len(result.warnings)))
+                    st.warning(t("questionnaire.import_warnings", n=len(result.warnings)))
                     show_problems(result.warnings, warning=True)
                 if result.ok:
-                    st.success(t("qb.import_ok", n=len(result.definition["questions"]) +
+                    st.success(t("questionnaire.import_ok", n=len(result.definition["questions"]) +
                                  len(result.definition["profile"])))
-                    if st.button(t("qb.import_load"), key="qb_import_load", type="primary"):
+                    if st.button(t("questionnaire.import_load"), key="qb_import_load", type="primary"):
                         qb.set_draft(qa.definition_to_tables(result.definition), base_id)
-                        st.session_state["qb_flash"] = t("qb.import_loaded")
+                        st.session_state["qb_flash"] = t("questionnaire.import_loaded")
                         st.rerun()

@@ -20,10 +20,10 @@ from app.ui.core.text import md_escape
 
 def render(scope) -> None:
     st.title(t("nav.nominations"))
-    st.caption(t("nom.intro", min=nom.FINAL_MIN, max=nom.FINAL_MAX))
+    st.caption(t("nominations.intro", min=nom.FINAL_MIN, max=nom.FINAL_MAX))
     campaign = campaign_select("nom_campaign")
     if campaign is None:
-        st.info(t("nom.no_campaign"))
+        st.info(t("nominations.no_campaign"))
         st.stop()
     flash("nom_flash")
     final = nom.final_list(scope, campaign.id)
@@ -37,7 +37,7 @@ def render(scope) -> None:
         except (nom.NominationError, AuthError) as exc:
             st.error(str(exc))
         else:
-            st.session_state["nom_flash"] = t("nom.proposed", id=v.id, name=v.name)
+            st.session_state["nom_flash"] = t("nominations.proposed", id=v.id, name=v.name)
             st.rerun()
 
 
@@ -46,78 +46,78 @@ def render(scope) -> None:
         """A proposal prefilled from a suggestion; the Board's staff edit it before proposing."""
         with st.form(f"nom_form_{key}"):
             st.markdown(title)
-            name = st.text_input(t("nom.f.name"), value=name, key=f"nom_{key}_name")
-            unit = st.text_input(t("nom.f.unit"), value=unit, key=f"nom_{key}_unit")
-            ach = st.text_area(t("nom.f.achievements"), value=achievements, key=f"nom_{key}_ach",
+            name = st.text_input(t("nominations.f.name"), value=name, key=f"nom_{key}_name")
+            unit = st.text_input(t("nominations.f.unit"), value=unit, key=f"nom_{key}_unit")
+            ach = st.text_area(t("nominations.f.achievements"), value=achievements, key=f"nom_{key}_ach",
                                height=height, max_chars=nom.MAX_TEXT)
-            if st.form_submit_button(t("nom.f.propose"), type="primary"):
+            if st.form_submit_button(t("nominations.f.propose"), type="primary"):
                 _propose(name=name, unit=unit, achievements=ach, **proposal)
 
 
-    tab_sug, tab_list, tab_final = st.tabs([t("nom.tab.suggestions"), t("nom.tab.list"),
-                                            t("nom.tab.final")], key="nom_tabs", on_change="rerun")
+    tab_sug, tab_list, tab_final = st.tabs([t("nominations.tab.suggestions"), t("nominations.tab.list"),
+                                            t("nominations.tab.final")], key="nom_tabs", on_change="rerun")
 
     # --- suggestions from the data ------------------------------------------------------------
     def suggestions_tab() -> None:
         """The data-backed suggestions and the proposal forms (computed only when shown)."""
         sug = nom.suggestions(scope, campaign.id)
-        st.caption(t("nom.sug.criteria", days=len(sug.days_due), cutoff=sug.report_cutoff,
+        st.caption(t("nominations.sug.criteria", days=len(sug.days_due), cutoff=sug.report_cutoff,
                      low=fmt_float(sug.ratio_low, 2), high=fmt_float(sug.ratio_high, 2),
                      deadline=fmt_date(sug.roster_deadline)))
-        st.subheader(t("nom.sug.collectives"))
-        only_all = st.toggle(t("nom.sug.only_all"), key="nom_only_all")
+        st.subheader(t("nominations.sug.collectives"))
+        only_all = st.toggle(t("nominations.sug.only_all"), key="nom_only_all")
         shown = [f for f in sug.collectives if f.meets_all or not only_all][:40]
         if not shown:
-            st.info(t("nom.sug.none"))
+            st.info(t("nominations.sug.none"))
         else:
             yes, no = "✓", "–"
             df = pd.DataFrame([{
-                t("nom.sug.col.commune"): f.commune_name,
-                t("nom.sug.col.district"): f.district_name,
-                t("nom.sug.col.reports"): f"{f.days_reported}/{f.days_total}",
-                t("nom.sug.col.visits"): f.visits,
-                t("nom.sug.col.answers"): f.answers,
-                t("nom.sug.col.ratio"): None if f.ratio is None else round(f.ratio, 2),
-                t("nom.sug.col.band"): f"{f.days_in_band}/{f.days_with_visits}",
-                t("nom.sug.col.roster"): (fmt_date(f.roster_submitted_at) + " " +
-                                          (yes if f.roster_on_time else t("nom.sug.late"))
+                t("nominations.sug.col.commune"): f.commune_name,
+                t("nominations.sug.col.district"): f.district_name,
+                t("nominations.sug.col.reports"): f"{f.days_reported}/{f.days_total}",
+                t("nominations.sug.col.visits"): f.visits,
+                t("nominations.sug.col.answers"): f.answers,
+                t("nominations.sug.col.ratio"): None if f.ratio is None else round(f.ratio, 2),
+                t("nominations.sug.col.band"): f"{f.days_in_band}/{f.days_with_visits}",
+                t("nominations.sug.col.roster"): (fmt_date(f.roster_submitted_at) + " " +
+                                          (yes if f.roster_on_time else t("nominations.sug.late"))
                                           if f.roster_submitted_at else no),
-                t("nom.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
-                t("nom.sug.col.met"): f"{f.criteria_met}/4" + (" ★" if f.meets_all else ""),
+                t("nominations.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
+                t("nominations.sug.col.met"): f"{f.criteria_met}/4" + (" ★" if f.meets_all else ""),
             } for f in shown])
             event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
                                  key="nom_sug_collectives", height=min(38 + 35 * len(df), 460))
-            st.caption(t("nom.sug.pick"))
+            st.caption(t("nominations.sug.pick"))
             rows = event.selection.rows if event else []
             if rows and can_propose:
                 f = shown[rows[0]]
                 _proposal_form(f"c_{f.commune_code}",
-                               t("nom.form.collective_title", commune=md_escape(f.commune_name)),
-                               name=t("nom.default.collective_name", commune=f.commune_name),
-                               unit=t("nom.default.collective_unit"),
+                               t("nominations.form.collective_title", commune=md_escape(f.commune_name)),
+                               name=t("nominations.default.collective_name", commune=f.commune_name),
+                               unit=t("nominations.default.collective_unit"),
                                achievements=nom.draft_achievements(f), height=120,
                                kind="collective", commune_code=f.commune_code)
 
-        st.subheader(t("nom.sug.individuals"))
+        st.subheader(t("nominations.sug.individuals"))
         if not sug.individuals:
-            st.info(t("nom.sug.no_roster"))
+            st.info(t("nominations.sug.no_roster"))
         else:
             people = sug.individuals
             dfp = pd.DataFrame([{
-                t("nom.sug.col.person"): p.full_name, t("nom.sug.col.position"): p.position,
-                t("nom.sug.col.org"): p.organisation, t("nom.sug.col.commune"): p.commune_name,
-                t("nom.sug.col.days"): ", ".join(fmt_date(date.fromisoformat(d))
+                t("nominations.sug.col.person"): p.full_name, t("nominations.sug.col.position"): p.position,
+                t("nominations.sug.col.org"): p.organisation, t("nominations.sug.col.commune"): p.commune_name,
+                t("nominations.sug.col.days"): ", ".join(fmt_date(date.fromisoformat(d))
                                                 for d in p.duty_days),
-                t("nom.sug.col.shift"): t(f"nom.shift.{p.shift}") if p.shift in nom.SHIFT_WEIGHT
+                t("nominations.sug.col.shift"): t(f"nominations.shift.{p.shift}") if p.shift in nom.SHIFT_WEIGHT
                 else p.shift,
-                t("nom.sug.col.shifts"): p.shifts} for p in people])
+                t("nominations.sug.col.shifts"): p.shifts} for p in people])
             ev2 = st.dataframe(dfp, hide_index=True, on_select="rerun", selection_mode="single-row",
                                key="nom_sug_individuals")
             rows = ev2.selection.rows if ev2 else []
             if rows and can_propose:
                 p = people[rows[0]]
                 _proposal_form(f"i_{p.roster_entry_id}",
-                               t("nom.form.individual_title", name=md_escape(p.full_name)),
+                               t("nominations.form.individual_title", name=md_escape(p.full_name)),
                                name=p.full_name,
                                unit=", ".join(x for x in (p.position, p.organisation) if x),
                                achievements=nom.draft_achievements(p), height=100,
@@ -125,9 +125,9 @@ def render(scope) -> None:
                                roster_entry_id=p.roster_entry_id)
 
         if can_propose:
-            with st.expander(t("nom.manual.title")):
-                kind = st.radio(t("nom.f.kind"), list(nom.KINDS), horizontal=True,
-                                format_func=lambda k: t(f"nom.kind.{k}"), key="nom_m_kind")
+            with st.expander(t("nominations.manual.title")):
+                kind = st.radio(t("nominations.f.kind"), list(nom.KINDS), horizontal=True,
+                                format_func=lambda k: t(f"nominations.kind.{k}"), key="nom_m_kind")
                 d_ids, d_names = district_options(with_all=False)
                 dcode = st.selectbox(t("common.district"), d_ids, format_func=d_names.get,
                                      key="nom_m_district")
@@ -135,11 +135,11 @@ def render(scope) -> None:
                 ccode = st.selectbox(t("common.commune"), c_ids, format_func=c_names.get,
                                      key="nom_m_commune")
                 with st.form("nom_form_manual"):
-                    name = st.text_input(t("nom.f.name"), key="nom_m_name")
-                    unit = st.text_input(t("nom.f.unit"), key="nom_m_unit")
-                    ach = st.text_area(t("nom.f.achievements"), key="nom_m_ach",
+                    name = st.text_input(t("nominations.f.name"), key="nom_m_name")
+                    unit = st.text_input(t("nominations.f.unit"), key="nom_m_unit")
+                    ach = st.text_area(t("nominations.f.achievements"), key="nom_m_ach",
                                        max_chars=nom.MAX_TEXT)
-                    if st.form_submit_button(t("nom.f.propose"), type="primary"):
+                    if st.form_submit_button(t("nominations.f.propose"), type="primary"):
                         _propose(kind=kind, name=name, unit=unit, commune_code=ccode,
                                  district_code=dcode, achievements=ach)
 
@@ -154,61 +154,61 @@ def render(scope) -> None:
         counts = {s: sum(1 for n in items if n.status == s) for s in nom.STATUSES}
         cols = st.columns(len(nom.STATUSES))
         for col, s in zip(cols, nom.STATUSES):
-            col.metric(t(f"nom.status.{s}"), counts[s])
-        chosen = st.segmented_control(t("nom.list.filter"), list(nom.STATUSES),
+            col.metric(t(f"nominations.status.{s}"), counts[s])
+        chosen = st.segmented_control(t("nominations.list.filter"), list(nom.STATUSES),
                                       selection_mode="multi", default=list(nom.STATUSES),
-                                      format_func=lambda s: t(f"nom.status.{s}"),
+                                      format_func=lambda s: t(f"nominations.status.{s}"),
                                       key="nom_status_filter")
-        st.caption(t("nom.list.rules"))
+        st.caption(t("nominations.list.rules"))
         visible = [n for n in items if n.status in (chosen or [])]
         if not items:
-            st.info(t("nom.list.empty"))
+            st.info(t("nominations.list.empty"))
         for n in visible:
             icon = {"proposed": ":material/edit_note:", "shortlisted": ":material/star:",
                     "approved": ":material/check_circle:", "rejected": ":material/cancel:"}[n.status]
-            with st.expander(f"#{n.id} · {t(f'nom.kind.{n.kind}')} · {md_escape(n.name)} — "
-                             f"{t(f'nom.status.{n.status}')}", icon=icon, key=f"nom_exp_{n.id}",
+            with st.expander(f"#{n.id} · {t(f'nominations.kind.{n.kind}')} · {md_escape(n.name)} — "
+                             f"{t(f'nominations.status.{n.status}')}", icon=icon, key=f"nom_exp_{n.id}",
                              on_change="rerun"):
                 place = ", ".join(x for x in (n.commune_name, n.district_name) if x)
-                st.markdown(f"**{t('nom.f.unit')}:** {md_escape(n.unit) or '–'}  \n"
-                            f"**{t('nom.col.place')}:** {md_escape(place) or '–'}  \n"
-                            f"**{t('nom.col.proposed')}:** {md_escape(n.proposed_by)}, "
+                st.markdown(f"**{t('nominations.f.unit')}:** {md_escape(n.unit) or '–'}  \n"
+                            f"**{t('nominations.col.place')}:** {md_escape(place) or '–'}  \n"
+                            f"**{t('nominations.col.proposed')}:** {md_escape(n.proposed_by)}, "
                             f"{fmt_datetime(n.proposed_at)}")
-                st.markdown(f"**{t('nom.f.achievements')}:**")
+                st.markdown(f"**{t('nominations.f.achievements')}:**")
                 st.text(n.achievements)
-                st.markdown(f"**{t('nom.col.evidence')}** {t('nom.evidence_frozen')}")
+                st.markdown(f"**{t('nominations.col.evidence')}** {t('nominations.evidence_frozen')}")
                 st.caption(md_escape(n.evidence_text))
                 hist = pd.DataFrame([{
-                    t("nom.hist.at"): fmt_datetime(datetime.fromisoformat(h["at"])) if h.get("at")
-                    else "", t("nom.hist.by"): h.get("by", ""),
-                    t("nom.hist.action"): t(f"nom.action.{h.get('action')}"),
-                    t("nom.hist.to"): t(f"nom.status.{h.get('to')}") if h.get("to") else "",
-                    t("nom.hist.note"): h.get("note", "")} for h in n.history])
+                    t("nominations.hist.at"): fmt_datetime(datetime.fromisoformat(h["at"])) if h.get("at")
+                    else "", t("nominations.hist.by"): h.get("by", ""),
+                    t("nominations.hist.action"): t(f"nominations.action.{h.get('action')}"),
+                    t("nominations.hist.to"): t(f"nominations.status.{h.get('to')}") if h.get("to") else "",
+                    t("nominations.hist.note"): h.get("note", "")} for h in n.history])
                 st.dataframe(hist, hide_index=True)
                 actions = nom.allowed_actions(scope, n)
                 if actions:
-                    note = st.text_input(t("nom.f.note"), key=f"nom_note_{n.id}",
-                                         help=t("nom.f.note_help"))
+                    note = st.text_input(t("nominations.f.note"), key=f"nom_note_{n.id}",
+                                         help=t("nominations.f.note_help"))
                     bcols = st.columns(len(actions) + 2)
                     for a, bc in zip(actions, bcols):
-                        if bc.button(t(f"nom.action.{a}"), key=f"nom_{a}_{n.id}",
+                        if bc.button(t(f"nominations.action.{a}"), key=f"nom_{a}_{n.id}",
                                      type="primary" if a in ("approve", "shortlist") else "secondary"):
                             try:
                                 nom.transition(scope, n.id, a, note)
                             except (nom.NominationError, AuthError) as exc:
                                 st.error(str(exc))
                             else:
-                                st.session_state["nom_flash"] = t("nom.done", id=n.id,
-                                                                  action=t(f"nom.action.{a}"))
+                                st.session_state["nom_flash"] = t("nominations.done", id=n.id,
+                                                                  action=t(f"nominations.action.{a}"))
                                 st.rerun()
                 for reason in nom.blocked_actions(scope, n).values():
                     st.caption(reason)
                 if n.status in ("proposed", "shortlisted") and can_propose:
-                    with st.popover(t("nom.edit"), icon=":material/edit:"):
+                    with st.popover(t("nominations.edit"), icon=":material/edit:"):
                         with st.form(f"nom_edit_{n.id}"):
-                            e_name = st.text_input(t("nom.f.name"), value=n.name)
-                            e_unit = st.text_input(t("nom.f.unit"), value=n.unit)
-                            e_ach = st.text_area(t("nom.f.achievements"), value=n.achievements,
+                            e_name = st.text_input(t("nominations.f.name"), value=n.name)
+                            e_unit = st.text_input(t("nominations.f.unit"), value=n.unit)
+                            e_ach = st.text_area(t("nominations.f.achievements"), value=n.achievements,
                                                  max_chars=nom.MAX_TEXT)
                             if st.form_submit_button(t("common.save")):
                                 try:
@@ -217,29 +217,29 @@ def render(scope) -> None:
                                 except (nom.NominationError, AuthError) as exc:
                                     st.error(str(exc))
                                 else:
-                                    st.session_state["nom_flash"] = t("nom.saved", id=n.id)
+                                    st.session_state["nom_flash"] = t("nominations.saved", id=n.id)
                                     st.rerun()
 
     # --- the final list -------------------------------------------------------------------------
     with tab_final:
         if final.approved:
             st.dataframe(pd.DataFrame([{
-                t("nom.col.no"): i, t("nom.col.kind"): t(f"nom.kind.{n.kind}"),
-                t("nom.col.name"): n.name,
-                t("nom.col.unit"): "; ".join(x for x in (n.unit, n.commune_name, n.district_name) if x),
-                t("nom.col.achievements"): n.achievements,
-                t("nom.col.decided"): f"{n.decided_by}, {fmt_datetime(n.decided_at)}",
+                t("nominations.col.no"): i, t("nominations.col.kind"): t(f"nominations.kind.{n.kind}"),
+                t("nominations.col.name"): n.name,
+                t("nominations.col.unit"): "; ".join(x for x in (n.unit, n.commune_name, n.district_name) if x),
+                t("nominations.col.achievements"): n.achievements,
+                t("nominations.col.decided"): f"{n.decided_by}, {fmt_datetime(n.decided_at)}",
             } for i, n in enumerate(final.approved, start=1)]), hide_index=True)
         c1, c2 = st.columns(2)
         cid, year = campaign.id, campaign.year
-        c1.download_button(t("nom.export.xlsx"), data=lambda: nom.export_excel(scope, cid),
+        c1.download_button(t("nominations.export.xlsx"), data=lambda: nom.export_excel(scope, cid),
                            file_name=f"de_xuat_khen_thuong_{year}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            disabled=not final.ok, icon=":material/table_view:", key="nom_dl_xlsx",
                            on_click="ignore")
-        c2.download_button(t("nom.export.pdf"), data=lambda: nom.export_pdf(scope, cid),
+        c2.download_button(t("nominations.export.pdf"), data=lambda: nom.export_pdf(scope, cid),
                            file_name=f"de_xuat_khen_thuong_{year}.pdf", mime="application/pdf",
                            disabled=not final.ok, icon=":material/picture_as_pdf:", key="nom_dl_pdf",
                            on_click="ignore")
         if not final.ok:
-            st.caption(t("nom.export.blocked", min=nom.FINAL_MIN, max=nom.FINAL_MAX))
+            st.caption(t("nominations.export.blocked", min=nom.FINAL_MIN, max=nom.FINAL_MAX))

@@ -98,7 +98,7 @@ def campaign_picker() -> int | None:
     """The campaign to show: the active one by default; others can be chosen."""
     campaigns = list_campaigns()
     if not campaigns:
-        st.info(t("dash.no_campaign"))
+        st.info(t("dashboard.no_campaign"))
         return None
     active = active_campaign()
     ids = [c.id for c in campaigns]
@@ -109,7 +109,7 @@ def campaign_picker() -> int | None:
         return ids[0]
     if st.session_state.get(KEY_CAMPAIGN) not in ids:
         st.session_state[KEY_CAMPAIGN] = default
-    return st.selectbox(t("dash.campaign"), ids, format_func=names.get, key=KEY_CAMPAIGN)
+    return st.selectbox(t("dashboard.campaign"), ids, format_func=names.get, key=KEY_CAMPAIGN)
 
 
 def _clear_commune() -> None:
@@ -161,7 +161,7 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
         if st.session_state.get(KEY_DISTRICT) not in (None, *districts):
             st.session_state[KEY_DISTRICT] = None
         dcode = cols[0].selectbox(t("common.district"), districts, index=None,
-                                  format_func=names.get, placeholder=t("dash.whole_province"),
+                                  format_func=names.get, placeholder=t("dashboard.whole_province"),
                                   key=KEY_DISTRICT, persist_state="session",
                                   on_change=_clear_commune)
     else:
@@ -180,7 +180,7 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
             st.session_state[KEY_COMMUNE] = None
         ccode = cols[1].selectbox(t("common.commune"), list(labels), index=None,
                                   format_func=labels.get,
-                                  placeholder=t("dash.all_communes"), key=KEY_COMMUNE,
+                                  placeholder=t("dashboard.all_communes"), key=KEY_COMMUNE,
                                   persist_state="session")
     _to_url(dcode if scope.province_wide else None, ccode, scope.province_wide)
     if ccode and not dcode:
@@ -190,8 +190,8 @@ def unit_pickers(scope: Scope, *, with_commune: bool = True,
 
 def live_toggle() -> timedelta | None:
     """The pause switch of the live refresh; returns the fragment's run_every."""
-    live = st.toggle(t("dash.live"), value=True, key=KEY_LIVE, persist_state="session",
-                     help=t("dash.live_help", seconds=REFRESH_SECONDS))
+    live = st.toggle(t("dashboard.live"), value=True, key=KEY_LIVE, persist_state="session",
+                     help=t("dashboard.live_help", seconds=REFRESH_SECONDS))
     return timedelta(seconds=REFRESH_SECONDS) if live else None
 
 
@@ -209,7 +209,7 @@ def live_overview(scope: Scope, campaign_id: int, district: str | None, commune:
             st.error(str(exc))
             return
         except LookupError:
-            st.info(t("dash.no_campaign"))
+            st.info(t("dashboard.no_campaign"))
             return
         render(ov)
 

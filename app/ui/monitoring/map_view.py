@@ -30,7 +30,7 @@ def render(ov: Overview, scope: Scope, metric: str) -> None:
         districts = (scope.district_code,)
     shapes = dash.outlines(districts)
     source = shapes["features"][0]["properties"]["source"] if shapes["features"] else "voronoi"
-    st.caption(t("dash.updated_short", time=ov.computed_at.strftime("%H:%M:%S"),
+    st.caption(t("dashboard.updated_short", time=ov.computed_at.strftime("%H:%M:%S"),
                  level=level_label(ov)) + " · " + t(f"map.metric_help.{metric}",
                                                     low=fmt_float(ov.campaign.ratio_low, 2),
                                                     high=fmt_float(ov.campaign.ratio_high, 2),
@@ -43,11 +43,11 @@ def render(ov: Overview, scope: Scope, metric: str) -> None:
     st.caption(t(f"map.source.{source}"))
     k = ov.kpi
     c = st.columns(4)
-    c[0].metric(t("dash.kpi.answers_total"), fmt_int(k["answers_total"]))
-    c[1].metric(t("dash.kpi.communes_with_answers"),
+    c[0].metric(t("dashboard.kpi.answers_total"), fmt_int(k["answers_total"]))
+    c[1].metric(t("dashboard.kpi.communes_with_answers"),
                 f"{fmt_int(k['communes_with_answers'])}/{fmt_int(k['communes_total'])}")
     counts = ov.communes["ratio_status"].value_counts()
     c[2].metric(t("map.out_of_band"),
                 fmt_int(int(counts.get("low", 0)) + int(counts.get("high", 0))))
-    c[3].metric(t("dash.kpi.friendly"),
+    c[3].metric(t("dashboard.kpi.friendly"),
                 f"{fmt_int(k['communes_friendly'])}/{fmt_int(k['communes_ranked'])}")

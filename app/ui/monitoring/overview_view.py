@@ -55,73 +55,73 @@ def apply_goto() -> None:
 
 def kpis(ov: Overview) -> None:
     k = ov.kpi
-    day = t("dash.today") if ov.is_today else fmt_date(ov.ref_day)
+    day = t("dashboard.today") if ov.is_today else fmt_date(ov.ref_day)
     c = st.columns(4)
-    c[0].metric(t("dash.kpi.answers_today", day=day), fmt_int(k["answers_today"]),
-                help=t("dash.kpi.answers_today_help"))
-    c[1].metric(t("dash.kpi.answers_total"), fmt_int(k["answers_total"]),
-                help=t("dash.kpi.answers_total_help", excluded=fmt_int(k["excluded_total"])))
-    c[2].metric(t("dash.kpi.communes_with_answers"),
+    c[0].metric(t("dashboard.kpi.answers_today", day=day), fmt_int(k["answers_today"]),
+                help=t("dashboard.kpi.answers_today_help"))
+    c[1].metric(t("dashboard.kpi.answers_total"), fmt_int(k["answers_total"]),
+                help=t("dashboard.kpi.answers_total_help", excluded=fmt_int(k["excluded_total"])))
+    c[2].metric(t("dashboard.kpi.communes_with_answers"),
                 f"{fmt_int(k['communes_with_answers'])}/{fmt_int(k['communes_total'])}",
-                help=t("dash.kpi.communes_with_answers_help",
+                help=t("dashboard.kpi.communes_with_answers_help",
                        today=fmt_int(k["communes_with_answers_today"])))
-    c[3].metric(t("dash.kpi.visits"), fmt_int(k["visits_total"]),
-                help=t("dash.kpi.visits_help", today=fmt_int(k["visits_today"])))
+    c[3].metric(t("dashboard.kpi.visits"), fmt_int(k["visits_total"]),
+                help=t("dashboard.kpi.visits_help", today=fmt_int(k["visits_today"])))
     c = st.columns(4)
     ratio = k["ratio"]
-    c[0].metric(t("dash.kpi.ratio"), fmt_float(ratio, 2) if ratio is not None else "–",
-                help=t("dash.kpi.ratio_help", low=fmt_float(ov.campaign.ratio_low, 2),
+    c[0].metric(t("dashboard.kpi.ratio"), fmt_float(ratio, 2) if ratio is not None else "–",
+                help=t("dashboard.kpi.ratio_help", low=fmt_float(ov.campaign.ratio_low, 2),
                        high=fmt_float(ov.campaign.ratio_high, 2)))
-    c[1].metric(t("dash.kpi.reports_today", day=day),
+    c[1].metric(t("dashboard.kpi.reports_today", day=day),
                 f"{fmt_int(k['reports_today'])}/{fmt_int(k['communes_total'])}",
-                help=t("dash.kpi.reports_help", total=fmt_int(k["reports_total"]),
+                help=t("dashboard.kpi.reports_help", total=fmt_int(k["reports_total"]),
                        expected=fmt_int(k["reports_expected_total"])))
     iv = k["index"]
-    c[2].metric(t("dash.kpi.index"), index_text(iv),
-                help=t("dash.kpi.index_help", ci=ci_text(iv), n=fmt_int(iv.n if iv else 0),
+    c[2].metric(t("dashboard.kpi.index"), index_text(iv),
+                help=t("dashboard.kpi.index_help", ci=ci_text(iv), n=fmt_int(iv.n if iv else 0),
                        threshold=fmt_float(ov.campaign.friendly_threshold, 1)))
-    c[3].metric(t("dash.kpi.friendly"),
+    c[3].metric(t("dashboard.kpi.friendly"),
                 f"{fmt_int(k['communes_friendly'])}/{fmt_int(k['communes_ranked'])}",
-                help=t("dash.kpi.friendly_help", min=fmt_int(ov.campaign.min_sample),
+                help=t("dashboard.kpi.friendly_help", min=fmt_int(ov.campaign.min_sample),
                        not_enough=fmt_int(k["communes_not_enough"])))
     if k["ratio_status"] in ("low", "high"):
-        st.warning(t("dash.ratio_out", status=t(f"dash.ratio.{k['ratio_status']}").lower(),
+        st.warning(t("dashboard.ratio_out", status=t(f"dashboard.ratio.{k['ratio_status']}").lower(),
                      ratio=fmt_float(ratio, 2), low=fmt_float(ov.campaign.ratio_low, 2),
                      high=fmt_float(ov.campaign.ratio_high, 2)), icon=":material/warning:")
     out = int((ov.communes["ratio_status"].isin(["low", "high"])).sum())
     if ov.level != LEVEL_COMMUNE and out:
-        st.caption(t("dash.ratio_out_communes", n=fmt_int(out)))
+        st.caption(t("dashboard.ratio_out_communes", n=fmt_int(out)))
 
 
 def unit_charts(ov: Overview) -> None:
     if ov.level == LEVEL_PROVINCE:
-        df, label, what = ov.districts, "district_name", t("dash.per_district")
+        df, label, what = ov.districts, "district_name", t("dashboard.per_district")
     else:
-        df, label, what = ov.communes, "name", t("dash.per_commune")
+        df, label, what = ov.communes, "name", t("dashboard.per_commune")
     if df.empty:
         st.info(t("common.no_data"))
         return
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown(f"**{t('dash.chart.answers', what=what)}**")
+        st.markdown(f"**{t('dashboard.chart.answers', what=what)}**")
         _show(charts.answers_bars(df, label), width="stretch")
     with c2:
-        st.markdown(f"**{t('dash.chart.index', what=what)}**")
-        st.caption(t("dash.chart.index_caption",
+        st.markdown(f"**{t('dashboard.chart.index', what=what)}**")
+        st.caption(t("dashboard.chart.index_caption",
                      threshold=fmt_float(ov.campaign.friendly_threshold, 1)))
         if df["index"].notna().any():
             _show(charts.index_bars(df, label, ov.campaign.friendly_threshold),
                             width="stretch")
         else:
             st.info(t("common.no_data"))
-    st.markdown(f"**{t('dash.chart.ratio', what=what)}**")
-    st.caption(t("dash.chart.ratio_caption", low=fmt_float(ov.campaign.ratio_low, 2),
+    st.markdown(f"**{t('dashboard.chart.ratio', what=what)}**")
+    st.caption(t("dashboard.chart.ratio_caption", low=fmt_float(ov.campaign.ratio_low, 2),
                  high=fmt_float(ov.campaign.ratio_high, 2)))
     if df["ratio"].notna().any():
         _show(charts.ratio_bars(df, label, ov.campaign.ratio_low,
                                           ov.campaign.ratio_high), width="stretch")
     else:
-        st.info(t("dash.no_reports"))
+        st.info(t("dashboard.no_reports"))
 
 
 def commune_card(ov: Overview) -> None:
@@ -131,14 +131,14 @@ def commune_card(ov: Overview) -> None:
         return
     row = ov.communes.iloc[0]
     rank, ranked, compared = ov.rank_among or (sc.rank, len(ov.scores.ranked), 1)
-    st.markdown(f"**{t('dash.commune_status')}:** {t('dash.status.' + sc.status)}"
-                + (f" · {t('dash.rank', rank=rank, of=ranked)}" if rank else "")
-                + (f" · {t('dash.uncertain')}" if sc.uncertain else ""))
+    st.markdown(f"**{t('dashboard.commune_status')}:** {t('dashboard.status.' + sc.status)}"
+                + (f" · {t('dashboard.rank', rank=rank, of=ranked)}" if rank else "")
+                + (f" · {t('dashboard.uncertain')}" if sc.uncertain else ""))
     rows = [{"pillar": name, "index": iv.mean if iv else None,
              "index_low": iv.low if iv else None, "index_high": iv.high if iv else None,
              "n": iv.n if iv else 0}
             for pid, name in ov.scores.pillars for iv in [sc.pillars.get(pid)]]
-    rows.append({"pillar": t("dash.overall"), "index": sc.overall.mean if sc.overall else None,
+    rows.append({"pillar": t("dashboard.overall"), "index": sc.overall.mean if sc.overall else None,
                  "index_low": sc.overall.low if sc.overall else None,
                  "index_high": sc.overall.high if sc.overall else None, "n": sc.n})
     df = pd.DataFrame(rows)
@@ -146,12 +146,12 @@ def commune_card(ov: Overview) -> None:
         _show(charts.index_bars(df, "pillar", ov.campaign.friendly_threshold),
                         width="stretch")
     st.dataframe(df, hide_index=True, width="stretch", column_config={
-        "pillar": st.column_config.TextColumn(t("dash.col.pillar")),
-        "index": st.column_config.NumberColumn(t("dash.col.index"), format="%.1f"),
-        "index_low": st.column_config.NumberColumn(t("dash.col.ci_low"), format="%.1f"),
-        "index_high": st.column_config.NumberColumn(t("dash.col.ci_high"), format="%.1f"),
-        "n": st.column_config.NumberColumn(t("dash.col.n_scored"), format="%d")})
-    st.caption(t("dash.commune_report", reports=fmt_int(row["reports"]),
+        "pillar": st.column_config.TextColumn(t("dashboard.col.pillar")),
+        "index": st.column_config.NumberColumn(t("dashboard.col.index"), format="%.1f"),
+        "index_low": st.column_config.NumberColumn(t("dashboard.col.ci_low"), format="%.1f"),
+        "index_high": st.column_config.NumberColumn(t("dashboard.col.ci_high"), format="%.1f"),
+        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="%d")})
+    st.caption(t("dashboard.commune_report", reports=fmt_int(row["reports"]),
                  expected=fmt_int(row["reports_expected"]), visits=fmt_int(row["visits"]),
                  ratio=fmt_float(row["ratio"], 2) if row["ratio"] == row["ratio"]
                  and row["ratio"] is not None else "–"))
@@ -160,10 +160,10 @@ def commune_card(ov: Overview) -> None:
 def time_charts(ov: Overview) -> None:
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown(f"**{t('dash.chart.by_day')}**")
+        st.markdown(f"**{t('dashboard.chart.by_day')}**")
         _show(charts.by_day_chart(ov.by_day), width="stretch")
     with c2:
-        st.markdown(f"**{t('dash.chart.by_hour')}**")
+        st.markdown(f"**{t('dashboard.chart.by_hour')}**")
         if ov.by_hour.empty:
             st.info(t("common.no_data"))
         else:
@@ -175,13 +175,13 @@ def question_results(ov: Overview) -> None:
     if q.empty or q["n"].sum() == 0:
         st.info(t("common.no_data"))
         return
-    st.caption(t("dash.questions_caption"))
+    st.caption(t("dashboard.questions_caption"))
     pillar_ids = list(dict.fromkeys(q["pillar_id"]))
     for pid in pillar_ids:
         part = q[q["pillar_id"] == pid]
         name = part["pillar"].iloc[0]
         idx = ov.scores.total.get(pid) if pid != "_profile" else None
-        head = name + (f" · {t('dash.col.index')} {index_text(idx)}" if idx else "")
+        head = name + (f" · {t('dashboard.col.index')} {index_text(idx)}" if idx else "")
         with st.expander(head, expanded=(pid == pillar_ids[0])):
             for qid in dict.fromkeys(part["question_id"]):
                 qq = part[part["question_id"] == qid]
@@ -192,11 +192,11 @@ def question_results(ov: Overview) -> None:
             table = part[["number", "question", "option", "n", "share"]].copy()
             table["share"] = table["share"].astype(float) * 100
             st.dataframe(table, hide_index=True, width="stretch", column_config={
-                "number": st.column_config.NumberColumn(t("dash.col.number"), format="%d"),
-                "question": st.column_config.TextColumn(t("dash.col.question"), width="large"),
-                "option": st.column_config.TextColumn(t("dash.col.option")),
-                "n": st.column_config.NumberColumn(t("dash.col.count"), format="localized"),
-                "share": st.column_config.NumberColumn(t("dash.col.share"), format="%.1f%%")})
+                "number": st.column_config.NumberColumn(t("dashboard.col.number"), format="%d"),
+                "question": st.column_config.TextColumn(t("dashboard.col.question"), width="large"),
+                "option": st.column_config.TextColumn(t("dashboard.col.option")),
+                "n": st.column_config.NumberColumn(t("dashboard.col.count"), format="localized"),
+                "share": st.column_config.NumberColumn(t("dashboard.col.share"), format="%.1f%%")})
 
 
 TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "visits", "ratio",
@@ -217,17 +217,17 @@ def commune_table_frame(ov: Overview) -> pd.DataFrame:
 def commune_table(ov: Overview) -> None:
     df = commune_table_frame(ov)
     f1, f2, f3 = st.columns([2, 2, 2])
-    text = f1.text_input(t("dash.filter.search"), key="dash_tbl_search", persist_state="session",
-                         placeholder=t("dash.filter.search_hint"))
+    text = f1.text_input(t("dashboard.filter.search"), key="dash_tbl_search", persist_state="session",
+                         placeholder=t("dashboard.filter.search_hint"))
     ratio_opts = ["ok", "low", "high", "no_report"]
-    ratio_sel = f2.multiselect(t("dash.col.ratio_status"), ratio_opts,
-                               format_func=lambda s: t(f"dash.ratio.{s}"), key="dash_tbl_ratio",
+    ratio_sel = f2.multiselect(t("dashboard.col.ratio_status"), ratio_opts,
+                               format_func=lambda s: t(f"dashboard.ratio.{s}"), key="dash_tbl_ratio",
                                persist_state="session",
-                               placeholder=t("dash.filter.all"))
+                               placeholder=t("dashboard.filter.all"))
     status_opts = ["friendly", "below", "not_enough", "no_answers"]
-    status_sel = f3.multiselect(t("dash.col.status"), status_opts,
-                                format_func=lambda s: t(f"dash.status.{s}"),
-                                key="dash_tbl_status", placeholder=t("dash.filter.all"),
+    status_sel = f3.multiselect(t("dashboard.col.status"), status_opts,
+                                format_func=lambda s: t(f"dashboard.status.{s}"),
+                                key="dash_tbl_status", placeholder=t("dashboard.filter.all"),
                                 persist_state="session")
     if text:
         needle = text.strip().lower()
@@ -238,51 +238,51 @@ def commune_table(ov: Overview) -> None:
         df = df[df["ratio_status"].isin(ratio_sel)]
     if status_sel:
         df = df[df["score_status"].isin(status_sel)]
-    st.caption(t("dash.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
+    st.caption(t("dashboard.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
     columns = [c for c in TABLE_COLUMNS if c != "district_name" or ov.level == LEVEL_PROVINCE]
     event = st.dataframe(
         df[columns], hide_index=True, width="stretch",
         height=min(460, 38 + 35 * max(1, len(df))),
         key="dash_tbl", on_select="rerun", selection_mode="single-row",
         column_config={
-            "code": st.column_config.TextColumn(t("dash.col.code"), width="small"),
-            "name": st.column_config.TextColumn(t("dash.col.commune")),
-            "district_name": st.column_config.TextColumn(t("dash.col.district")),
-            "answers": st.column_config.NumberColumn(t("dash.col.answers"), format="localized"),
-            "answers_today": st.column_config.NumberColumn(t("dash.col.answers_today"),
+            "code": st.column_config.TextColumn(t("dashboard.col.code"), width="small"),
+            "name": st.column_config.TextColumn(t("dashboard.col.commune")),
+            "district_name": st.column_config.TextColumn(t("dashboard.col.district")),
+            "answers": st.column_config.NumberColumn(t("dashboard.col.answers"), format="localized"),
+            "answers_today": st.column_config.NumberColumn(t("dashboard.col.answers_today"),
                                                            format="localized"),
-            "excluded": st.column_config.NumberColumn(t("dash.col.excluded"),
+            "excluded": st.column_config.NumberColumn(t("dashboard.col.excluded"),
                                                       format="localized"),
-            "visits": st.column_config.NumberColumn(t("dash.col.visits"), format="localized"),
-            "ratio": st.column_config.NumberColumn(t("dash.col.ratio"), format="%.2f"),
-            "ratio_label": st.column_config.TextColumn(t("dash.col.ratio_status")),
-            "reports_text": st.column_config.TextColumn(t("dash.col.reports")),
-            "index": st.column_config.ProgressColumn(t("dash.col.index"), format="%.1f",
+            "visits": st.column_config.NumberColumn(t("dashboard.col.visits"), format="localized"),
+            "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="%.2f"),
+            "ratio_label": st.column_config.TextColumn(t("dashboard.col.ratio_status")),
+            "reports_text": st.column_config.TextColumn(t("dashboard.col.reports")),
+            "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
                                                      min_value=0, max_value=100),
-            "ci_text": st.column_config.TextColumn(t("dash.col.ci")),
-            "n_scored": st.column_config.NumberColumn(t("dash.col.n_scored"),
+            "ci_text": st.column_config.TextColumn(t("dashboard.col.ci")),
+            "n_scored": st.column_config.NumberColumn(t("dashboard.col.n_scored"),
                                                       format="localized"),
-            "rank": st.column_config.NumberColumn(t("dash.col.rank"), format="%d"),
-            "status_label": st.column_config.TextColumn(t("dash.col.status")),
+            "rank": st.column_config.NumberColumn(t("dashboard.col.rank"), format="%d"),
+            "status_label": st.column_config.TextColumn(t("dashboard.col.status")),
         })
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
     if rows:
         code = df.iloc[rows[0]]["code"]
         name = df.iloc[rows[0]]["name"]
-        if st.button(t("dash.open_commune", name=name), icon=":material/zoom_in:",
+        if st.button(t("dashboard.open_commune", name=name), icon=":material/zoom_in:",
                      key="dash_tbl_open"):
             st.session_state[KEY_GOTO] = code
             st.rerun(scope="app")
 
 
 def render(ov: Overview) -> None:
-    st.caption(t("dash.updated", time=ov.computed_at.strftime("%H:%M:%S"),
+    st.caption(t("dashboard.updated", time=ov.computed_at.strftime("%H:%M:%S"),
                  level=level_label(ov), day=fmt_date(ov.ref_day)))
     if not ov.is_today:
-        st.info(t("dash.not_today", day=fmt_date(ov.ref_day)))
+        st.info(t("dashboard.not_today", day=fmt_date(ov.ref_day)))
     kpis(ov)
     if ov.level == LEVEL_COMMUNE:
-        tabs = st.tabs([t("dash.tab.commune"), t("dash.tab.time"), t("dash.tab.questions")])
+        tabs = st.tabs([t("dashboard.tab.commune"), t("dashboard.tab.time"), t("dashboard.tab.questions")])
         with tabs[0]:
             commune_card(ov)
         with tabs[1]:
@@ -290,8 +290,8 @@ def render(ov: Overview) -> None:
         with tabs[2]:
             question_results(ov)
         return
-    tabs = st.tabs([t("dash.tab.units"), t("dash.tab.time"), t("dash.tab.questions"),
-                    t("dash.tab.table")])
+    tabs = st.tabs([t("dashboard.tab.units"), t("dashboard.tab.time"), t("dashboard.tab.questions"),
+                    t("dashboard.tab.table")])
     with tabs[0]:
         unit_charts(ov)
     with tabs[1]:

@@ -19,7 +19,7 @@ def board_frame(board: ScoreBoard) -> pd.DataFrame:
                "index": ov.mean if ov else None,
                "ci": (f"{fmt_float(ov.low, 1)} – {fmt_float(ov.high, 1)}"
                       if ov and ov.low is not None else "–"),
-               "status": t(f"dash.status.{c.status}") + (" *" if c.uncertain else "")}
+               "status": t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")}
         for pid, _name in board.pillars:
             iv = c.pillars.get(pid)
             row[pid] = iv.mean if iv else None
@@ -32,7 +32,7 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
     ranked = board.ranked
     c[0].metric(t("export.kpi.threshold"), fmt_float(board.threshold, 1))
     c[1].metric(t("export.kpi.min_sample"), fmt_int(board.min_sample))
-    c[2].metric(t("dash.kpi.friendly"),
+    c[2].metric(t("dashboard.kpi.friendly"),
                 f"{fmt_int(sum(1 for r in ranked if r.status == 'friendly'))}/"
                 f"{fmt_int(len(ranked))}")
     c[3].metric(t("export.kpi.not_enough"),
@@ -47,14 +47,14 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
     if not show_rank:  # a commune alone: a rank "1 of 1" would mislead
         df = df.drop(columns=["rank"])
     config = {
-        "rank": st.column_config.NumberColumn(t("dash.col.rank"), format="%d", width="small"),
-        "name": st.column_config.TextColumn(t("dash.col.commune")),
-        "district": st.column_config.TextColumn(t("dash.col.district")),
-        "n": st.column_config.NumberColumn(t("dash.col.n_scored"), format="localized"),
-        "index": st.column_config.ProgressColumn(t("dash.col.index"), format="%.1f",
+        "rank": st.column_config.NumberColumn(t("dashboard.col.rank"), format="%d", width="small"),
+        "name": st.column_config.TextColumn(t("dashboard.col.commune")),
+        "district": st.column_config.TextColumn(t("dashboard.col.district")),
+        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="localized"),
+        "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
                                                  min_value=0, max_value=100),
-        "ci": st.column_config.TextColumn(t("dash.col.ci")),
-        "status": st.column_config.TextColumn(t("dash.col.status")),
+        "ci": st.column_config.TextColumn(t("dashboard.col.ci")),
+        "status": st.column_config.TextColumn(t("dashboard.col.status")),
     }
     for pid, name in board.pillars:
         config[pid] = st.column_config.NumberColumn(name, format="%.1f")

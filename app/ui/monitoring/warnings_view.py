@@ -18,7 +18,7 @@ def filters() -> tuple[list[str], str]:
     c1, c2 = st.columns([3, 2])
     kinds = c1.multiselect(t("warn.filter.kinds"), list(anomalies.KINDS),
                            format_func=lambda k: t(f"warn.kind.{k}"), key=KEY_KINDS,
-                           placeholder=t("dash.filter.all"), persist_state="session")
+                           placeholder=t("dashboard.filter.all"), persist_state="session")
     state = c2.segmented_control(t("warn.filter.state"), ["open", "reviewed", "all"],
                                  default="open", required=True, key=KEY_STATE,
                                  format_func=lambda s: t(f"warn.state.{s}"),
@@ -70,12 +70,12 @@ def render(scope: Scope, campaign_id: int, district: str | None, commune: str | 
         column_config={
             "severity": st.column_config.TextColumn(t("warn.col.severity"), width="small"),
             "kind": st.column_config.TextColumn(t("warn.col.kind")),
-            "commune": st.column_config.TextColumn(t("dash.col.commune")),
-            "district": st.column_config.TextColumn(t("dash.col.district")),
-            "day": st.column_config.TextColumn(t("dash.col.day"), width="small"),
+            "commune": st.column_config.TextColumn(t("dashboard.col.commune")),
+            "district": st.column_config.TextColumn(t("dashboard.col.district")),
+            "day": st.column_config.TextColumn(t("dashboard.col.day"), width="small"),
             "reason": st.column_config.TextColumn(t("warn.col.reason"), width="large"),
             "flagged": st.column_config.NumberColumn(t("warn.col.flagged"), format="%d"),
-            "excluded": st.column_config.NumberColumn(t("dash.col.excluded"), format="%d"),
+            "excluded": st.column_config.NumberColumn(t("dashboard.col.excluded"), format="%d"),
             "reviewed": st.column_config.TextColumn(t("warn.col.reviewed")),
         })
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
@@ -165,9 +165,9 @@ def detail(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
                                                              format="%d"),
                          "at": st.column_config.TextColumn(t("export.col.submitted")),
                          "duration": st.column_config.TextColumn(t("warn.col.duration")),
-                         "overall": st.column_config.NumberColumn(t("dash.overall"),
+                         "overall": st.column_config.NumberColumn(t("dashboard.overall"),
                                                                   format="%.1f"),
-                         "excluded": st.column_config.CheckboxColumn(t("dash.col.excluded"))})
+                         "excluded": st.column_config.CheckboxColumn(t("dashboard.col.excluded"))})
 
 
 def flash() -> None:

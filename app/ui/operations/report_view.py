@@ -9,7 +9,7 @@ from app.core import clock
 from app.core.auth import AuthError
 from app.core.fmt import fmt_date, fmt_datetime, fmt_int
 from app.core.i18n import t
-from app.core.settings import load_settings
+from app.core.settings import read_settings
 from app.operations.photos import HEIF_SUPPORTED
 from app.operations.daily_reports import (MAX_PHOTOS, PUBLICITY_CHANNELS, answers_on_day, cutoff_at, edit_state,
                          get_report, photo_bytes, plausibility_warnings, report_days, save_report)
@@ -19,7 +19,7 @@ from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
-    max_photo_mb = load_settings().max_photo_mb
+    max_photo_mb = read_settings().max_photo_mb
     campaign = require_campaign()
     st.title(t("nav.report"))
     days = report_days(campaign)

@@ -10,7 +10,6 @@ and must not hold the citizens' slots.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ import streamlit as st
 
 from app.survey import admission
 from app.core.i18n import t
+from app.core.settings import read_settings
 
 _SEEN = "qcdc_admitted"
 _STORING = "qcdc_answers_stored_event"
@@ -36,7 +36,7 @@ STORING_WAIT_LIMIT_S = 45.0
 # 0.02 ms: 0.4-1.0 s with more CPU per citizen (README "Performance").
 # The run that follows a submit waits for its slot again (as PRIORITY) rather than drawing the
 # thank-you beside another citizen's run: measured, sparing it that wait made p95 worse.
-sys.setswitchinterval(float(os.environ.get("QCDC_SWITCH_INTERVAL_S", "") or 0.00005))
+sys.setswitchinterval(read_settings().switch_interval_s)
 
 
 @contextmanager
