@@ -25,7 +25,7 @@ MOVED: dict[str, str] = {
     "app.i18n": "app.core.i18n",
     "app.audit": "app.core.audit",
     "app.sanitize": "app.core.spreadsheet",
-    "app.sheets": "app.core.sheets",
+    "app.sheets": "app.core.spreadsheet",
     "app.reference": "app.core.reference",
     "app.campaigns": "app.core.campaigns",
     "app.bootstrap": "app.core.startup",

@@ -101,12 +101,12 @@ def to_csv(entries: list[AuditEntry]) -> bytes:
     import csv
     import io
 
-    from app.core.sheets import csv_safe
+    from app.core.spreadsheet import csv_text
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["id", "at", "actor", "action", "entity", "entity_id", "before", "after"])
     for e in entries:
-        w.writerow([csv_safe(x) for x in (
+        w.writerow([csv_text(x) for x in (
             e.id, e.at.isoformat(sep=" "), e.actor, e.action, e.entity, e.entity_id or "",
             json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
             json.dumps(e.after, ensure_ascii=False) if e.after is not None else "")])

@@ -22,10 +22,10 @@ import qrcode
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
+from app.core import pdf as pdf_setup
+
 ROOT = Path(__file__).resolve().parents[2]
-FONT_DIR = ROOT / "assets" / "fonts"
-FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
-FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+FONT_REGULAR, FONT_BOLD = pdf_setup.FONT_REGULAR, pdf_setup.FONT_BOLD  # also for the PNG labels
 
 DEFAULT_PDF_TITLE = "Mã QR khảo sát PKS 03 theo xã, phường, thị trấn"
 
@@ -274,13 +274,7 @@ class _QrPdf(FPDF):
     def __init__(self, title: str):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.doc_title = title
-        self.add_font("DejaVu", "", str(FONT_REGULAR))
-        self.add_font("DejaVu", "B", str(FONT_BOLD))
-        self.set_auto_page_break(False)
-        self.set_margins(_MARGIN_X, 10, _MARGIN_X)
-        self.set_title(title)
-        self.set_creator("QCDC Survey")
-        self.set_lang("vi")
+        pdf_setup.set_up(self, title=title, margins=(_MARGIN_X, 10, _MARGIN_X), page_break=None)
 
     def header(self) -> None:
         self.set_xy(_MARGIN_X, 9)

@@ -356,7 +356,7 @@ def credential_sheet(creds: list[Credential]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from app.core.sheets import append_row
+    from app.core.spreadsheet import append_row
     wb = Workbook()
     ws = wb.active
     ws.title = "Tai khoan"

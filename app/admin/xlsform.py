@@ -97,7 +97,7 @@ def export_xlsform(data: dict, version: int | str | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from app.core.sheets import append_row
+    from app.core.spreadsheet import append_row
     defn = parse_definition(data)  # refuse to export something invalid
     wb = Workbook()
     survey = wb.active

@@ -363,7 +363,7 @@ def _view(n: Nomination) -> NominationView:
 
 
 def _clean(text: Any, limit: int) -> str:
-    from app.survey.questionnaire import clean_text
+    from app.core.text import clean_text
     return clean_text(str(text or ""))[:limit]
 
 
@@ -676,7 +676,7 @@ def export_excel(scope: Scope, campaign_id: int) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from app.core.sheets import append_row
+    from app.core.spreadsheet import append_row
     fl = _checked_final(scope, campaign_id)
     wb = Workbook()
     ws = wb.active
@@ -719,21 +719,16 @@ def export_pdf(scope: Scope, campaign_id: int) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from app.admin.qr import FONT_BOLD, FONT_REGULAR
+    from app.core import pdf as pdf_setup
     fl = _checked_final(scope, campaign_id)
 
     def nfc(x: str) -> str:
         return unicodedata.normalize("NFC", x or "")
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", str(FONT_REGULAR))
-    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
-    pdf.set_title(t("nominations.export.title"))
-    pdf.set_author(nfc(scope.name))
-    pdf.set_creator("QCDC Survey")
+    pdf_setup.set_up(pdf, title=t("nominations.export.title"), margins=(12, 12, 12),
+                     page_break=15, author=nfc(scope.name))
     pdf.add_page()
-    pdf.set_margins(12, 12, 12)
     pdf.set_font("DejaVu", "B", 10)
     pdf.cell(120, 5, nfc(t("nominations.export.org")), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

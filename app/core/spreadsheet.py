@@ -1,4 +1,8 @@
-"""Text typed by citizens or staff, made safe for the files the app writes.
+"""Spreadsheet safety: text typed by citizens or staff, made safe for the Excel and CSV files
+the app writes, and uploaded workbooks checked before they are opened.
+
+One rule for every file: ``looks_like_formula`` (``FORMULA_START``). Excel cells go through
+``append_row`` / ``safe_cell`` / ``neutralise_cell``, CSV cells through ``csv_text``.
 
 Excel: a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (or a tab / carriage return)
 could be read as a formula: openpyxl itself stores a string starting with ``=`` as a formula, and
@@ -68,6 +72,13 @@ def neutralise_row(ws, row: int | None = None) -> None:
         neutralise_cell(cell)
 
 
+def append_row(ws, values) -> None:
+    """``ws.append`` that keeps text as text: openpyxl would store a string starting with "="
+    as a formula, so a typed name or label like "=HYPERLINK(...)" could run in Excel."""
+    ws.append([excel_text(v) for v in values])
+    neutralise_row(ws)
+
+
 def csv_text(value: Any) -> Any:
     """A CSV cell that spreadsheet programs will not evaluate: a leading apostrophe."""
     if looks_like_formula(value):
@@ -98,3 +109,6 @@ def xlsx_problem(data: bytes, *, max_bytes: int, max_unzipped: int) -> str | Non
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return "not_xlsx"
     return None
+
+
+csv_safe = csv_text  # its name in the flat layout (app.sheets.csv_safe)

@@ -28,7 +28,8 @@ from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int, fmt_pct
 from app.core.i18n import t
 from app.survey.questionnaire import OVERALL
 from app.core.reference import geography
-from app.core.spreadsheet import looks_like_formula
+from app.core import pdf as pdf_setup
+from app.core.spreadsheet import excel_text, looks_like_formula
 from app.monitoring.stats import Overview, overview
 from db.engine import session_scope
 from db.models import Response
@@ -36,7 +37,6 @@ from db.models import Response
 log = logging.getLogger("qcdc.exports")
 
 ROOT = Path(__file__).resolve().parents[2]
-FONT_DIR = ROOT / "assets" / "fonts"
 EXPORT_ROLES = ("admin", "province", "farmers", "district")
 XLSX_MAX_ROWS = 1_048_575
 # columns of Response that may leave the system (never the integrity fingerprints)
@@ -67,14 +67,6 @@ def file_stem(ov: Overview) -> str:
 
 
 # ------------------------------------------------------------------------------ Excel
-def _xlsx_text(value):
-    """openpyxl would store a string starting with '=' as a formula: keep citizens' text text."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
 class _Sheet:
     """A write-only sheet where every string cell is a string, never a formula."""
 
@@ -96,7 +88,7 @@ class _Sheet:
             if isinstance(v, float) and v != v:
                 v = None
             elif isinstance(v, str):
-                v = _xlsx_text(v)
+                v = excel_text(v)
             if bold or looks_like_formula(v) or isinstance(v, datetime):
                 c = WriteOnlyCell(self.ws, value=v)
                 if isinstance(v, str):
@@ -305,7 +297,7 @@ def chart_png(chart, width: int = 520) -> bytes | None:
         return None
     try:
         if not _fonts_registered:
-            vlc.register_font_directory(str(FONT_DIR))
+            vlc.register_font_directory(str(pdf_setup.FONT_DIR))
             _fonts_registered = True
         from app.monitoring.charts import finish
         spec = finish(chart, width=width).to_json()
@@ -323,13 +315,7 @@ def _pdf_class():
             super().__init__(orientation="P", unit="mm", format="A4")
             self.doc_title = title
             self.subtitle = subtitle
-            self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-            self.set_margins(15, 16, 15)
-            self.set_auto_page_break(True, margin=16)
-            self.set_title(title)
-            self.set_creator("QCDC Survey")
-            self.set_lang("vi")
+            pdf_setup.set_up(self, title=title, margins=(15, 16, 15), page_break=16)
 
         def header(self) -> None:
             if self.page_no() == 1:

@@ -21,7 +21,8 @@ from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.core.reference import find_commune, geography
-from app.operations.roster import MAX_NAME, Problem, SaveResult, clean_text, normalise_phone, parse_day
+from app.core.text import clean_line
+from app.operations.roster import MAX_NAME, Problem, SaveResult, normalise_phone, parse_day
 from db.engine import session_scope
 from db.models import Campaign, Inspector
 
@@ -87,12 +88,12 @@ def save_inspectors(scope: Scope, campaign: Campaign, raw_rows: list[dict]) -> S
         return SaveResult(False, [Problem(None, "", t("roster.err.too_many", max=MAX_INSPECTORS,
                                                       n=len(raw_rows)))])
     for n, raw in enumerate(raw_rows, start=1):
-        name = clean_text(raw.get("full_name"))
-        position = clean_text(raw.get("position"))
-        org = clean_text(raw.get("organisation"))
-        phone_raw = clean_text(raw.get("phone"))
-        communes = [clean_text(c) for c in (raw.get("commune_codes") or []) if clean_text(c)]
-        days_raw = [d for d in (raw.get("days") or []) if clean_text(d) or isinstance(d, date)]
+        name = clean_line(raw.get("full_name"))
+        position = clean_line(raw.get("position"))
+        org = clean_line(raw.get("organisation"))
+        phone_raw = clean_line(raw.get("phone"))
+        communes = [clean_line(c) for c in (raw.get("commune_codes") or []) if clean_line(c)]
+        days_raw = [d for d in (raw.get("days") or []) if clean_line(d) or isinstance(d, date)]
         if not (name or position or org or phone_raw or communes or days_raw):
             continue
         before = len(problems)
@@ -104,7 +105,7 @@ def save_inspectors(scope: Scope, campaign: Campaign, raw_rows: list[dict]) -> S
         if phone is None:
             problems.append(Problem(n, "phone", t("roster.err.phone_invalid", value=phone_raw[:30])))
         if scope.province_wide:
-            dcode = clean_text(raw.get("district_code")) or None
+            dcode = clean_line(raw.get("district_code")) or None
             if dcode and geo.district(dcode) is None:
                 problems.append(Problem(n, "district_code", t("inspectors.err.district")))
         else:
@@ -126,7 +127,7 @@ def save_inspectors(scope: Scope, campaign: Campaign, raw_rows: list[dict]) -> S
             d = parse_day(d_raw, campaign)
             if d is None or d not in window:
                 problems.append(Problem(n, "days", t(
-                    "roster.err.day_outside", day=fmt_date(d) if d else clean_text(d_raw)[:20],
+                    "roster.err.day_outside", day=fmt_date(d) if d else clean_line(d_raw)[:20],
                     start=fmt_date(campaign.start_date), end=fmt_date(campaign.end_date))))
             elif d not in days:
                 days.append(d)

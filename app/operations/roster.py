@@ -27,6 +27,7 @@ from app.core.auth import AuthError, Scope, commune_in_scope
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date
 from app.core.i18n import t
+from app.core.text import clean_line
 from app.core.reference import CommuneInfo, find_commune, geography
 from db.engine import session_scope
 from db.models import Campaign, RosterEntry, RosterStatus
@@ -49,19 +50,6 @@ def fold(text: object) -> str:
     s = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
     s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
     return " ".join(s.lower().split())
-
-
-def clean_text(value: object) -> str:
-    """One line of text: NFC, single spaces, no control or invisible format characters (they
-    would break the Excel exports and can hide text)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN from pandas
-        return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = "".join(" " if ch in "\t\n\r\x0b\x0c" else ch for ch in text
-                   if ch in "\t\n\r\x0b\x0c" or not unicodedata.category(ch).startswith("C"))
-    return " ".join(text.split())
 
 
 def normalise_phone(raw: object) -> str | None:
@@ -152,7 +140,7 @@ def parse_day(value: object, campaign: Campaign) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    s = clean_text(value)
+    s = clean_line(value)
     if not s:
         return None
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", s)
@@ -186,21 +174,21 @@ def validate_rows(raw_rows: Iterable[dict], campaign: Campaign,
         return [], [Problem(None, "", t("roster.err.too_many", max=MAX_ROWS, n=len(rows)))]
     for i, raw in enumerate(rows):
         n = row_numbers[i] if row_numbers else i + 1
-        name = clean_text(raw.get("full_name"))
-        position = clean_text(raw.get("position"))
-        org_raw = clean_text(raw.get("organisation"))
+        name = clean_line(raw.get("full_name"))
+        position = clean_line(raw.get("position"))
+        org_raw = clean_line(raw.get("organisation"))
         phone_raw = raw.get("phone")
         if isinstance(phone_raw, bool) or not isinstance(phone_raw, (int, float)) \
                 or phone_raw != phone_raw:
-            phone_raw = clean_text(phone_raw)
+            phone_raw = clean_line(phone_raw)
         days_raw = raw.get("duty_days")
-        shift_raw = clean_text(raw.get("shift"))
+        shift_raw = clean_line(raw.get("shift"))
         if isinstance(days_raw, (str, date)):
             days_raw = [days_raw]
         elif isinstance(days_raw, (int, float)):
             days_raw = []
         days_raw = [d for d in list(days_raw if days_raw is not None else [])
-                    if isinstance(d, date) or clean_text(d)]
+                    if isinstance(d, date) or clean_line(d)]
         if not (name or position or org_raw or phone_raw or days_raw or shift_raw):
             continue  # an empty row
         row_problems: list[Problem] = []
@@ -230,7 +218,7 @@ def validate_rows(raw_rows: Iterable[dict], campaign: Campaign,
             d = parse_day(d_raw, campaign)
             if d is None:
                 row_problems.append(Problem(n, "duty_days", t(
-                    "roster.err.day_invalid", value=clean_text(d_raw)[:30])))
+                    "roster.err.day_invalid", value=clean_line(d_raw)[:30])))
             elif d not in window:
                 row_problems.append(Problem(n, "duty_days", t(
                     "roster.err.day_outside", day=fmt_date(d), start=fmt_date(campaign.start_date),
@@ -343,14 +331,14 @@ def set_contact(scope: Scope, campaign: Campaign, commune_code: str | None, name
                 phone: str) -> SaveResult:
     """The working group's contact person (used in reminders of the completeness board)."""
     c = commune_in_scope(scope, commune_code, write=True)
-    name = clean_text(name)
+    name = clean_line(name)
     problems = []
-    norm = normalise_phone(phone) if clean_text(phone) else ""
+    norm = normalise_phone(phone) if clean_line(phone) else ""
     if name and len(name) > MAX_NAME:
         problems.append(Problem(None, "contact_name", t("roster.err.name_invalid")))
     if norm is None:
         problems.append(Problem(None, "contact_phone",
-                                t("roster.err.phone_invalid", value=clean_text(phone)[:30])))
+                                t("roster.err.phone_invalid", value=clean_line(phone)[:30])))
     if problems:
         return SaveResult(False, problems)
     with session_scope() as s:

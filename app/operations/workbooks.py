@@ -26,7 +26,8 @@ from app.core.i18n import t
 from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors
 from app.core.reference import geography
 from app.core.spreadsheet import excel_text, neutralise_row
-from app.operations.roster import (LATE, MAX_ROWS, MISSING, ON_TIME, ORGANISATIONS, SHIFTS, Problem, clean_text,
+from app.core.text import clean_line
+from app.operations.roster import (LATE, MAX_ROWS, MISSING, ON_TIME, ORGANISATIONS, SHIFTS, Problem,
                         entry_days, fold, parse_day, roster_entries_for, roster_overview)
 from db.models import Campaign
 
@@ -148,7 +149,7 @@ def _split_days(value: object, campaign: Campaign) -> list:
         return [value]
     if isinstance(value, (int, float)):
         return [str(value)]  # an Excel serial number typed as a number: reported as bad
-    text = clean_text(value)
+    text = clean_line(value)
     if fold(text) in ("ca dot", "tat ca", "tat ca cac ngay", "ca 3 ngay", "ca ba ngay"):
         return list(campaign_days(campaign))
     out: list = []
@@ -207,7 +208,7 @@ def parse_roster_xlsx(data: bytes, campaign: Campaign) -> ParsedRoster:
                         keys[k] = i
                 if "full_name" in keys or len(keys) >= 3:
                     header_row, columns = excel_row, keys
-                    seen_headers = [clean_text(v) for v in values if clean_text(v)]
+                    seen_headers = [clean_line(v) for v in values if clean_line(v)]
                 elif excel_row >= 10:
                     break
                 continue

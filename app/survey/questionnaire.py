@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.i18n import t
+from app.core.text import clean_text
 
 QUESTION_TYPES = ("single", "multi", "rating", "text")
 SEED_PATH = Path(__file__).resolve().parents[2] / "db" / "seed" / "pks03.json"
@@ -31,8 +32,6 @@ OVERALL = "overall"
 
 # Unicode categories removed from free text: controls (except newline/tab), format characters
 # (bidi overrides, zero-width joiners are kept out of dashboards), private use, unassigned.
-_CONTROL_OK = {"\n", "\t"}
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class DefinitionError(ValueError):
@@ -193,18 +192,6 @@ def parse_definition_cached(text: str) -> Definition:
 
 def load_seed_definition() -> dict:
     return json.loads(SEED_PATH.read_text(encoding="utf-8"))
-
-
-def clean_text(value: str) -> str:
-    """Free text as typed, minus control, bidi-override and unassigned characters."""
-    value = unicodedata.normalize("NFC", value)
-    value = _BIDI.sub("", value)
-    out = []
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if ch in _CONTROL_OK or not (cat.startswith("C")):
-            out.append(ch)
-    return "".join(out).strip()
 
 
 def validate_answers(defn: Definition, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

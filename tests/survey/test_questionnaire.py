@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.survey.questionnaire import (DefinitionError, answer_hash, clean_text, item_score,
+from app.core.text import clean_text
+from app.survey.questionnaire import (DefinitionError, answer_hash, item_score,
                                load_seed_definition, parse_definition, score_answers,
                                validate_answers)
 
