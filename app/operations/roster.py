@@ -58,7 +58,7 @@ def normalise_phone(raw: object) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if raw != raw:
+        if raw != raw or raw in (float("inf"), float("-inf")):  # NaN, or ±inf typed in Excel
             return None
         raw = str(int(raw))
         if not raw.startswith("0") and not raw.startswith("84"):
