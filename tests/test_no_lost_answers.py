@@ -258,13 +258,13 @@ def test_report_write_with_photos_is_all_or_nothing(active, monkeypatch):
 
 
 def test_nomination_writes_are_all_or_nothing(demo_db, monkeypatch):
-    from app.board import nominations
+    from app.board import nominations, workflow
     from app.core.campaigns import active_campaign
     cid = active_campaign(max_age=0).campaign.id
     v = nominations.propose(ADMIN, cid, kind="collective", name="Tổ công tác Thọ Xương",
                             commune_code="07201", achievements="Báo cáo đủ các ngày, đúng hạn.")
     before = _rows(Nomination)
-    _fail_at_audit(monkeypatch, nominations)
+    _fail_at_audit(monkeypatch, workflow)  # the workflow writes the nominations
     with pytest.raises(Boom):
         nominations.propose(ADMIN, cid, kind="collective", name="Tổ công tác Trần Nguyên Hãn",
                             commune_code="07204", achievements="Vận động được nhiều người dân.")
