@@ -239,13 +239,89 @@ _RANGE_PARAM = re.compile(r"(start|end|step)\s*=\s*(-?\d+(?:\.\d+)?)")
 _INT_CONSTRAINT = re.compile(r"^\s*\.\s*>=\s*(-?\d+)\s+and\s+\.\s*<=\s*(-?\d+)\s*$", re.I)
 
 
+@dataclass
+class _Found:
+    """What the import found so far: the problems, and the choice lists and pillars the
+    survey sheet refers to."""
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    lists: dict[str, list[dict]] = field(default_factory=dict)
+    list_rows: dict[str, int] = field(default_factory=dict)
+    used_lists: set[str] = field(default_factory=set)
+    pillars: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Sheets:
+    s_headers: list[str]
+    s_rows: list[tuple[int, dict[str, str]]]
+    c_headers: list[str]
+    c_rows: list[tuple[int, dict[str, str]]]
+    settings_rows: list[tuple[int, dict[str, str]]]
+    pillar_rows: list[tuple[int, dict[str, str]]]
+
+
 def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResult:
-    """Read an XLSForm workbook into a definition, reporting what cannot be imported."""
+    """Read an XLSForm workbook into a definition, reporting what cannot be imported.
+
+    Steps: open the workbook safely and read its sheets (``_read_sheets``), the required survey
+    columns, the choice lists (``_read_choices``), pillars and settings (``_read_pillars``,
+    ``_read_settings``), then each survey row (``_read_question``); the result must parse as a
+    questionnaire definition."""
+    sheets = _read_sheets(content)
+    if isinstance(sheets, ImportResult):
+        return sheets
+    found = _Found()
+    for col in ("type", "name"):
+        if col not in sheets.s_headers:
+            found.errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column=col)))
+    s_label = _pick_label_column(sheets.s_headers, "survey", found.warnings)
+    if s_label is None:
+        found.errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column="label")))
+    if found.errors:
+        return ImportResult(None, found.errors, found.warnings)
+    if sheets.c_rows and not _read_choices(sheets.c_headers, sheets.c_rows, found):
+        return ImportResult(None, found.errors, found.warnings)
+    _read_pillars(sheets.pillar_rows, found)
+    code, title = _read_settings(sheets.settings_rows, default_code, found)
+
+    questions: list[dict] = []
+    profile: list[dict] = []
+    intro = ""
+    seen: set[str] = set()
+    for row, d in sheets.s_rows:
+        read = _read_question(row, d, s_label, seen, found)
+        if read is None:
+            continue
+        kind, value = read
+        if kind == "intro":
+            intro = value
+        else:
+            (profile if kind == "profile" else questions).append(value)
+    for lname in found.lists:
+        if lname not in found.used_lists:
+            found.warnings.append(Problem("choices", found.list_rows.get(lname),
+                                          t("xlsform.warn.unused_list", list=lname)))
+    if not questions and not found.errors:
+        found.errors.append(Problem("survey", None, t("xlsform.err.no_questions")))
+    if found.errors:
+        return ImportResult(None, found.errors, found.warnings)
+    data = {"code": code, "title": title, "intro": intro, "pillars": found.pillars,
+            "questions": questions, "profile": profile}
+    try:
+        parse_definition(data)
+    except DefinitionError as exc:
+        return ImportResult(None, [Problem("survey", None, t("xlsform.err.invalid",
+                                                             detail=str(exc)))], found.warnings)
+    return ImportResult(data, [], found.warnings)
+
+
+def _read_sheets(content: bytes) -> _Sheets | ImportResult:
+    """The rows of the survey, choices, settings and qcdc_pillars sheets, or the refusal of a
+    file that is not a readable, reasonably sized .xlsx workbook with a survey sheet."""
     from openpyxl import load_workbook
 
     from app.core.spreadsheet import xlsx_problem
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
     problem = xlsx_problem(content, max_bytes=MAX_BYTES, max_unzipped=MAX_UNZIPPED)
     if problem == "too_big":
         return ImportResult(None, [Problem("?", None, t("xlsform.err.too_big",
@@ -272,231 +348,222 @@ def import_xlsform(content: bytes, *, default_code: str = "PKS03") -> ImportResu
         return ImportResult(None, [Problem("?", None, t("xlsform.err.not_xlsx"))])
     finally:
         wb.close()
+    return _Sheets(s_headers, s_rows, c_headers, c_rows, settings_rows, pillar_rows)
 
-    for col in ("type", "name"):
-        if col not in s_headers:
-            errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column=col)))
-    s_label = _pick_label_column(s_headers, "survey", warnings)
-    if s_label is None:
-        errors.append(Problem("survey", 1, t("xlsform.err.missing_column", column="label")))
+
+def _read_choices(c_headers: list[str], c_rows, found: _Found) -> bool:
+    """The choice lists, with each option's score (0-100 or none) and exclusive flag; False
+    when the sheet lacks a required column (nothing else is read then)."""
+    errors, warnings, lists = found.errors, found.warnings, found.lists
+    c_label = _pick_label_column(c_headers, "choices", warnings)
+    for col in ("list_name", "name"):
+        if col not in c_headers:
+            errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column=col)))
+    if c_label is None:
+        errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column="label")))
     if errors:
-        return ImportResult(None, errors, warnings)
+        return False
+    for row, d in c_rows:
+        lname, name, label = d.get("list_name", ""), d.get("name", ""), _label(d, c_label)
+        if not lname or not name or not label:
+            errors.append(Problem("choices", row, t("xlsform.err.choice_incomplete")))
+            continue
+        if re.search(r"\s", name) or len(name) > 64:
+            errors.append(Problem("choices", row, t("xlsform.err.choice_name", name=name)))
+            continue
+        opts = lists.setdefault(lname, [])
+        found.list_rows.setdefault(lname, row)
+        if any(o["value"] == name for o in opts):
+            errors.append(Problem("choices", row, t("xlsform.err.choice_dup", name=name,
+                                                    list=lname)))
+            continue
+        score = None
+        if d.get("qcdc_score", "") != "":
+            try:
+                score = float(d["qcdc_score"].replace(",", "."))
+            except ValueError:
+                score = -1
+            if not 0 <= score <= 100:
+                errors.append(Problem("choices", row, t("xlsform.err.choice_score",
+                                                        value=d["qcdc_score"])))
+                continue
+            if score == int(score):
+                score = int(score)
+        opt: dict[str, Any] = {"value": name, "label": label, "score": score}
+        excl = d.get("qcdc_exclusive", "").lower()
+        if excl in YES:
+            opt["exclusive"] = True
+        elif excl not in NO:
+            errors.append(Problem("choices", row, t("xlsform.err.yes_no", column="qcdc_exclusive",
+                                                    value=d["qcdc_exclusive"])))
+        opts.append(opt)
+        for col in d:
+            if col in ("list_name", "name", "qcdc_score", "qcdc_exclusive") or \
+                    col.split("::")[0] == "label":
+                continue
+            warnings.append(Problem("choices", row, t("xlsform.warn.column_dropped", column=col)))
+    return True
 
-    # --- choices -------------------------------------------------------------------------
-    lists: dict[str, list[dict]] = {}
-    list_rows: dict[str, int] = {}
-    if c_rows:
-        c_label = _pick_label_column(c_headers, "choices", warnings)
-        for col in ("list_name", "name"):
-            if col not in c_headers:
-                errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column=col)))
-        if c_label is None:
-            errors.append(Problem("choices", 1, t("xlsform.err.missing_column", column="label")))
-        if errors:
-            return ImportResult(None, errors, warnings)
-        for row, d in c_rows:
-            lname, name, label = d.get("list_name", ""), d.get("name", ""), _label(d, c_label)
-            if not lname or not name or not label:
-                errors.append(Problem("choices", row, t("xlsform.err.choice_incomplete")))
-                continue
-            if re.search(r"\s", name) or len(name) > 64:
-                errors.append(Problem("choices", row, t("xlsform.err.choice_name", name=name)))
-                continue
-            opts = lists.setdefault(lname, [])
-            list_rows.setdefault(lname, row)
-            if any(o["value"] == name for o in opts):
-                errors.append(Problem("choices", row, t("xlsform.err.choice_dup", name=name,
-                                                        list=lname)))
-                continue
-            score = None
-            if d.get("qcdc_score", "") != "":
-                try:
-                    score = float(d["qcdc_score"].replace(",", "."))
-                except ValueError:
-                    score = -1
-                if not 0 <= score <= 100:
-                    errors.append(Problem("choices", row, t("xlsform.err.choice_score",
-                                                            value=d["qcdc_score"])))
-                    continue
-                if score == int(score):
-                    score = int(score)
-            opt: dict[str, Any] = {"value": name, "label": label, "score": score}
-            excl = d.get("qcdc_exclusive", "").lower()
-            if excl in YES:
-                opt["exclusive"] = True
-            elif excl not in NO:
-                errors.append(Problem("choices", row, t("xlsform.err.yes_no", column="qcdc_exclusive",
-                                                        value=d["qcdc_exclusive"])))
-            opts.append(opt)
-            for col in d:
-                if col in ("list_name", "name", "qcdc_score", "qcdc_exclusive") or \
-                        col.split("::")[0] == "label":
-                    continue
-                warnings.append(Problem("choices", row, t("xlsform.warn.column_dropped", column=col)))
 
-    # --- pillars and settings --------------------------------------------------------------
-    pillars: list[dict] = []
+def _read_pillars(pillar_rows, found: _Found) -> None:
     for row, d in pillar_rows:
         pid, name = d.get("id", ""), d.get("name", "")
         if not ID_RE.fullmatch(pid) or not name:
-            errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar", id=pid)))
-        elif any(p["id"] == pid for p in pillars):
-            errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar_dup", id=pid)))
+            found.errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar", id=pid)))
+        elif any(p["id"] == pid for p in found.pillars):
+            found.errors.append(Problem("qcdc_pillars", row, t("xlsform.err.pillar_dup", id=pid)))
         else:
-            pillars.append({"id": pid, "name": name})
+            found.pillars.append({"id": pid, "name": name})
+
+
+def _read_settings(settings_rows, default_code: str, found: _Found) -> tuple[str, str]:
+    """The questionnaire's code and title from the settings sheet."""
     code, title = default_code, ""
     if settings_rows:
         srow, sd = settings_rows[0]
         code = sd.get("form_id") or default_code
         title = sd.get("form_title", "")
         if not ID_RE.fullmatch(code):
-            errors.append(Problem("settings", srow, t("xlsform.err.form_id", id=code)))
+            found.errors.append(Problem("settings", srow, t("xlsform.err.form_id", id=code)))
         for col in sd:
             if col not in ("form_id", "form_title", "version"):
-                warnings.append(Problem("settings", srow, t("xlsform.warn.column_dropped",
-                                                            column=col)))
+                found.warnings.append(Problem("settings", srow, t("xlsform.warn.column_dropped",
+                                                                  column=col)))
     if not title:
         title = code
-        warnings.append(Problem("settings", None, t("xlsform.warn.no_title", code=code)))
+        found.warnings.append(Problem("settings", None, t("xlsform.warn.no_title", code=code)))
+    return code, title
 
-    # --- survey ----------------------------------------------------------------------------
-    questions: list[dict] = []
-    profile: list[dict] = []
-    intro = ""
-    seen: set[str] = set()
-    used_lists: set[str] = set()
-    for row, d in s_rows:
-        raw_type = re.sub(r"\s+", " ", d.get("type", "")).strip()
-        qtype_l = raw_type.lower()
-        name = d.get("name", "")
-        label = _label(d, s_label)
-        # columns that the app cannot honour
-        bad_logic = False
-        for col, value in d.items():
-            kind = _column_kind(col)
-            if kind == "logic":
-                if col == "constraint" and qtype_l == "integer" and _INT_CONSTRAINT.match(value):
-                    continue
-                errors.append(Problem("survey", row, t("xlsform.err.logic_column", column=col,
-                                                       value=value[:60])))
-                bad_logic = True
-            elif kind == "soft":
-                warnings.append(Problem("survey", row, t("xlsform.warn.column_dropped", column=col)))
-        if not raw_type:
-            errors.append(Problem("survey", row, t("xlsform.err.no_type")))
-            continue
-        if qtype_l in GROUP_TYPES:
-            errors.append(Problem("survey", row, t("xlsform.err.group", type=raw_type)))
-            continue
-        if qtype_l in METADATA_TYPES:
-            warnings.append(Problem("survey", row, t("xlsform.warn.metadata", type=raw_type)))
-            continue
-        if qtype_l == "note":
-            if name == INTRO_NAME:
-                intro = label
-            else:
-                warnings.append(Problem("survey", row, t("xlsform.warn.note", name=name)))
-            continue
-        parts = raw_type.replace("select one ", "select_one ") \
-                        .replace("select multiple ", "select_multiple ").split(" ")
-        base = parts[0].lower()
-        if not ID_RE.fullmatch(name):
-            errors.append(Problem("survey", row, t("xlsform.err.name", name=name)))
-            continue
-        if name in seen:
-            errors.append(Problem("survey", row, t("xlsform.err.name_dup", name=name)))
-            continue
-        seen.add(name)
-        if not label:
-            errors.append(Problem("survey", row, t("xlsform.err.no_label", name=name)))
-        req = d.get("required", "").lower()
-        if req not in YES and req not in NO:
-            errors.append(Problem("survey", row, t("xlsform.err.required", value=d["required"])))
-        q: dict[str, Any] = {"id": name}
-        pillar = d.get("qcdc_pillar") or None
-        is_profile = d.get("qcdc_profile", "").lower() in YES
-        if pillar and not is_profile:
-            q["pillar"] = pillar
-            if not any(p["id"] == pillar for p in pillars):
-                if ID_RE.fullmatch(pillar):
-                    pillars.append({"id": pillar, "name": pillar})
-                    warnings.append(Problem("survey", row, t("xlsform.warn.pillar_added", id=pillar)))
-                else:
-                    errors.append(Problem("survey", row, t("xlsform.err.pillar", id=pillar)))
-        q["required"] = req in YES
-        q["text"] = label
-        if base in ("select_one", "select_multiple"):
-            if len(parts) != 2:
-                errors.append(Problem("survey", row, t("xlsform.err.select_form", type=raw_type)))
+
+def _read_question(row: int, d: dict[str, str], s_label: str | None, seen: set[str],
+                   found: _Found) -> tuple[str, Any] | None:
+    """One survey row: ("question" | "profile", the question), ("intro", its text), or None
+    (a problem was reported, or the row is dropped with a warning)."""
+    errors, warnings = found.errors, found.warnings
+    raw_type = re.sub(r"\s+", " ", d.get("type", "")).strip()
+    qtype_l = raw_type.lower()
+    name = d.get("name", "")
+    label = _label(d, s_label)
+    # columns that the app cannot honour
+    bad_logic = False
+    for col, value in d.items():
+        kind = _column_kind(col)
+        if kind == "logic":
+            if col == "constraint" and qtype_l == "integer" and _INT_CONSTRAINT.match(value):
                 continue
-            lname = parts[1]
-            used_lists.add(lname)
-            if lname not in lists:
-                errors.append(Problem("survey", row, t("xlsform.err.no_list", list=lname)))
-                continue
-            opts = [dict(o) for o in lists[lname]]
-            if len(opts) < 2:
-                errors.append(Problem("survey", row, t("xlsform.err.few_choices", list=lname)))
-            if base == "select_one":
-                q["type"] = "single"
-                if any(o.pop("exclusive", False) for o in opts):
-                    warnings.append(Problem("survey", row, t("xlsform.warn.exclusive_single",
-                                                             name=name)))
+            errors.append(Problem("survey", row, t("xlsform.err.logic_column", column=col,
+                                                   value=value[:60])))
+            bad_logic = True
+        elif kind == "soft":
+            warnings.append(Problem("survey", row, t("xlsform.warn.column_dropped", column=col)))
+    if not raw_type:
+        errors.append(Problem("survey", row, t("xlsform.err.no_type")))
+        return None
+    if qtype_l in GROUP_TYPES:
+        errors.append(Problem("survey", row, t("xlsform.err.group", type=raw_type)))
+        return None
+    if qtype_l in METADATA_TYPES:
+        warnings.append(Problem("survey", row, t("xlsform.warn.metadata", type=raw_type)))
+        return None
+    if qtype_l == "note":
+        if name == INTRO_NAME:
+            return "intro", label
+        warnings.append(Problem("survey", row, t("xlsform.warn.note", name=name)))
+        return None
+    parts = raw_type.replace("select one ", "select_one ") \
+                    .replace("select multiple ", "select_multiple ").split(" ")
+    base = parts[0].lower()
+    if not ID_RE.fullmatch(name):
+        errors.append(Problem("survey", row, t("xlsform.err.name", name=name)))
+        return None
+    if name in seen:
+        errors.append(Problem("survey", row, t("xlsform.err.name_dup", name=name)))
+        return None
+    seen.add(name)
+    if not label:
+        errors.append(Problem("survey", row, t("xlsform.err.no_label", name=name)))
+    req = d.get("required", "").lower()
+    if req not in YES and req not in NO:
+        errors.append(Problem("survey", row, t("xlsform.err.required", value=d["required"])))
+    q: dict[str, Any] = {"id": name}
+    pillar = d.get("qcdc_pillar") or None
+    is_profile = d.get("qcdc_profile", "").lower() in YES
+    if pillar and not is_profile:
+        q["pillar"] = pillar
+        if not any(p["id"] == pillar for p in found.pillars):
+            if ID_RE.fullmatch(pillar):
+                found.pillars.append({"id": pillar, "name": pillar})
+                warnings.append(Problem("survey", row, t("xlsform.warn.pillar_added", id=pillar)))
             else:
-                q["type"] = "multi"
-            q["options"] = opts
-        elif base in ("range", "integer") and len(parts) == 1:
-            if base == "range":
-                params = dict(_RANGE_PARAM.findall(d.get("parameters", "")))
-                try:
-                    smin = int(float(params.get("start", 1)))
-                    smax = int(float(params.get("end", 10)))
-                    step = float(params.get("step", 1))
-                except ValueError:
-                    smin, smax, step = 0, 0, 0
-                if step != 1:
-                    errors.append(Problem("survey", row, t("xlsform.err.range_step")))
-            else:
-                m = _INT_CONSTRAINT.match(d.get("constraint", ""))
-                if not m:
-                    errors.append(Problem("survey", row, t("xlsform.err.integer")))
-                    continue
-                smin, smax = int(m.group(1)), int(m.group(2))
-            if not (smin < smax and smax - smin <= 10):
-                errors.append(Problem("survey", row, t("xlsform.err.scale", min=smin, max=smax)))
-            q["type"] = "rating"
-            q["scale"] = {"min": smin, "max": smax,
-                          "min_label": d.get("qcdc_min_label", ""),
-                          "max_label": d.get("qcdc_max_label", "")}
-        elif base == "text" and len(parts) == 1:
-            q["type"] = "text"
-            ml = d.get("qcdc_max_length", "")
-            if ml:
-                try:
-                    q["max_length"] = int(float(ml))
-                    if not 1 <= q["max_length"] <= 10000:
-                        raise ValueError
-                except ValueError:
-                    errors.append(Problem("survey", row, t("xlsform.err.max_length", value=ml)))
+                errors.append(Problem("survey", row, t("xlsform.err.pillar", id=pillar)))
+    q["required"] = req in YES
+    q["text"] = label
+    if not _read_answer_type(q, row, d, raw_type, base, parts, name, found):
+        return None
+    if bad_logic:
+        return None
+    return ("profile" if is_profile else "question"), q
+
+
+def _read_answer_type(q: dict[str, Any], row: int, d: dict[str, str], raw_type: str, base: str,
+                      parts: list[str], name: str, found: _Found) -> bool:
+    """The question's type and its options, scale or length into `q`; False when the row
+    cannot become a question (the problem reported)."""
+    errors, warnings = found.errors, found.warnings
+    if base in ("select_one", "select_multiple"):
+        if len(parts) != 2:
+            errors.append(Problem("survey", row, t("xlsform.err.select_form", type=raw_type)))
+            return False
+        lname = parts[1]
+        found.used_lists.add(lname)
+        if lname not in found.lists:
+            errors.append(Problem("survey", row, t("xlsform.err.no_list", list=lname)))
+            return False
+        opts = [dict(o) for o in found.lists[lname]]
+        if len(opts) < 2:
+            errors.append(Problem("survey", row, t("xlsform.err.few_choices", list=lname)))
+        if base == "select_one":
+            q["type"] = "single"
+            if any(o.pop("exclusive", False) for o in opts):
+                warnings.append(Problem("survey", row, t("xlsform.warn.exclusive_single",
+                                                         name=name)))
         else:
-            errors.append(Problem("survey", row, t("xlsform.err.type", type=raw_type)))
-            continue
-        if bad_logic:
-            continue
-        (profile if is_profile else questions).append(q)
-    for lname in lists:
-        if lname not in used_lists:
-            warnings.append(Problem("choices", list_rows.get(lname),
-                                    t("xlsform.warn.unused_list", list=lname)))
-    if not questions and not errors:
-        errors.append(Problem("survey", None, t("xlsform.err.no_questions")))
-    if errors:
-        return ImportResult(None, errors, warnings)
-    data = {"code": code, "title": title, "intro": intro, "pillars": pillars,
-            "questions": questions, "profile": profile}
-    try:
-        parse_definition(data)
-    except DefinitionError as exc:
-        return ImportResult(None, [Problem("survey", None, t("xlsform.err.invalid",
-                                                             detail=str(exc)))], warnings)
-    return ImportResult(data, [], warnings)
+            q["type"] = "multi"
+        q["options"] = opts
+    elif base in ("range", "integer") and len(parts) == 1:
+        if base == "range":
+            params = dict(_RANGE_PARAM.findall(d.get("parameters", "")))
+            try:
+                smin = int(float(params.get("start", 1)))
+                smax = int(float(params.get("end", 10)))
+                step = float(params.get("step", 1))
+            except ValueError:
+                smin, smax, step = 0, 0, 0
+            if step != 1:
+                errors.append(Problem("survey", row, t("xlsform.err.range_step")))
+        else:
+            m = _INT_CONSTRAINT.match(d.get("constraint", ""))
+            if not m:
+                errors.append(Problem("survey", row, t("xlsform.err.integer")))
+                return False
+            smin, smax = int(m.group(1)), int(m.group(2))
+        if not (smin < smax and smax - smin <= 10):
+            errors.append(Problem("survey", row, t("xlsform.err.scale", min=smin, max=smax)))
+        q["type"] = "rating"
+        q["scale"] = {"min": smin, "max": smax,
+                      "min_label": d.get("qcdc_min_label", ""),
+                      "max_label": d.get("qcdc_max_label", "")}
+    elif base == "text" and len(parts) == 1:
+        q["type"] = "text"
+        ml = d.get("qcdc_max_length", "")
+        if ml:
+            try:
+                q["max_length"] = int(float(ml))
+                if not 1 <= q["max_length"] <= 10000:
+                    raise ValueError
+            except ValueError:
+                errors.append(Problem("survey", row, t("xlsform.err.max_length", value=ml)))
+    else:
+        errors.append(Problem("survey", row, t("xlsform.err.type", type=raw_type)))
+        return False
+    return True
