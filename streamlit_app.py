@@ -10,8 +10,8 @@ import streamlit as st
 from app.core import access
 from app.core.i18n import t
 from app.ui.core import entry, layout, session, streamlit_fixes
-from app.ui.survey.gate import admitted
 from app.ui.core.menu import navigation_pages, sidebar_menu
+from app.ui.survey.gate import admitted
 
 streamlit_fixes.install()
 # a local icon (data: URL): the browser fetches nothing from outside the server; set before

@@ -179,10 +179,10 @@ def build_tallies(db_path: Path, cid: int, qid: int, pool, counts, days, commune
 def check_against_rebuild(cid: int) -> None:
     """The bulk-built tallies equal app.tally.rebuild_tallies (rolled back afterwards)."""
     from sqlalchemy import text
+    from sqlalchemy.orm import Session
 
     from app.survey.tally import rebuild_tallies
     from db.engine import get_engine
-    from sqlalchemy.orm import Session
 
     def snapshot(conn):
         return (sorted(conn.execute(text("SELECT commune_code, day, hour, n, n_excluded FROM "

@@ -35,7 +35,7 @@ async def health_poller(url: str, stop: asyncio.Event, out: list) -> None:
         out.append((t0, time.monotonic() - t0, status))
         try:
             await asyncio.wait_for(stop.wait(), 0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

@@ -63,17 +63,17 @@ import ipaddress
 import random
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
-
-from websockets.asyncio.client import connect as ws_connect
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect as ws_connect
 
 FINISHED_SUCCESSFULLY = ForwardMsg.FINISHED_SUCCESSFULLY
 FINISHED_WITH_COMPILE_ERROR = ForwardMsg.FINISHED_WITH_COMPILE_ERROR
@@ -237,9 +237,11 @@ def random_widget_state(
         if w.options:  # select_slider: labels
             ws.string_array_value.data.append(rng.choice(w.options))
         else:
-            ws.double_array_value.data.append(float(rng.randint(int(p.min), int(p.max))) if p.data_type in (p.INT,) else rng.uniform(p.min, p.max))
+            ws.double_array_value.data.append(
+                float(rng.randint(int(p.min), int(p.max))) if p.data_type in (p.INT,)
+                else rng.uniform(p.min, p.max))
     elif k == "color_picker":
-        ws.string_value = "#%06x" % rng.randrange(0x1000000)
+        ws.string_value = f"#{rng.randrange(0x1000000):06x}"
     else:
         return None
     return ws
@@ -306,7 +308,7 @@ class StreamlitSession:
         self.cache_misses = 0
 
     # ----------------------------------------------------------------- connection
-    async def __aenter__(self) -> "StreamlitSession":
+    async def __aenter__(self) -> StreamlitSession:
         await self.connect()
         return self
 
@@ -522,7 +524,7 @@ class StreamlitSession:
                     await self._cond.wait()
         try:
             return await asyncio.wait_for(_w(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def last_run_done(self, since_run: int = 0) -> bool:
@@ -555,7 +557,7 @@ class StreamlitSession:
 
     def forms(self) -> dict[str, Form]:
         forms: dict[str, Form] = {}
-        for path, (_, blk) in sorted(self.blocks.items()):
+        for _path, (_, blk) in sorted(self.blocks.items()):
             if blk.WhichOneof("type") == "form":
                 forms.setdefault(blk.form.form_id, Form(blk.form.form_id, []))
         for w in self.widgets():
@@ -587,7 +589,8 @@ class StreamlitSession:
         return any(nb in el.SerializeToString() for _, (_, _, el) in self.elements.items())
 
     # ----------------------------------------------------------------- forms
-    def build_submit(self, form: Form, values: dict[str, WidgetState], submit: Widget | None = None) -> list[WidgetState]:
+    def build_submit(self, form: Form, values: dict[str, WidgetState],
+                     submit: Widget | None = None) -> list[WidgetState]:
         """Widget states the browser sends when the form is submitted: its committed
         (non-form) widget values, every form widget's value, and the submit trigger."""
         submit = submit or (form.submit_buttons[0] if form.submit_buttons else None)

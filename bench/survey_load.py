@@ -457,7 +457,9 @@ async def citizen(i: int, code: str, special: str, args: argparse.Namespace, rng
     except Exception as exc:
         r.error = f"{type(exc).__name__}: {str(exc)[:80]}"
     finally:
-        state_at_end = (f"runs={[(x.index, x.status, round(x.finished_at - x.started_at, 2) if x.finished_at else None) for x in s.runs]} "
+        runs = [(x.index, x.status, round(x.finished_at - x.started_at, 2) if x.finished_at else None)
+                for x in s.runs]
+        state_at_end = (f"runs={runs} "
                         f"running={s.script_running} conn={s.closed_reason or 'open'} msgs={s.msgs_received} "
                         f"conns={s.connections} sids={len(set(s.session_ids))} exc={s.exceptions[:1]}")
         r.session_ids = list(s.session_ids)
@@ -504,7 +506,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         crng = random.Random(f"{args.seed}-{j}")
         try:
             res = await asyncio.wait_for(citizen(j, codes[j % len(codes)], specials[j], args, crng), per_citizen_cap)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             res = Result(idx=j, code=codes[j % len(codes)], special=specials[j], error="citizen_timeout")
         results.append(res)
 

@@ -1,9 +1,9 @@
 """Bring the database schema to the newest Alembic revision."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config

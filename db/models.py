@@ -7,11 +7,9 @@ are stored as text so that SQLite and PostgreSQL behave the same.
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from pydantic import NaiveDatetime
-
-from sqlalchemy import Column, Text, UniqueConstraint, Index
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -39,18 +37,18 @@ class Questionnaire(SQLModel, table=True):
     """A versioned questionnaire definition. A version that has answers is never edited."""
     __tablename__ = "questionnaire"
     __table_args__ = (UniqueConstraint("code", "version", name="uq_questionnaire_code_version"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True)
     version: int
     title: str
     definition: str = Field(sa_column=Column(Text, nullable=False))  # JSON
     created_at: NaiveDatetime
-    created_by: Optional[str] = None
+    created_by: str | None = None
 
 
 class Campaign(SQLModel, table=True):
     __tablename__ = "campaign"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str
     year: int
     start_date: date
@@ -65,7 +63,7 @@ class Campaign(SQLModel, table=True):
     base_url: str = "http://localhost:8501"
     is_active: bool = False
     is_demo: bool = False
-    created_at: Optional[NaiveDatetime] = None
+    created_at: NaiveDatetime | None = None
 
 
 class Response(SQLModel, table=True):
@@ -76,7 +74,7 @@ class Response(SQLModel, table=True):
         Index("ix_response_campaign_device", "campaign_id", "device_hash"),
         Index("ix_response_campaign_answer_hash", "campaign_id", "answer_hash"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     commune_code: str = Field(foreign_key="commune.code")
     questionnaire_id: int = Field(foreign_key="questionnaire.id")
@@ -87,11 +85,11 @@ class Response(SQLModel, table=True):
     hour: int
     submission_token: str = Field(unique=True, max_length=64)
     # anonymous integrity signals (hashes, never raw identifiers)
-    session_hash: Optional[str] = Field(default=None, max_length=64)
-    device_hash: Optional[str] = Field(default=None, max_length=64)
-    network_hash: Optional[str] = Field(default=None, max_length=64)
-    answer_hash: Optional[str] = Field(default=None, max_length=64)
-    duration_s: Optional[float] = None
+    session_hash: str | None = Field(default=None, max_length=64)
+    device_hash: str | None = Field(default=None, max_length=64)
+    network_hash: str | None = Field(default=None, max_length=64)
+    answer_hash: str | None = Field(default=None, max_length=64)
+    duration_s: float | None = None
     excluded: bool = False
     is_demo: bool = False
 
@@ -136,30 +134,30 @@ class ScoreTally(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
     name: str
-    email: Optional[str] = None
+    email: str | None = None
     password_hash: str
     role: str  # admin, province, farmers, district, commune
-    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
-    commune_code: Optional[str] = Field(default=None, foreign_key="commune.code")
+    district_code: str | None = Field(default=None, foreign_key="district.code")
+    commune_code: str | None = Field(default=None, foreign_key="commune.code")
     active: bool = True
     must_change_password: bool = False
     failed_attempts: int = 0
-    locked_until: Optional[NaiveDatetime] = None
+    locked_until: NaiveDatetime | None = None
     is_demo: bool = False
-    created_at: Optional[NaiveDatetime] = None
-    last_login_at: Optional[NaiveDatetime] = None
+    created_at: NaiveDatetime | None = None
+    last_login_at: NaiveDatetime | None = None
     # sessions (and sign-in cookies) issued at or before this local time are refused: set on
     # sign-out, password change or reset, and when the account is disabled
-    sessions_revoked_at: Optional[NaiveDatetime] = None
+    sessions_revoked_at: NaiveDatetime | None = None
 
 
 class RosterEntry(SQLModel, table=True):
     """A helper on a commune's duty schedule (one row per person, days as a JSON list)."""
     __tablename__ = "roster_entry"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     commune_code: str = Field(foreign_key="commune.code", index=True)
     full_name: str
@@ -168,8 +166,8 @@ class RosterEntry(SQLModel, table=True):
     phone: str
     duty_days: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON ["2024-05-06"]
     shift: str  # sang, chieu, ca_ngay
-    updated_at: Optional[NaiveDatetime] = None
-    updated_by: Optional[str] = None
+    updated_at: NaiveDatetime | None = None
+    updated_by: str | None = None
 
 
 class RosterStatus(SQLModel, table=True):
@@ -177,33 +175,33 @@ class RosterStatus(SQLModel, table=True):
     __tablename__ = "roster_status"
     campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
     commune_code: str = Field(primary_key=True, foreign_key="commune.code")
-    submitted_at: Optional[NaiveDatetime] = None
+    submitted_at: NaiveDatetime | None = None
     published: bool = False
-    contact_name: Optional[str] = None
-    contact_phone: Optional[str] = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
 class Inspector(SQLModel, table=True):
     """A leader or cadre assigned to direct, inspect and supervise some communes on some days."""
     __tablename__ = "inspector"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     full_name: str
     position: str = ""
     organisation: str = ""
     phone: str = ""
-    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
+    district_code: str | None = Field(default=None, foreign_key="district.code")
     commune_codes: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
     days: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list of ISO dates
-    created_by: Optional[str] = None
-    updated_at: Optional[NaiveDatetime] = None
+    created_by: str | None = None
+    updated_at: NaiveDatetime | None = None
 
 
 class DailyReport(SQLModel, table=True):
     __tablename__ = "daily_report"
     __table_args__ = (UniqueConstraint("campaign_id", "commune_code", "day",
                                        name="uq_daily_report_commune_day"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     commune_code: str = Field(foreign_key="commune.code", index=True)
     day: date
@@ -213,47 +211,47 @@ class DailyReport(SQLModel, table=True):
     publicity: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
     difficulties: str = Field(sa_column=Column(Text, nullable=False, default=""))
     proposals: str = Field(sa_column=Column(Text, nullable=False, default=""))
-    created_at: Optional[NaiveDatetime] = None
-    updated_at: Optional[NaiveDatetime] = None
-    updated_by: Optional[str] = None
+    created_at: NaiveDatetime | None = None
+    updated_at: NaiveDatetime | None = None
+    updated_by: str | None = None
     is_demo: bool = False
 
 
 class ReportPhoto(SQLModel, table=True):
     __tablename__ = "report_photo"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="daily_report.id", index=True)
     path: str
     thumb_path: str
     width: int = 0
     height: int = 0
     caption: str = ""
-    uploaded_at: Optional[NaiveDatetime] = None
+    uploaded_at: NaiveDatetime | None = None
 
 
 class Nomination(SQLModel, table=True):
     __tablename__ = "nomination"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     kind: str  # collective, individual
     name: str
     unit: str = ""
-    commune_code: Optional[str] = Field(default=None, foreign_key="commune.code")
-    district_code: Optional[str] = Field(default=None, foreign_key="district.code")
+    commune_code: str | None = Field(default=None, foreign_key="commune.code")
+    district_code: str | None = Field(default=None, foreign_key="district.code")
     achievements: str = Field(sa_column=Column(Text, nullable=False, default=""))
     evidence: str = Field(sa_column=Column(Text, nullable=False, default="{}"))  # JSON snapshot
     status: str = "proposed"  # proposed, shortlisted, approved, rejected
-    proposed_by: Optional[str] = None
-    proposed_at: Optional[NaiveDatetime] = None
-    decided_by: Optional[str] = None
-    decided_at: Optional[NaiveDatetime] = None
+    proposed_by: str | None = None
+    proposed_at: NaiveDatetime | None = None
+    decided_by: str | None = None
+    decided_at: NaiveDatetime | None = None
     history: str = Field(sa_column=Column(Text, nullable=False, default="[]"))  # JSON steps
 
 
 class WarningReview(SQLModel, table=True):
     """A reviewer's mark on a computed warning (warnings themselves are computed, not stored)."""
     __tablename__ = "warning_review"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     warning_key: str = Field(index=True)
     reviewed_by: str
@@ -269,11 +267,11 @@ class Setting(SQLModel, table=True):
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: NaiveDatetime = Field(index=True)
     actor: str
     action: str = Field(index=True)
     entity: str
-    entity_id: Optional[str] = None
-    before: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
-    after: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    entity_id: str | None = None
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,8 +1,8 @@
 """Portable "insert or add to" for the running-aggregate tables (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session

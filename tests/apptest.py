@@ -39,7 +39,6 @@ def answer_all(at: AppTest, defn, *, skip: set[str] = frozenset(), choice: int =
     """Answer every question of the survey form in `at` (option number `choice` of each closed
     question, one checkbox per multiple-choice question), except the question ids in `skip`."""
     for r in at.radio:
-        qid = (r.key or "").rsplit("_", 1)[-1] if r.key else ""
         q = _question_for_key(defn, r.key)
         if q is None or q.id in skip:
             continue

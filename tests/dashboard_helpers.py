@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from app.core import clock
-from app.survey.questionnaire import OVERALL, score_answers
-
 from app.core.auth import Scope
+from app.survey.questionnaire import OVERALL, score_answers
 from app.survey.responses import Signals, new_submission_token, submit_response
 from db.engine import session_scope
 from db.models import Campaign, DailyReport

@@ -14,17 +14,16 @@ from __future__ import annotations
 import importlib
 import inspect
 import io
-import json
 import pkgutil
 import re
 import subprocess
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
 import app as app_pkg
@@ -126,6 +125,7 @@ def test_page_guard_refuses_when_the_page_file_runs_on_its_own(demo_db, role):
     """Each staff page checks the role again (``require_page``): even run as a file of its own,
     without the entry script's navigation, a page refuses a role that may not see it."""
     from streamlit.testing.v1 import AppTest
+
     from tests.apptest import ROOT
     problems = []
     for spec in access.PAGES:
@@ -153,6 +153,7 @@ def test_forged_session_state_changes_nothing(demo_db, forged):
     """The scope is rebuilt from the database on every run: a non-existent or disabled user, or
     role keys planted in the session, give no more than the database says."""
     from streamlit.testing.v1 import AppTest
+
     from app.core.auth import get_user
     from db.engine import session_scope
     from db.models import User
@@ -241,11 +242,11 @@ class World:
 
     def __init__(self):
         from app.board import nominations
-        from app.operations import daily_reports as reports
-        from app.monitoring.warnings import compute_warnings
         from app.core.campaigns import active_campaign
+        from app.monitoring.warnings import compute_warnings
+        from app.operations import daily_reports as reports
         from db.engine import session_scope
-        from db.models import Campaign, Response, User
+        from db.models import Campaign, Response
         self.admin = Scope("demo.admin", "Admin", "admin")
         self.active = active_campaign(max_age=0)
         self.campaign = self.active.campaign
@@ -308,6 +309,7 @@ def _matrix_template(_templates, tmp_path_factory):
 def matrix_db(_matrix_template, tmp_path):
     """A fresh copy of the demo database with the objects of `World` in it (photo files too)."""
     import shutil
+
     from tests.conftest import _fresh_copy, _reset_process_caches
     path, world = _matrix_template
     target = _fresh_copy(path, tmp_path / "data", True)
@@ -416,7 +418,7 @@ def _empty(value: Any) -> bool:
         return all(_empty(v) for v in items)
     if hasattr(value, "ok") and value.ok is False:
         return True  # a refusal result (SaveResult, ReportResult...)
-    if hasattr(value, "empty") and isinstance(getattr(value, "empty"), bool):
+    if hasattr(value, "empty") and isinstance(value.empty, bool):
         return value.empty  # DataFrame
     return False
 
@@ -603,8 +605,8 @@ def test_discovery_finds_the_scoped_services():
 def test_exports_hold_exactly_the_units_of_the_scope(matrix_db):
     """A district's exports hold its own communes and no other (and are not simply empty);
     a commune user gets no province or district export at all."""
-    from app.operations import workbooks as excel_io
     from app.monitoring import exports
+    from app.operations import workbooks as excel_io
     geo = _geo()
     huyen = Scope("demo.huyen", "huyen", "district", district_code=OWN_DISTRICT)
     xa = Scope("demo.xa", "xa", "commune", district_code=OWN_DISTRICT, commune_code=OWN_COMMUNE)

@@ -16,13 +16,23 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlmodel import select
 
 from app.survey.questionnaire import load_seed_definition, parse_definition, validate_answers
-from app.survey.responses import (CODE_MALFORMED, CODE_MISSING, CODE_OK, CODE_UNKNOWN, INVALID, STORED,
-                        new_submission_token, resolve_commune_code, submit_response)
+from app.survey.responses import (
+    CODE_MALFORMED,
+    CODE_MISSING,
+    CODE_OK,
+    CODE_UNKNOWN,
+    INVALID,
+    STORED,
+    new_submission_token,
+    resolve_commune_code,
+    submit_response,
+)
 from db.engine import session_scope
 from db.models import DailyReport, ReportPhoto, Response, RosterEntry
 from tests.apptest import answer_all, app_for, submit_button, texts
@@ -327,8 +337,8 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("name", list(BAD_FILES))
 def test_bad_roster_files_give_a_message_and_change_nothing(active, name):
-    from app.operations.workbooks import parse_roster_xlsx
     from app.operations.roster import save_roster
+    from app.operations.workbooks import parse_roster_xlsx
     assert save_roster(XA, active.campaign, "07201", [{
         "full_name": "Người Cũ", "organisation": "Hội Nông dân", "phone": "0911111111",
         "duty_days": [active.campaign.start_date], "shift": "sang"}]).ok
@@ -350,8 +360,8 @@ _cell = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**10, 10**10),
 @relaxed(40)
 @given(rows=st.lists(st.lists(_cell, min_size=7, max_size=7), min_size=1, max_size=6))
 def test_any_roster_workbook_is_saved_whole_or_not_at_all(active, rows):
-    from app.operations.workbooks import parse_roster_xlsx
     from app.operations.roster import save_roster
+    from app.operations.workbooks import parse_roster_xlsx
     before = _roster_state()
     parsed = parse_roster_xlsx(_roster_workbook(rows), active.campaign)
     if parsed.problems:
@@ -374,8 +384,8 @@ def test_any_roster_workbook_is_saved_whole_or_not_at_all(active, rows):
 def test_random_bytes_never_break_the_importers(blob):
     from types import SimpleNamespace
 
-    from app.operations.workbooks import parse_roster_xlsx
     from app.admin.xlsform import import_xlsform
+    from app.operations.workbooks import parse_roster_xlsx
     campaign = SimpleNamespace(start_date=date(2024, 5, 6), end_date=date(2024, 5, 8))
     parsed = parse_roster_xlsx(blob, campaign)
     assert parsed.problems and all(_vn(p.message) for p in parsed.problems)
@@ -466,7 +476,8 @@ BAD_PHOTOS = {
 
 @pytest.mark.parametrize("name", list(BAD_PHOTOS))
 def test_bad_photos_are_refused_and_nothing_is_stored(active, name):
-    from app.operations import photos, daily_reports as reports
+    from app.operations import daily_reports as reports
+    from app.operations import photos
     blob, expect = BAD_PHOTOS[name]
     with pytest.raises(photos.PhotoError) as err:
         photos.process_photo(blob, f"{name}.jpg")

@@ -20,17 +20,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import create_engine, select, text
-from sqlmodel import Session, SQLModel
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, select
+from sqlmodel import Session
 
-from app.survey.responses import (DUPLICATE, STORED, DatabaseBusy, Signals, new_submission_token,
-                        submit_response)
+from app.survey.responses import DUPLICATE, STORED, DatabaseBusy, Signals, new_submission_token, submit_response
 from db.engine import data_dir, session_scope
-from db.models import (CommuneHourTally, DailyReport, Inspector, Nomination, OptionTally,
-                       ReportPhoto, Response, RosterEntry, RosterStatus, ScoreTally)
+from db.models import (
+    CommuneHourTally,
+    DailyReport,
+    Inspector,
+    Nomination,
+    OptionTally,
+    ReportPhoto,
+    Response,
+    RosterEntry,
+    RosterStatus,
+    ScoreTally,
+)
 from tests.apptest import answer_all, app_for, submit_button, texts
-from tests.commune_ops_helpers import ADMIN, TINH, XA, HUYEN, jpeg_with_gps
+from tests.commune_ops_helpers import ADMIN, HUYEN, TINH, XA, jpeg_with_gps
 from tests.conftest import count_rows
 from tests.survey.test_survey_service import full_answers
 
@@ -179,8 +189,8 @@ def _rows(model, **where) -> list:
         q = select(model)
         for k, v in where.items():
             q = q.where(getattr(model, k) == v)
-        return sorted((json.dumps(r.model_dump(), default=str, sort_keys=True)
-                       for r in s.execute(q).scalars()))
+        return sorted(json.dumps(r.model_dump(), default=str, sort_keys=True)
+                       for r in s.execute(q).scalars())
 
 
 def _fail_at_audit(monkeypatch, module):
@@ -226,7 +236,8 @@ def test_a_roster_batch_with_one_invalid_row_changes_nothing(active, bad_at, bad
 
 
 def test_report_write_with_photos_is_all_or_nothing(active, monkeypatch):
-    from app.operations import photos, daily_reports as reports
+    from app.operations import daily_reports as reports
+    from app.operations import photos
     campaign = active.campaign
     day = reports.report_days(campaign)[-1]
     data = {"visits": 12, "guided": 6, "helpers_on_duty": 2, "difficulties": "Mất điện"}
@@ -276,8 +287,8 @@ def test_nomination_writes_are_all_or_nothing(demo_db, monkeypatch):
 
 
 def test_inspector_write_is_all_or_nothing(demo_db, monkeypatch):
-    from app.operations import inspectors
     from app.core.campaigns import active_campaign
+    from app.operations import inspectors
     campaign = active_campaign(max_age=0).campaign
     day = campaign.start_date
     before = _rows(Inspector)

@@ -11,10 +11,18 @@ import jwt
 import pytest
 from sqlmodel import select
 
-from app.core import auth, clock
 from app.admin import users as ua
-from app.core.auth import (AuthError, Scope, change_password, create_user, password_problem, sign_in,
-                      sign_out_everywhere, user_from_cookie)
+from app.core import auth, clock
+from app.core.auth import (
+    AuthError,
+    Scope,
+    change_password,
+    create_user,
+    password_problem,
+    sign_in,
+    sign_out_everywhere,
+    user_from_cookie,
+)
 from app.core.settings import DEFAULT_DEMO_COOKIE_KEY, ConfigError, load_settings
 from db.engine import session_scope
 from db.models import AuditLog, User
@@ -150,7 +158,7 @@ def browser_cookie(monkeypatch):
 
 
 def _signed_in(at) -> str | None:
-    return at.session_state["qcdc_user"] if "qcdc_user" in at.session_state else None
+    return at.session_state["qcdc_user"] if "qcdc_user" in at.session_state else None  # noqa: SIM401
 
 
 def test_signing_out_makes_a_kept_cookie_worthless(demo_db, browser_cookie):

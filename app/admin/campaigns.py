@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.admin.qr_bundle import valid_base_url
 from app.core import audit, campaigns, clock
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_date
 from app.core.i18n import t
-from app.admin.qr_bundle import valid_base_url
 from app.core.reference import find_commune, geography
 from db.engine import session_scope
 from db.models import Campaign, CommuneHourTally, DailyReport, Questionnaire, Response, ScoreTally
@@ -116,9 +116,7 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
     v["base_url"] = url
     qid = num("questionnaire_id", int)
     v["questionnaire_id"] = qid
-    if qid is None:
-        e["questionnaire_id"] = t("campaigns.err.questionnaire")
-    elif session is not None and session.get(Questionnaire, qid) is None:
+    if qid is None or session is not None and session.get(Questionnaire, qid) is None:
         e["questionnaire_id"] = t("campaigns.err.questionnaire")
     return v, e
 

@@ -14,9 +14,10 @@ import re
 import threading
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 import qrcode
 from fpdf import FPDF

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from app.admin.qr import qr_pdf, write_pngs, zip_pngs
 from app.core.reference import geography

@@ -336,7 +336,7 @@ def list_versions(scope: Scope, code: str | None = None) -> list[VersionInfo]:
         counts = dict(s.exec(select(Response.questionnaire_id, func.count())
                              .group_by(Response.questionnaire_id)).all())
         used: dict[int, list[str]] = {}
-        for cid, name, qid in s.exec(select(Campaign.id, Campaign.name,
+        for _cid, name, qid in s.exec(select(Campaign.id, Campaign.name,
                                             Campaign.questionnaire_id)).all():
             used.setdefault(qid, []).append(name)
         out = []

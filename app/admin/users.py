@@ -17,17 +17,17 @@ passwords, and 219 hashes at cost 12 would take minutes. They are replaced at fi
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import bcrypt
 from sqlalchemy import func
 from sqlmodel import select
 
 from app.core import audit, clock
-from app.core.auth import (ROLES, USERNAME_RE, AuthError, Scope, generate_password, validate_unit)
+from app.core.auth import ROLES, USERNAME_RE, AuthError, Scope, generate_password, validate_unit
 from app.core.i18n import t
 from app.core.reference import geography
 from db.engine import session_scope

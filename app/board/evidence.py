@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.board.rules import SHIFT_WEIGHT, VIEW_ROLES, NominationError, _require, get_campaign
 from app.core import clock
 from app.core.auth import Scope
 from app.core.campaigns import campaign_days
@@ -31,9 +33,7 @@ from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int
 from app.core.i18n import t
 from app.core.reference import find_commune, geography
 from db.engine import session_scope
-from db.models import (Campaign, CommuneHourTally, DailyReport, RosterEntry,
-                       RosterStatus, ScoreTally)
-from app.board.rules import (SHIFT_WEIGHT, VIEW_ROLES, NominationError, get_campaign, _require)
+from db.models import Campaign, CommuneHourTally, DailyReport, RosterEntry, RosterStatus, ScoreTally
 
 
 @dataclass

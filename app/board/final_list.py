@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from app.board.rules import FINAL_MAX, FINAL_MIN, VIEW_ROLES, NominationError, _require, get_campaign
+from app.board.workflow import NominationView, as_view
 from app.core import audit, clock
 from app.core.auth import Scope
 from app.core.fmt import fmt_date
 from app.core.i18n import t
 from db.engine import session_scope
-from db.models import (Nomination)
-from app.board.rules import (FINAL_MAX, FINAL_MIN, VIEW_ROLES, NominationError, get_campaign, _require)
-from app.board.workflow import NominationView, as_view
+from db.models import Nomination
 
 
 @dataclass

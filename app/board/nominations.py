@@ -36,12 +36,38 @@ from __future__ import annotations
 # The public names of the three parts, so pages and scripts say ``nominations.propose`` etc.:
 # evidence (figures, suggestions, snapshots), workflow (proposal -> shortlist -> approve/reject),
 # final list (3-5 approved, exports); the shared rules in app/board/rules.py.
-from app.board.evidence import (CommuneFigures, IndividualFigures, Suggestions, commune_figures,  # noqa: F401
-                                draft_achievements, evidence_summary, suggestions)
+from app.board.evidence import (  # noqa: F401
+                                CommuneFigures,
+                                IndividualFigures,
+                                Suggestions,
+                                commune_figures,
+                                draft_achievements,
+                                evidence_summary,
+                                suggestions,
+)
 from app.board.final_list import FinalList, export_excel, export_pdf, final_list  # noqa: F401
-from app.board.rules import (FINAL_MAX, FINAL_MIN, KINDS, MAX_NAME, MAX_TEXT, NOTE_REQUIRED,  # noqa: F401
-                             PROPOSE_ROLES, REVIEW_ROLES, SHIFT_WEIGHT, STATUSES, TRANSITIONS,
-                             VIEW_ROLES, NominationError)
-from app.board.workflow import (NominationView, allowed_actions, blocked_actions,  # noqa: F401
-                                get_nomination, list_nominations, propose, transition,
-                                update_nomination)
+from app.board.rules import (  # noqa: F401
+                                FINAL_MAX,
+                                FINAL_MIN,
+                                KINDS,
+                                MAX_NAME,
+                                MAX_TEXT,
+                                NOTE_REQUIRED,
+                                PROPOSE_ROLES,
+                                REVIEW_ROLES,
+                                SHIFT_WEIGHT,
+                                STATUSES,
+                                TRANSITIONS,
+                                VIEW_ROLES,
+                                NominationError,
+)
+from app.board.workflow import (  # noqa: F401
+                                NominationView,
+                                allowed_actions,
+                                blocked_actions,
+                                get_nomination,
+                                list_nominations,
+                                propose,
+                                transition,
+                                update_nomination,
+)

@@ -3,12 +3,12 @@ steps (``TRANSITIONS``), the limits of the final list and of the texts, and the 
 action raises. Shared by app/board/evidence.py, workflow.py and final_list.py."""
 from __future__ import annotations
 
-from typing import Any, Iterable
-
+from collections.abc import Iterable
+from typing import Any
 
 from app.core.auth import AuthError, Scope
 from app.core.i18n import t
-from db.models import (Campaign)
+from db.models import Campaign
 
 FINAL_MIN = 3
 FINAL_MAX = 5

@@ -27,17 +27,27 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
+from app.board.evidence import evidence_snapshot, evidence_summary
+from app.board.rules import (
+    KINDS,
+    MAX_NAME,
+    MAX_TEXT,
+    NOTE_REQUIRED,
+    PROPOSE_ROLES,
+    TRANSITIONS,
+    VIEW_ROLES,
+    NominationError,
+    _require,
+    clean,
+    get_campaign,
+)
 from app.core import audit, clock
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_int
 from app.core.i18n import t
 from app.core.reference import find_commune, geography
 from db.engine import session_scope
-from db.models import (Nomination, RosterEntry)
-from app.board.rules import (KINDS, MAX_NAME, MAX_TEXT, NOTE_REQUIRED,
-                             PROPOSE_ROLES, TRANSITIONS,
-                             VIEW_ROLES, NominationError, clean, get_campaign, _require)
-from app.board.evidence import evidence_snapshot, evidence_summary
+from db.models import Nomination, RosterEntry
 
 
 @dataclass

@@ -75,8 +75,13 @@ def cmd_questionnaire_export(args: argparse.Namespace) -> int:
 
 
 def cmd_questionnaire_import(args: argparse.Namespace) -> int:
-    from app.admin.questionnaire_builder import (BuilderError, assign_to_campaign, get_definition,
-                                         save_version, same_definition)
+    from app.admin.questionnaire_builder import (
+        BuilderError,
+        assign_to_campaign,
+        get_definition,
+        same_definition,
+        save_version,
+    )
     from app.admin.xlsform import import_xlsform
     _ready()
     path = Path(args.path)

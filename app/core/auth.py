@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import bcrypt
-from sqlalchemy import event, func, inspect as sa_inspect
+from sqlalchemy import event, func
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session as _OrmSession
 from sqlmodel import select
 

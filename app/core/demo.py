@@ -17,13 +17,26 @@ from sqlmodel import select
 
 from app.core import clock
 from app.core.auth import hash_password
-from app.survey.questionnaire import Definition, answer_hash, score_answers
 from app.core.reference import geography
+from app.survey.questionnaire import Definition, answer_hash, score_answers
 from app.survey.tally import rebuild_tallies
 from db.engine import session_scope
-from db.models import (AuditLog, Campaign, CommuneHourTally, DailyReport, Inspector, Nomination,
-                       OptionTally, ReportPhoto, Response, RosterEntry, RosterStatus, ScoreTally,
-                       User, WarningReview)
+from db.models import (
+    AuditLog,
+    Campaign,
+    CommuneHourTally,
+    DailyReport,
+    Inspector,
+    Nomination,
+    OptionTally,
+    ReportPhoto,
+    Response,
+    RosterEntry,
+    RosterStatus,
+    ScoreTally,
+    User,
+    WarningReview,
+)
 
 DEMO_PASSWORD = "Demo@2024"
 DEMO_DISTRICT = "213"   # Thành phố Bắc Giang

@@ -6,7 +6,6 @@ Questionnaire wording is data (db/seed/pks03.json, editable by admins), not here
 """
 from __future__ import annotations
 
-
 VI: dict[str, str] = {
     # --- common -------------------------------------------------------------------------
     "app.title": "Khảo sát thực hiện dân chủ ở cơ sở",

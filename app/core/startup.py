@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 
 from app.core import campaigns, demo
-from app.core.settings import load_settings
 from app.core.reference import reset_cache
 from app.core.seed import seed_questionnaire, seed_reference
+from app.core.settings import load_settings
 from db.migrate import startup_lock, upgrade_to_head
 
 log = logging.getLogger("qcdc")

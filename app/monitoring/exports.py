@@ -16,21 +16,21 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 
 from app.core import clock
+from app.core import pdf as pdf_setup
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int, fmt_pct
 from app.core.i18n import t
-from app.survey.questionnaire import OVERALL
 from app.core.reference import geography
-from app.core import pdf as pdf_setup
 from app.core.spreadsheet import excel_text, looks_like_formula
 from app.monitoring.stats import Overview, overview
+from app.survey.questionnaire import OVERALL
 from db.engine import session_scope
 from db.models import Response
 
@@ -114,8 +114,9 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
                progress: Progress = _noop, include_raw: bool = True) -> tuple[bytes, str]:
     """The results workbook and its file name."""
     from openpyxl import Workbook
-    from app.monitoring.warnings import compute_warnings
+
     from app.core.campaigns import load_definition
+    from app.monitoring.warnings import compute_warnings
 
     _require_export(scope)
     progress(0.02, t("export.step.figures"))

@@ -108,7 +108,7 @@ def clip_convex(subject: list[Point], clip: list[Point]) -> list[Point]:
         if not inp:
             break
 
-        def inside(p):
+        def inside(p, a=a, b=b):
             return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0
         s = inp[-1]
         for e in inp:

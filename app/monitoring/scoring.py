@@ -9,7 +9,8 @@ pillar scores 0..100), so the cost does not grow with the number of answers. Rul
 - A commune's sample size is the number of counted (not excluded) responses that have an overall
   score. Below the campaign's ``min_sample`` it is "not enough answers": shown, never ranked.
 - ``rank_communes``: communes with enough answers are ranked by the overall index (highest first,
-  equal indices to one decimal share a rank: 1, 2, 2, 4, unless the threshold separates them). A commune is a "friendly government"
+  equal indices to one decimal share a rank: 1, 2, 2, 4, unless the threshold separates them).
+  A commune is a "friendly government"
   when its overall index is at least the campaign's ``friendly_threshold``; ``uncertain`` marks
   those whose interval contains the threshold.
 - District and province indices pool the answers of their communes (each answer weighs the same).
@@ -17,14 +18,14 @@ pillar scores 0..100), so the cost does not grow with the number of answers. Rul
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 
 from app.core.auth import AuthError, Scope
-from app.survey.questionnaire import OVERALL, Definition
 from app.core.reference import geography
+from app.survey.questionnaire import OVERALL, Definition
 from db.engine import session_scope
 from db.models import Campaign, ScoreTally
 

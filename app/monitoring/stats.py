@@ -26,10 +26,9 @@ from sqlalchemy import func, select
 from app.core import clock
 from app.core.auth import Scope
 from app.core.campaigns import campaign_days, load_definition
-from app.survey.questionnaire import OVERALL, Definition
 from app.core.reference import geography
-from app.monitoring.scoring import (ScoreBoard, build_scoreboard, fetch_score_sums, load_campaign,
-                         visible_codes)
+from app.monitoring.scoring import ScoreBoard, build_scoreboard, fetch_score_sums, load_campaign, visible_codes
+from app.survey.questionnaire import OVERALL, Definition
 from db.engine import session_scope
 from db.models import Campaign, CommuneHourTally, DailyReport, OptionTally
 
@@ -63,7 +62,7 @@ class CampaignInfo:
     is_demo: bool
 
     @classmethod
-    def of(cls, c: Campaign) -> "CampaignInfo":
+    def of(cls, c: Campaign) -> CampaignInfo:
         return cls(c.id, c.name, c.start_date, c.end_date, c.ratio_low, c.ratio_high,
                    c.min_sample, c.friendly_threshold, c.questionnaire_id, bool(c.is_demo))
 

@@ -40,8 +40,7 @@ from app.monitoring.scoring import load_campaign, visible_codes
 from app.monitoring.stats import RATIO_HIGH, RATIO_LOW, ratio_status, reference_day
 from app.survey.tally import apply_response
 from db.engine import session_scope
-from db.models import (Campaign, CommuneHourTally, DailyReport, Response, Setting,
-                       WarningReview)
+from db.models import Campaign, CommuneHourTally, DailyReport, Response, Setting, WarningReview
 
 KIND_RATIO_LOW = "ratio_low"
 KIND_RATIO_HIGH = "ratio_high"
@@ -227,7 +226,7 @@ def _integrity_warnings(conn, campaign: Campaign, sql_codes, th: Thresholds,
                     sql_codes)):
                 per_dev[dev].append((at, rid))
                 info[rid] = (code, at, excl)
-        for dev, times in per_dev.items():
+        for times in per_dev.values():
             for ids in find_bursts(times, th.burst_count, th.burst_minutes):
                 codes = defaultdict(int)
                 for rid in ids:

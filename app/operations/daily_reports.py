@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app.core import audit, clock
-from app.operations import photos
 from app.core.auth import AuthError, Scope, commune_in_scope
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date, fmt_int
 from app.core.i18n import t
 from app.core.reference import CommuneInfo, find_commune, geography
+from app.operations import photos
 from db.engine import session_scope
 from db.models import Campaign, CommuneHourTally, DailyReport, ReportPhoto
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.core.settings import read_settings
 from app.core.i18n import t
+from app.core.settings import read_settings
 from db.engine import data_dir
 
 MAX_SIDE = 1600
@@ -106,11 +106,11 @@ def process_photo(data: bytes, filename: str = "") -> ProcessedPhoto:
     except PhotoError:
         raise
     except Image.DecompressionBombError:
-        raise PhotoError(t("photo.err.pixels", name=name))
+        raise PhotoError(t("photo.err.pixels", name=name)) from None
     except UnidentifiedImageError:
-        raise PhotoError(t("photo.err.not_image", name=name))
+        raise PhotoError(t("photo.err.not_image", name=name)) from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError):
-        raise PhotoError(t("photo.err.corrupt", name=name))
+        raise PhotoError(t("photo.err.corrupt", name=name)) from None
 
 
 def photo_root() -> Path:

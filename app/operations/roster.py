@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import delete, func
 from sqlmodel import select
@@ -27,8 +27,8 @@ from app.core.auth import AuthError, Scope, commune_in_scope
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date
 from app.core.i18n import t
-from app.core.text import clean_line
 from app.core.reference import CommuneInfo, find_commune, geography
+from app.core.text import clean_line
 from db.engine import session_scope
 from db.models import Campaign, RosterEntry, RosterStatus
 
@@ -235,7 +235,7 @@ def validate_rows(raw_rows: Iterable[dict], campaign: Campaign,
             problems.extend(row_problems)
             continue
         row = RosterRow(name, position, org, phone, sorted(days), shift)
-        for other_n, other_phone, other_name, other in seen:
+        for other_n, other_phone, _other_name, other in seen:
             if other_phone != phone:
                 continue  # a phone number identifies a person; namesakes are different people
             common = sorted(set(days) & set(other.duty_days))

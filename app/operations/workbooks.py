@@ -23,12 +23,24 @@ from app.core.auth import Scope
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
-from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors
 from app.core.reference import geography
 from app.core.spreadsheet import excel_text, neutralise_row
 from app.core.text import clean_line
-from app.operations.roster import (LATE, MAX_ROWS, MISSING, ON_TIME, ORGANISATIONS, SHIFTS, Problem,
-                        entry_days, fold, parse_day, roster_entries_for, roster_overview)
+from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors
+from app.operations.roster import (
+    LATE,
+    MAX_ROWS,
+    MISSING,
+    ON_TIME,
+    ORGANISATIONS,
+    SHIFTS,
+    Problem,
+    entry_days,
+    fold,
+    parse_day,
+    roster_entries_for,
+    roster_overview,
+)
 from db.models import Campaign
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -215,7 +227,7 @@ def parse_roster_xlsx(data: bytes, campaign: Campaign) -> ParsedRoster:
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
 
-            def cell(key: str):
+            def cell(key: str, columns=columns, values=values):
                 i = columns.get(key)
                 return values[i] if i is not None and i < len(values) else None
             row = {k: cell(k) for k in COLUMNS if k != "duty_days"}

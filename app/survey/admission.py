@@ -7,7 +7,8 @@ event loop starves: pages hang and health checks time out. The gate lets one sur
 at a time (``QCDC_SURVEY_CONCURRENCY``, default 1); the others wait in line, which costs
 nothing. One is the measured best (bench/survey_load.py, 500 citizens within 10 s): with two,
 answers being sent wait behind a form being drawn and the event loop shares the interpreter
-with two busy threads (p95 from "Gửi" to the thank-you 3.6 s instead of 0.3-0.5 s). Work for a citizen who already holds a form (sending answers, a form redrawn with its
+with two busy threads (p95 from "Gửi" to the thank-you 3.6 s instead of 0.3-0.5 s). Work for a
+citizen who already holds a form (sending answers, a form redrawn with its
 errors) goes before newcomers, so answers are stored first when the server is under pressure.
 
 A newcomer whose estimated wait exceeds ``QCDC_SURVEY_MAX_WAIT`` seconds (default 20) is told at
@@ -24,9 +25,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 NEW = "new"            # a citizen opening the survey (may be turned away when the line is long)
 PRIORITY = "priority"  # answers being sent, or a form redrawn for a citizen who has one

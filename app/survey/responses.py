@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import clock
 from app.core.campaigns import WINDOW_OPEN, ActiveCampaign, window_state
-from app.survey.questionnaire import answer_hash, score_answers, validate_answers
 from app.core.reference import CommuneInfo, find_commune, normalise_commune_code
+from app.survey.questionnaire import answer_hash, score_answers, validate_answers
 from app.survey.tally import apply_response
 from db.engine import session_scope, write_lock
 from db.models import Response

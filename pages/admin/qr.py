@@ -1,9 +1,10 @@
 """Admin: the communes' QR codes, the printable PDF list and a ZIP of the PNGs."""
 import streamlit as st
 
+from app.admin.qr import qr_png, survey_url
+from app.admin.qr_bundle import build_qr_bundle, valid_base_url
 from app.core.campaigns import active_campaign
 from app.core.i18n import t
-from app.admin.qr_bundle import build_qr_bundle, valid_base_url
 from app.core.reference import geography
 from app.ui.core.session import require_page
 
@@ -36,7 +37,7 @@ geo = geography()
 districts = {d.code: d.full_name for d in geo.districts}
 dcode = st.selectbox(t("common.district"), list(districts), format_func=districts.get)
 cols = st.columns(3)
-from app.admin.qr import qr_png, survey_url
+
 for i, c in enumerate(geo.communes_of(dcode)):
     with cols[i % 3]:
         st.image(qr_png(base_url, c), caption=f"{c.full_name} ({c.code})")

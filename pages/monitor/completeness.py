@@ -1,14 +1,14 @@
 """District and province: which communes have sent the day's report, and who to remind."""
 import streamlit as st
 
-from app.operations import workbooks as excel_io
-from app.operations.completeness import day_completeness, reported_by_day
 from app.core.fmt import fmt_date, fmt_int
 from app.core.i18n import t
 from app.core.reference import geography
+from app.operations import workbooks as excel_io
+from app.operations.completeness import day_completeness, reported_by_day
 from app.operations.daily_reports import report_days
-from app.ui.operations.ops_view import campaign_caption, day_choice, district_choice, require_campaign
 from app.ui.core.session import require_page
+from app.ui.operations.ops_view import campaign_caption, day_choice, district_choice, require_campaign
 
 scope = require_page("completeness")
 campaign = require_campaign()

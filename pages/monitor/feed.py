@@ -5,9 +5,8 @@ from app.core.fmt import fmt_int
 from app.core.i18n import t
 from app.core.reference import geography
 from app.operations.daily_reports import feed, photo_bytes, report_days
-from app.ui.operations.ops_view import (campaign_caption, day_choice, district_choice, report_card,
-                              require_campaign)
 from app.ui.core.session import require_page
+from app.ui.operations.ops_view import campaign_caption, day_choice, district_choice, report_card, require_campaign
 
 PAGE_SIZE = 15
 

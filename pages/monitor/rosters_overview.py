@@ -2,13 +2,13 @@
 helper roster, who has not submitted by the deadline, and one consolidated Excel workbook."""
 import streamlit as st
 
-from app.operations import workbooks as excel_io
 from app.core.fmt import fmt_date, fmt_datetime, fmt_int
 from app.core.i18n import t
 from app.core.reference import geography
+from app.operations import workbooks as excel_io
 from app.operations.roster import LATE, MISSING, ON_TIME, SHIFTS, entry_days, get_roster, roster_overview
-from app.ui.operations.ops_view import campaign_caption, require_campaign
 from app.ui.core.session import require_page
+from app.ui.operations.ops_view import campaign_caption, require_campaign
 
 scope = require_page("rosters_overview")
 campaign = require_campaign()

@@ -6,11 +6,10 @@ from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
 from app.ui.core import layout
-from app.ui.survey.commune_picker import commune_picker
-from app.ui.survey.survey_page import (handle_submit, prefix_for, recover_stored_submission,
-                                show_thanks)
-from app.ui.survey.survey_form import render_form
 from app.ui.core.text import md_escape
+from app.ui.survey.commune_picker import commune_picker
+from app.ui.survey.survey_form import render_form
+from app.ui.survey.survey_page import handle_submit, prefix_for, recover_stored_submission, show_thanks
 
 layout.public_style()
 raw = st.query_params.get_all("xa")

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from app.board import nominations as nom
 from app.admin import users as ua
+from app.admin.xlsform import export_xlsform
+from app.board import nominations as nom
 from app.core.auth import Scope
 from app.core.campaigns import active_campaign
-from app.admin.xlsform import export_xlsform
 from db.engine import session_scope
 from db.models import AuditLog, Campaign, Nomination, Questionnaire, User
 from tests.apptest import app_for, texts

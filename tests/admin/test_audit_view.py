@@ -1,12 +1,12 @@
 """The audit log viewer: filters, before/after, CSV export, admin only."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from app.core import audit, clock
 from app.admin import audit_log as av
+from app.core import audit, clock
 from app.core.auth import AuthError, Scope
 from db.engine import session_scope
 from db.models import AuditLog

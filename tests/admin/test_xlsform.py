@@ -11,8 +11,8 @@ from pyxform.xls2xform import convert
 from sqlmodel import select
 
 from app import cli
-from app.survey.questionnaire import load_seed_definition, parse_definition
 from app.admin.xlsform import export_xlsform, import_xlsform
+from app.survey.questionnaire import load_seed_definition, parse_definition
 from db.engine import session_scope
 from db.models import AuditLog, Questionnaire
 from tests.conftest import count_rows

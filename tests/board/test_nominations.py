@@ -15,8 +15,7 @@ from sqlmodel import select
 from app.board import nominations as nom
 from app.core.auth import AuthError, Scope
 from db.engine import session_scope
-from db.models import (AuditLog, CommuneHourTally, DailyReport, Nomination, RosterEntry,
-                       RosterStatus)
+from db.models import AuditLog, CommuneHourTally, DailyReport, Nomination, RosterEntry, RosterStatus
 from db.upsert import upsert_add
 
 STAFF = Scope("tinh.a", "Cán bộ A", "province")

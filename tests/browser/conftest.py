@@ -53,7 +53,7 @@ def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None
     env.pop("DATABASE_URL", None)
     env.update(env_extra or {})
     log_path = data_dir / "server.log"
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 (the server process writes it until stopped)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
          "--server.port", str(port), "--server.address", "127.0.0.1",

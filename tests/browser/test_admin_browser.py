@@ -3,6 +3,7 @@ reruns, the one-time credential download, and a nomination proposed from a sugge
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -75,7 +76,7 @@ def test_nomination_from_a_suggestion_and_one_time_credentials(live_server, brow
         button.wait_for(timeout=180_000)
         with page.expect_download() as download:
             button.click()
-        content = open(download.value.path(), "rb").read()
+        content = Path(download.value.path()).read_bytes()
         rows = [r for r in load_workbook(io.BytesIO(content)).active.iter_rows(
             min_row=5, values_only=True) if r[0]]
         assert len(rows) == 219 and {r[4] for r in rows} >= {"xa.07201", "huyen.213"}

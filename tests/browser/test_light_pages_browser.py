@@ -16,8 +16,15 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import (ROOT, prepare_static_copy, start_nginx, start_server,
-                                    stop_nginx, stop_server, wait_idle)
+from tests.browser.conftest import (
+    ROOT,
+    prepare_static_copy,
+    start_nginx,
+    start_server,
+    stop_nginx,
+    stop_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 

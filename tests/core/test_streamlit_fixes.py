@@ -77,9 +77,9 @@ class _RunningSession:
 
 def _manager_with(session):
     from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.runtime.session_manager import ActiveSessionInfo
     from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     mgr = WebsocketSessionManager(MemorySessionStorage(), None, ScriptCache(), None)
     mgr._active_session_info_by_id[session.id] = ActiveSessionInfo(object(), session)
     return mgr

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from app.monitoring import exports
 from app.core.auth import AuthError
 from app.core.reference import geography
+from app.monitoring import exports
 from db.engine import session_scope
 from db.models import Response
 from tests.dashboard_helpers import HUYEN, TINH, XA, make_small, sheet, submit

@@ -5,10 +5,9 @@ import json
 
 import pytest
 
-from app.monitoring import geo
-from app.monitoring.geo import (clip_convex, convex_hull, dissolve, district_outlines, merge_coincident,
-                     signed_area)
 from app.core.reference import geography
+from app.monitoring import geo
+from app.monitoring.geo import clip_convex, convex_hull, dissolve, district_outlines, merge_coincident, signed_area
 
 
 @pytest.fixture(autouse=True)

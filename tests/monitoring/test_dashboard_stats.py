@@ -7,13 +7,22 @@ import pytest
 from sqlmodel import select
 
 from app.core.auth import AuthError
-from app.monitoring.scoring import (STATUS_BELOW, STATUS_FRIENDLY, STATUS_NO_ANSWERS, STATUS_NOT_ENOUGH,
-                         CommuneScore, IndexValue, index_from_sums, rank_communes, scoreboard,
-                         t975)
+from app.monitoring.scoring import (
+    STATUS_BELOW,
+    STATUS_FRIENDLY,
+    STATUS_NO_ANSWERS,
+    STATUS_NOT_ENOUGH,
+    CommuneScore,
+    IndexValue,
+    index_from_sums,
+    rank_communes,
+    scoreboard,
+    t975,
+)
 from app.monitoring.stats import RATIO_HIGH, RATIO_LOW, RATIO_NO_REPORT, RATIO_OK, overview, ratio_status
 from db.engine import session_scope
 from db.models import Campaign
-from tests.dashboard_helpers import A, B, C, HOIND, HUYEN, HUYEN_YT, TINH, XA, make_small
+from tests.dashboard_helpers import HOIND, HUYEN, HUYEN_YT, TINH, XA, A, B, C, make_small
 
 
 # ---------------------------------------------------------------- pure rules

@@ -8,19 +8,27 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.monitoring import warnings as anomalies
 from app.core import demo
-from app.monitoring.warnings import (KIND_BURST, KIND_FAST, KIND_IDENTICAL, KIND_NO_ANSWERS,
-                           KIND_NO_REPORT, KIND_RATIO_HIGH, KIND_RATIO_LOW, Thresholds,
-                           compute_warnings, find_bursts)
 from app.core.auth import AuthError
 from app.core.campaigns import active_campaign
+from app.monitoring import warnings as anomalies
 from app.monitoring.stats import overview
+from app.monitoring.warnings import (
+    KIND_BURST,
+    KIND_FAST,
+    KIND_IDENTICAL,
+    KIND_NO_ANSWERS,
+    KIND_NO_REPORT,
+    KIND_RATIO_HIGH,
+    KIND_RATIO_LOW,
+    Thresholds,
+    compute_warnings,
+    find_bursts,
+)
 from app.survey.tally import rebuild_tallies
 from db.engine import session_scope
-from db.models import (AuditLog, CommuneHourTally, OptionTally, Response, ScoreTally,
-                       WarningReview)
-from tests.dashboard_helpers import A, B, C, HOIND, HUYEN, HUYEN_YT, TINH, make_small
+from db.models import AuditLog, CommuneHourTally, OptionTally, Response, ScoreTally, WarningReview
+from tests.dashboard_helpers import HOIND, HUYEN, HUYEN_YT, TINH, A, B, C, make_small
 
 
 def _evening(day):

@@ -9,15 +9,13 @@ import pytest
 from PIL import ExifTags, Image
 from sqlmodel import select
 
-from app.operations import photos
 from app.core.auth import AuthError
+from app.operations import photos
 from app.operations.completeness import day_completeness, reported_by_day
-from app.operations.daily_reports import (answers_on_day, edit_state, feed, get_report, photo_bytes,
-                         save_report)
+from app.operations.daily_reports import answers_on_day, edit_state, feed, get_report, photo_bytes, save_report
 from db.engine import data_dir, session_scope
 from db.models import CommuneHourTally, DailyReport, ReportPhoto
-from tests.commune_ops_helpers import (HOIND, HUYEN, HUYEN_OTHER, TINH, XA, XA_OTHER,
-                                       jpeg_with_gps, png_bomb, png_bytes)
+from tests.commune_ops_helpers import HOIND, HUYEN, HUYEN_OTHER, TINH, XA, XA_OTHER, jpeg_with_gps, png_bomb, png_bytes
 
 GOOD = {"visits": 40, "guided": 25, "helpers_on_duty": 3, "publicity": ["loa", "niem_yet"],
         "difficulties": "Sóng yếu buổi sáng.", "proposals": ""}

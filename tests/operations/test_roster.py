@@ -9,11 +9,22 @@ from sqlmodel import select
 
 from app.core.auth import AuthError
 from app.operations.inspectors import list_inspectors, save_inspectors
-from app.operations.roster import (LATE, MISSING, ON_TIME, get_roster, normalise_phone, public_schedule,
-                        roster_overview, save_roster, set_contact, set_published, validate_rows)
+from app.operations.roster import (
+    LATE,
+    MISSING,
+    ON_TIME,
+    get_roster,
+    normalise_phone,
+    public_schedule,
+    roster_overview,
+    save_roster,
+    set_contact,
+    set_published,
+    validate_rows,
+)
 from db.engine import session_scope
 from db.models import AuditLog, Inspector, RosterEntry, RosterStatus
-from tests.commune_ops_helpers import (ADMIN, HOIND, HUYEN, HUYEN_OTHER, TINH, XA, XA_OTHER, row)
+from tests.commune_ops_helpers import ADMIN, HOIND, HUYEN, HUYEN_OTHER, TINH, XA, XA_OTHER, row
 
 
 @pytest.fixture

@@ -4,9 +4,15 @@ from __future__ import annotations
 import pytest
 
 from app.core.text import clean_text
-from app.survey.questionnaire import (DefinitionError, answer_hash, item_score,
-                               load_seed_definition, parse_definition, score_answers,
-                               validate_answers)
+from app.survey.questionnaire import (
+    DefinitionError,
+    answer_hash,
+    item_score,
+    load_seed_definition,
+    parse_definition,
+    score_answers,
+    validate_answers,
+)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,21 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app.core import clock
-from app.survey.responses import (CLOSED, CODE_MALFORMED, CODE_MISSING, CODE_OK, CODE_UNKNOWN, DUPLICATE,
-                        INVALID, STORED, UNKNOWN_COMMUNE, Signals, new_submission_token,
-                        resolve_commune_code, submit_response)
+from app.survey.responses import (
+    CLOSED,
+    CODE_MALFORMED,
+    CODE_MISSING,
+    CODE_OK,
+    CODE_UNKNOWN,
+    DUPLICATE,
+    INVALID,
+    STORED,
+    UNKNOWN_COMMUNE,
+    Signals,
+    new_submission_token,
+    resolve_commune_code,
+    submit_response,
+)
 from db.engine import session_scope
 from db.models import CommuneHourTally, OptionTally, Response, ScoreTally
 from tests.conftest import count_rows

@@ -3,6 +3,7 @@
 Admin: the audit log, filterable by actor, action, entity and dates, with before/after.
 """
 from __future__ import annotations
+
 import json
 from datetime import timedelta
 
@@ -13,7 +14,6 @@ from app.admin import audit_log as av
 from app.core import clock
 from app.core.fmt import fmt_int
 from app.core.i18n import t
-from app.ui.core.session import require_page
 
 
 def render(scope) -> None:

@@ -4,6 +4,7 @@ Campaigns: the list and the active one, create and edit (admin), and earlier cam
 results side by side (year-on-year per commune).
 """
 from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +14,6 @@ from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.monitoring import charts
 from app.ui.admin.widgets import commune_options, district_options, flash, show_problems
-from app.ui.core.session import require_page
 
 
 def render(scope) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.admin.questionnaire_builder import ORDER_STEP, Tables, is_blank, order_key
 from app.core.i18n import t
 from app.survey.questionnaire import QUESTION_TYPES
-from app.admin.questionnaire_builder import ORDER_STEP, Tables, is_blank, order_key
 
 KEY_DRAFT = "qb_draft"
 KEY_REV = "qb_rev"

@@ -4,10 +4,12 @@ Admin: questionnaire builder (questions, options, pillars, scores), preview as a
 it, saving as a new version, and XLSForm import/export.
 """
 from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 
 from app.admin import questionnaire_builder as qa
+from app.admin.xlsform import export_xlsform, import_xlsform
 from app.core.auth import AuthError
 from app.core.campaigns import active_campaign
 from app.core.fmt import fmt_datetime
@@ -15,10 +17,8 @@ from app.core.i18n import t
 from app.survey.questionnaire import parse_definition
 from app.ui.admin import questionnaire_builder_view as qb
 from app.ui.admin.widgets import flash, show_problems
-from app.ui.core.session import require_page
-from app.ui.survey.survey_form import render_form
 from app.ui.core.text import md_escape
-from app.admin.xlsform import export_xlsform, import_xlsform
+from app.ui.survey.survey_form import render_form
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -36,9 +36,11 @@ def render(scope) -> None:
     by_id = {v.id: v for v in versions}
     with st.expander(t("questionnaire.versions"), expanded=False):
         st.dataframe(pd.DataFrame([{
-            t("questionnaire.v.code"): v.code, t("questionnaire.v.version"): v.version, t("questionnaire.v.title"): v.title,
+            t("questionnaire.v.code"): v.code, t("questionnaire.v.version"): v.version,
+            t("questionnaire.v.title"): v.title,
             t("questionnaire.v.questions"): v.questions, t("questionnaire.v.responses"): v.responses,
-            t("questionnaire.v.campaigns"): ", ".join(v.campaigns), t("questionnaire.v.created"): fmt_datetime(v.created_at),
+            t("questionnaire.v.campaigns"): ", ".join(v.campaigns),
+            t("questionnaire.v.created"): fmt_datetime(v.created_at),
             t("questionnaire.v.by"): v.created_by or ""} for v in versions]), hide_index=True)
 
     ids = [v.id for v in versions]

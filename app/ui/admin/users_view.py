@@ -4,16 +4,16 @@ Admin: user accounts (list, create, edit, disable, reset password) and the one-t
 creation of accounts for every district and commune.
 """
 from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 
-from app.core import clock
 from app.admin import users as ua
+from app.core import clock
 from app.core.auth import ROLES, AuthError
 from app.core.fmt import fmt_datetime, fmt_int
 from app.core.i18n import t
 from app.ui.admin.widgets import commune_options, district_options, flash
-from app.ui.core.session import require_page
 
 
 def render(scope) -> None:

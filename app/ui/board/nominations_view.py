@@ -4,6 +4,7 @@ Board: nominations of outstanding collectives and individuals (suggestions from 
 the proposed → shortlisted → approved/rejected workflow, the final list of 3–5 and its export).
 """
 from __future__ import annotations
+
 from datetime import date, datetime
 
 import pandas as pd
@@ -14,7 +15,6 @@ from app.core.auth import AuthError
 from app.core.fmt import fmt_date, fmt_datetime, fmt_float
 from app.core.i18n import t
 from app.ui.admin.widgets import campaign_select, commune_options, district_options, flash
-from app.ui.core.session import require_page
 from app.ui.core.text import md_escape
 
 
@@ -204,21 +204,21 @@ def render(scope) -> None:
                 for reason in nom.blocked_actions(scope, n).values():
                     st.caption(reason)
                 if n.status in ("proposed", "shortlisted") and can_propose:
-                    with st.popover(t("nominations.edit"), icon=":material/edit:"):
-                        with st.form(f"nom_edit_{n.id}"):
-                            e_name = st.text_input(t("nominations.f.name"), value=n.name)
-                            e_unit = st.text_input(t("nominations.f.unit"), value=n.unit)
-                            e_ach = st.text_area(t("nominations.f.achievements"), value=n.achievements,
-                                                 max_chars=nom.MAX_TEXT)
-                            if st.form_submit_button(t("common.save")):
-                                try:
-                                    nom.update_nomination(scope, n.id, name=e_name, unit=e_unit,
-                                                          achievements=e_ach)
-                                except (nom.NominationError, AuthError) as exc:
-                                    st.error(str(exc))
-                                else:
-                                    st.session_state["nom_flash"] = t("nominations.saved", id=n.id)
-                                    st.rerun()
+                    with st.popover(t("nominations.edit"), icon=":material/edit:"), \
+                            st.form(f"nom_edit_{n.id}"):
+                        e_name = st.text_input(t("nominations.f.name"), value=n.name)
+                        e_unit = st.text_input(t("nominations.f.unit"), value=n.unit)
+                        e_ach = st.text_area(t("nominations.f.achievements"), value=n.achievements,
+                                             max_chars=nom.MAX_TEXT)
+                        if st.form_submit_button(t("common.save")):
+                            try:
+                                nom.update_nomination(scope, n.id, name=e_name, unit=e_unit,
+                                                      achievements=e_ach)
+                            except (nom.NominationError, AuthError) as exc:
+                                st.error(str(exc))
+                            else:
+                                st.session_state["nom_flash"] = t("nominations.saved", id=n.id)
+                                st.rerun()
 
     # --- the final list -------------------------------------------------------------------------
     with tab_final:

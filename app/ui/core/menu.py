@@ -11,7 +11,6 @@ from app.core.auth import Scope
 from app.core.i18n import t
 from app.ui.core import session
 
-
 _page_cache: dict[tuple[str, bool], st.Page] = {}
 
 

@@ -17,10 +17,18 @@ import time
 import streamlit as st
 
 from app.core import access
-from app.core.auth import (ANONYMOUS, Scope, get_user, scope_for, session_revoked, sign_in,
-                      sign_out_everywhere, user_from_cookie)
-from app.core.settings import load_settings
+from app.core.auth import (
+    ANONYMOUS,
+    Scope,
+    get_user,
+    scope_for,
+    session_revoked,
+    sign_in,
+    sign_out_everywhere,
+    user_from_cookie,
+)
 from app.core.i18n import t
+from app.core.settings import load_settings
 
 _KEY_USER = "qcdc_user"
 _KEY_SINCE = "qcdc_signed_in_at"
@@ -40,6 +48,7 @@ def settings():
 
 def _authenticator():
     import streamlit_authenticator as stauth
+
     from app.core.auth import list_credentials
     cfg = settings()
     return stauth.Authenticate(list_credentials(), cfg.cookie_name, cfg.cookie_key,

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.monitoring import charts
 from app.core.auth import Scope
 from app.core.fmt import fmt_float, fmt_int
 from app.core.i18n import t
+from app.monitoring import charts
 from app.monitoring.stats import Overview
 from app.ui.monitoring import dashboard as dash
 from app.ui.monitoring.overview_view import level_label

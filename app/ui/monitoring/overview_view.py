@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.monitoring import charts
 from app.core.fmt import fmt_date, fmt_float, fmt_int
 from app.core.i18n import t
-from app.survey.questionnaire import OVERALL
 from app.core.reference import geography
+from app.monitoring import charts
 from app.monitoring.stats import LEVEL_COMMUNE, LEVEL_PROVINCE, Overview
+from app.survey.questionnaire import OVERALL
 from app.ui.core.text import md_escape
 
 KEY_GOTO = "dash_goto_commune"

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.monitoring import exports
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_float, fmt_int
 from app.core.i18n import t
+from app.monitoring import exports
 from app.monitoring.scoring import ScoreBoard
 
 

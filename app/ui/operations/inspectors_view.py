@@ -4,17 +4,16 @@ Leaders and cadres assigned to direct, inspect and supervise: the communes and d
 Province-wide roles keep the whole list; a district committee keeps its own district's.
 """
 from __future__ import annotations
-import streamlit as st
 
 import pandas as pd
+import streamlit as st
 
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date
 from app.core.i18n import t
-from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
 from app.core.reference import geography
+from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
 from app.ui.operations.ops_view import campaign_caption, flash, require_campaign, save_edited_people
-from app.ui.core.session import require_page
 
 
 def render(scope) -> None:

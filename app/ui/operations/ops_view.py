@@ -146,7 +146,7 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
             if not thumbs:
                 st.caption(t("feed.photos_missing", n=len(item.photos)))
             cols = st.columns(4)
-            for i, (p, blob) in enumerate(thumbs):
+            for i, (_p, blob) in enumerate(thumbs):
                 cols[i % 4].image(blob, width="stretch")
             # full-size photos are only sent when asked for (mobile data)
             if thumbs and st.toggle(t("feed.photos_large", n=len(thumbs)),

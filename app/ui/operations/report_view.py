@@ -3,6 +3,7 @@
 Commune working group: the daily report of one campaign day, with photos.
 """
 from __future__ import annotations
+
 import streamlit as st
 
 from app.core import clock
@@ -10,12 +11,21 @@ from app.core.auth import AuthError
 from app.core.fmt import fmt_date, fmt_datetime, fmt_int
 from app.core.i18n import t
 from app.core.settings import read_settings
+from app.operations.daily_reports import (
+    MAX_PHOTOS,
+    PUBLICITY_CHANNELS,
+    answers_on_day,
+    cutoff_at,
+    edit_state,
+    get_report,
+    photo_bytes,
+    plausibility_warnings,
+    report_days,
+    save_report,
+)
 from app.operations.photos import HEIF_SUPPORTED
-from app.operations.daily_reports import (MAX_PHOTOS, PUBLICITY_CHANNELS, answers_on_day, cutoff_at, edit_state,
-                         get_report, photo_bytes, plausibility_warnings, report_days, save_report)
-from app.ui.operations.ops_view import campaign_caption, day_choice, flash, require_campaign
-from app.ui.core.session import require_page
 from app.ui.core.text import md_escape
+from app.ui.operations.ops_view import campaign_caption, day_choice, flash, require_campaign
 
 
 def render(scope) -> None:
@@ -144,5 +154,5 @@ def render(scope) -> None:
                     st.session_state["report_flash"] = msgs
                     st.session_state["report_form_version"] = version + 1
                     st.rerun()
-                for field_key, message in result.errors.items():
+                for message in result.errors.values():
                     st.error(message, icon=":material/error:")

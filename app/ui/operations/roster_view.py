@@ -3,19 +3,29 @@
 Commune working group: the helper roster and duty schedule, Excel import, publishing.
 """
 from __future__ import annotations
-import streamlit as st
-import pandas as pd
 
-from app.operations import workbooks as excel_io
+import pandas as pd
+import streamlit as st
+
 from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
-from app.operations.roster import (LATE, MISSING, ORGANISATIONS, SHIFTS, CommuneRosterStatus, entry_days,
-                        get_roster, save_roster, set_contact, set_published, validate_rows)
-from app.ui.operations.ops_view import (campaign_caption, flash, problems_table, require_campaign,
-                              save_edited_people)
-from app.ui.core.session import require_page
+from app.operations import workbooks as excel_io
+from app.operations.roster import (
+    LATE,
+    MISSING,
+    ORGANISATIONS,
+    SHIFTS,
+    CommuneRosterStatus,
+    entry_days,
+    get_roster,
+    save_roster,
+    set_contact,
+    set_published,
+    validate_rows,
+)
 from app.ui.core.text import md_escape
+from app.ui.operations.ops_view import campaign_caption, flash, problems_table, require_campaign, save_edited_people
 
 
 def render(scope) -> None:

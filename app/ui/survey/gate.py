@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import streamlit as st
 
-from app.survey import admission
 from app.core.i18n import t
 from app.core.settings import read_settings
+from app.survey import admission
 
 _SEEN = "qcdc_admitted"
 _STORING = "qcdc_answers_stored_event"

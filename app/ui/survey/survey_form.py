@@ -6,8 +6,9 @@ a failed validation, a rerun or a reconnect keeps what the citizen already chose
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 

@@ -6,13 +6,12 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import OperationalError
 
-from app.survey import admission
 from app.core.campaigns import ActiveCampaign
 from app.core.fmt import fmt_datetime
 from app.core.i18n import t
+from app.survey import admission
 from app.survey.questionnaire import Definition
-from app.survey.responses import (CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token,
-                        submit_response)
+from app.survey.responses import CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token, submit_response
 from app.ui.survey.gate import storing_answers
 from app.ui.survey.survey_form import clear_answers, collect_answers
 
