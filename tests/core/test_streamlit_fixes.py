@@ -108,3 +108,13 @@ def test_a_signed_out_session_is_still_stopped_when_its_connection_closes():
     mgr.disconnect_session(session.id)
     assert session.stops >= 1 and session.shut_down
     assert mgr._session_storage.get(session.id) is None
+
+
+def test_another_streamlit_version_fails_at_start_naming_the_files_to_review():
+    import pytest
+
+    from app.ui.core import streamlit_fixes
+    streamlit_fixes.check_version()  # the pinned version passes
+    with pytest.raises(streamlit_fixes.StreamlitVersionError) as err:
+        streamlit_fixes.check_version("1.68.0")
+    assert "app/ui/core/streamlit_fixes.py" in str(err.value) and "1.68.0" in str(err.value)

@@ -32,7 +32,30 @@ _MARK = "_qcdc_respects_file_watcher_setting"
 _FINISH_MARK = "_qcdc_finishes_runs_after_a_disconnect"
 
 
+# The Streamlit these patches (and app/ui/core/entry.py's first-run doors) were written for.
+WRITTEN_FOR = "1.67."
+
+
+class StreamlitVersionError(RuntimeError):
+    """Another Streamlit than the one the patches were written for is installed."""
+
+
+def check_version(version: str | None = None) -> None:
+    """Refuse to start on a Streamlit the patches were not written for: they replace internals
+    that may have changed, and would misbehave silently rather than fail."""
+    if version is None:
+        import streamlit
+        version = streamlit.__version__
+    if not version.startswith(WRITTEN_FOR):
+        raise StreamlitVersionError(
+            f"Streamlit {version} is installed, but app/ui/core/streamlit_fixes.py and "
+            f"app/ui/core/entry.py patch internals of Streamlit {WRITTEN_FOR}x. Review both files "
+            f"(and deploy/prepare_static.py) against this version, then update WRITTEN_FOR in "
+            f"app/ui/core/streamlit_fixes.py; or install the version in requirements.txt.")
+
+
 def install() -> None:
+    check_version()
     _respect_file_watcher_setting()
     _finish_runs_after_a_disconnect()
 
