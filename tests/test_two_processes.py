@@ -67,6 +67,23 @@ def _in_fresh_thread(fn):
 
 
 @pytest.mark.postgres
+def _closed_streams_logged(path, at_least: int, timeout_s: float = 15.0) -> str:
+    """The access log once nginx has logged the websockets (it logs one when it closes): at
+    least one per browser, and no new one for 0.5 s."""
+    deadline = time.monotonic() + timeout_s
+    seen, stable_since = -1, time.monotonic()
+    while True:
+        log = path.read_text()
+        n = sum("/_stcore/stream" in line for line in log.splitlines())
+        if n != seen:
+            seen, stable_since = n, time.monotonic()
+        elif n >= at_least and time.monotonic() - stable_since >= 0.5:
+            return log
+        if time.monotonic() > deadline:
+            return log
+        time.sleep(0.05)
+
+
 def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_path):
     from sqlalchemy import create_engine, text
     env = {"DATABASE_URL": pg_module_db, "QCDC_DEMO": "0",
@@ -86,8 +103,7 @@ def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_pa
         prepare_static_copy(static)  # the lightened bundle nginx serves (deploy/prepare_static.py)
         nginx, url = start_nginx(ports, tmp_path / "nginx", static)
         results = _in_fresh_thread(lambda: asyncio.run(_all(url, 24)))
-        time.sleep(1.0)  # nginx logs a websocket when it closes
-        log = (tmp_path / "nginx" / "logs" / "access.log").read_text()
+        log = _closed_streams_logged(tmp_path / "nginx" / "logs" / "access.log", len(results))
     finally:
         if nginx is not None:
             nginx.terminate()

@@ -14,7 +14,7 @@ from app.survey.questionnaire import Definition, parse_definition_cached
 from db.engine import session_scope
 from db.models import Campaign, Questionnaire
 
-_CACHE_SECONDS = 5.0
+_cache_seconds: float | None = None  # QCDC_CAMPAIGN_CACHE_S, read once per process
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, object]] = {}
 
@@ -62,8 +62,15 @@ def load_definition(questionnaire_id: int) -> Definition:
     return defn
 
 
-def active_campaign(max_age: float = _CACHE_SECONDS) -> ActiveCampaign | None:
-    """The campaign marked active (cached a few seconds: the survey page asks on every run)."""
+def active_campaign(max_age: float | None = None) -> ActiveCampaign | None:
+    """The campaign marked active (cached a few seconds, QCDC_CAMPAIGN_CACHE_S: the survey
+    page asks on every run)."""
+    global _cache_seconds
+    if max_age is None:
+        if _cache_seconds is None:
+            from app.core.settings import read_settings
+            _cache_seconds = read_settings().campaign_cache_s
+        max_age = _cache_seconds
     hit = _cache.get("active")
     now = time.monotonic()
     if hit is not None and now - hit[0] < max_age:

@@ -33,6 +33,7 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_SURVEY_MAX_WAIT", None, "20", "seconds a newcomer may wait for the form"),
     ("QCDC_SURVEY_SUBMIT_WAIT", None, "30", "seconds answers being sent may wait"),
     ("QCDC_SWITCH_INTERVAL_S", None, "0.00005", "interpreter lock hand-over interval"),
+    ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
 ]
@@ -94,6 +95,7 @@ class Settings:
     survey_max_wait_s: float
     survey_submit_wait_s: float
     switch_interval_s: float
+    campaign_cache_s: float
     boundary_geojson: str | None
 
 
@@ -112,6 +114,7 @@ def read_settings() -> Settings:
         survey_max_wait_s=_number("QCDC_SURVEY_MAX_WAIT", 0.0),
         survey_submit_wait_s=_number("QCDC_SURVEY_SUBMIT_WAIT", 1.0),
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
+        campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
     )
 

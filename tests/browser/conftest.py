@@ -49,7 +49,9 @@ def _free_port() -> int:
 def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None = None) -> LiveServer:
     port = port or _free_port()
     env = dict(os.environ)
-    env.update({"QCDC_DATA_DIR": str(data_dir), "QCDC_DEMO": "1"})
+    # the active campaign is read from the database on every run, so a test that changes it
+    # need not wait out the 5 s cache of production
+    env.update({"QCDC_DATA_DIR": str(data_dir), "QCDC_DEMO": "1", "QCDC_CAMPAIGN_CACHE_S": "0"})
     env.pop("DATABASE_URL", None)
     env.update(env_extra or {})
     log_path = data_dir / "server.log"

@@ -3,7 +3,6 @@ district steering committee then sees it, with the photo, in the activity feed."
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -31,7 +30,6 @@ def _sql(server, sql, **params):
 def test_commune_reports_with_photo_and_district_sees_it_in_feed(live_server, browser, tmp_path):
     # the cut-off must not fall during the test whatever the hour it runs at
     _sql(live_server, "UPDATE campaign SET report_cutoff = '23:59' WHERE is_active = 1")
-    time.sleep(5.5)  # the active campaign is cached for 5 s in the server
     # the demo may already hold today's report of the commune, with an illustrative photo
     had = _sql(live_server, "SELECT count(*) FROM report_photo p JOIN daily_report r "
                "ON p.report_id = r.id WHERE r.commune_code = '07201' AND r.day = :d",
