@@ -1,6 +1,6 @@
 """Entry point: `streamlit run streamlit_app.py`.
 
-Builds st.navigation from the signed-in user's role (app/access.py): citizens get only the public
+Builds st.navigation from the signed-in user's role (app/core/access.py): citizens get only the public
 pages and no menu; staff get the pages their role may open, listed in a sidebar menu by section.
 """
 import time
@@ -39,7 +39,7 @@ if st.session_state.pop("qcdc_go_start", False) or (
         st.session_state["qcdc_landing"] = (target, time.time() + 30)
         st.switch_page(pages[target])
     st.switch_page(pages["home"])
-with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/admission.py)
+with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/survey/admission.py)
     if not ok:
         st.stop()  # the busy message is shown, or the browser has gone
     layout.demo_banner(session.settings().demo_mode)

@@ -97,7 +97,7 @@ class Response(SQLModel, table=True):
 class CommuneHourTally(SQLModel, table=True):
     """Running count of responses per commune and local hour, kept in the submit transaction."""
     __tablename__ = "commune_hour_tally"
-    # covering index: the overview sums answers per day and hour without sorting (app/stats.py)
+    # covering index: the overview sums answers per day and hour without sorting (app/monitoring/stats.py)
     __table_args__ = (Index("ix_commune_hour_tally_day_hour", "campaign_id", "day", "hour", "n"),)
     campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
     commune_code: str = Field(primary_key=True, foreign_key="commune.code")
@@ -110,7 +110,7 @@ class CommuneHourTally(SQLModel, table=True):
 class OptionTally(SQLModel, table=True):
     """Running count of each chosen option per commune and question (distribution charts)."""
     __tablename__ = "option_tally"
-    # covering index: the overview sums each option over communes without sorting (app/stats.py)
+    # covering index: the overview sums each option over communes without sorting (app/monitoring/stats.py)
     __table_args__ = (Index("ix_option_tally_question", "campaign_id", "questionnaire_id",
                             "question_id", "option_value", "n"),)
     campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")

@@ -139,7 +139,7 @@ def lighten_index(html: str) -> tuple[str, str]:
 
 
 def app_tab_title() -> str:
-    """The browser tab's title the app sets (app/i18n.py), shown while the page loads."""
+    """The browser tab's title the app sets (app/core/i18n.py), shown while the page loads."""
     sys.path.insert(0, str(APP_ROOT))
     try:
         from app.core.i18n import t

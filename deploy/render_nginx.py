@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Write the nginx configuration of QCDC Survey from deploy/nginx/qcdc.conf.template.
 
-Production (Debian, run as root; see README "Deploying for a province"):
+Production (Debian, run as root; see docs/DEPLOYING.md):
 
     python deploy/render_nginx.py --ports 8501,8502 --server-name khaosat.bacgiang.gov.vn \\
         --out /etc/nginx/sites-available/qcdc

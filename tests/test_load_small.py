@@ -1,6 +1,6 @@
 """A small run of the load harness (bench/survey_load.py) against a real `streamlit run`:
 20 citizens per scenario (plain, double submit, reconnect mid-form), none lost, none doubled.
-The full-size figures are in README "Performance"."""
+The full-size figures are in docs/PERFORMANCE.md."""
 from __future__ import annotations
 
 import shutil

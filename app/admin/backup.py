@@ -215,7 +215,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def add_backup_commands(sub) -> None:
-    """The `backup` and `restore` subcommands of app/cli.py."""
+    """The `backup` and `restore` subcommands of app/cli/__init__.py."""
     s = sub.add_parser("backup", help="consistent copy of the live SQLite database (online "
                                       "backup API); PostgreSQL: use pg_dump")
     s.add_argument("path", help="file to write (or a folder: qcdc-<date-time>.db inside it)")

@@ -50,7 +50,7 @@ LOGIC_COLUMNS = {"relevant", "constraint", "calculation", "choice_filter", "defa
 LOGIC_PREFIXES = ("bind::",)
 METADATA_TYPES = {"start", "end", "today", "deviceid", "phonenumber", "username", "email",
                   "audit", "simserial", "subscriberid", "start-geopoint", "background-audio"}
-# an upload is checked before parsing (app/sanitize.py): size, zip expansion, rows per sheet
+# an upload is checked before parsing (app/core/spreadsheet.py): size, zip expansion, rows per sheet
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_ROWS = 2000

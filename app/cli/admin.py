@@ -1,4 +1,4 @@
-"""Command-line administration (registered by app/cli.py):
+"""Command-line administration (registered by app/cli/__init__.py):
 
 ``python -m app.cli questionnaire export PATH.xlsx [--id N] [--check]``
 ``python -m app.cli questionnaire import PATH.xlsx [--dry-run] [--use-for-active [--allow-mixed]]``

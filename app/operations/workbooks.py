@@ -262,7 +262,7 @@ def _save(wb: Workbook) -> bytes:
 
 def _put_row(ws, values: list) -> None:
     ws.append([excel_text(v) for v in values])
-    neutralise_row(ws)  # text stays text: never a formula (app/sanitize.py)
+    neutralise_row(ws)  # text stays text: never a formula (app/core/spreadsheet.py)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

@@ -1,4 +1,4 @@
-"""`python -m app.cli backup` / `restore` (app/backup.py): consistent copies of a live SQLite
+"""`python -m app.cli backup` / `restore` (app/admin/backup.py): consistent copies of a live SQLite
 database while citizens keep submitting, and a guarded restore."""
 from __future__ import annotations
 

@@ -139,7 +139,7 @@ def test_connection_cut_right_after_tapping_send_stores_once(live_server, phone_
 
     Known limit (Streamlit 1.67, seen only on a heavily loaded machine): the page can stay
     blank after the reconnect. Streamlit used to stop the run when the connection closed (3
-    blank pages in 10 tries with three busy loops on two cores); app/ui/streamlit_fixes.py
+    blank pages in 10 tries with three busy loops on two cores); app/ui/core/streamlit_fixes.py
     now lets it finish (1 in 56 tries). The test then reports an expected failure after
     checking that nothing was stored twice."""
     page = phone_page

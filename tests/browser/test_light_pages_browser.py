@@ -118,7 +118,7 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     sys.path.insert(0, str(ROOT / "bench"))
     from page_weight import visit
     url = behind_nginx["url"] + "/survey?xa=07201"
-    # The very first session of a fresh process runs before st.navigation exists (app/ui/entry.py)
+    # The very first session of a fresh process runs before st.navigation exists (app/ui/core/entry.py)
     # and briefly shows Streamlit's sidebar button, whose icon fetches Material Symbols: that
     # visitor is not the one measured (the bench measures a running server too).
     visit(browser, url, None, 60)

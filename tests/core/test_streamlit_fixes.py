@@ -1,4 +1,4 @@
-"""app/ui/streamlit_fixes.py: Streamlit behaviour worked around for the survey under load."""
+"""app/ui/core/streamlit_fixes.py: Streamlit behaviour worked around for the survey under load."""
 from __future__ import annotations
 
 from streamlit import config

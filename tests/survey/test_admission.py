@@ -1,4 +1,4 @@
-"""The survey's admission gate (app/admission.py): bounded concurrency, answers first, newcomers
+"""The survey's admission gate (app/survey/admission.py): bounded concurrency, answers first, newcomers
 told at once that the system is busy when the line is too long."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The signed-in user's sidebar menu: the pages of app/access.py their role may open."""
+"""The signed-in user's sidebar menu: the pages of app/core/access.py their role may open."""
 from __future__ import annotations
 
 import copy

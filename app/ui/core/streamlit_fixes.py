@@ -24,7 +24,7 @@ connection.
   run once), so the reconnected browser gets the thank-you screen: 55 of 56 tries, the
   other a blank page with the answers stored once. A session that must not be resumed
   (signed out) is stopped as before. The answers are stored once whatever happens: the
-  submission token (app/survey.py); see also app/ui/survey_page.recover_stored_submission.
+  submission token (app/survey/responses.py); see also app/ui/survey/survey_page.recover_stored_submission.
 """
 from __future__ import annotations
 

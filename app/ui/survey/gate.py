@@ -1,4 +1,4 @@
-"""The admission gate (app/admission.py) around every citizen's script run.
+"""The admission gate (app/survey/admission.py) around every citizen's script run.
 
 streamlit_app.py runs each anonymous run's page inside ``admitted(...)``: a few runs at a time do
 the work, the others wait without costing anything. The first run of a new browser session may
@@ -33,7 +33,7 @@ STORING_WAIT_LIMIT_S = 45.0
 # stalls. Handing the lock over after 0.05 ms keeps the event loop moving. Measured with
 # bench/survey_load.py, 500 citizens within 10 s, p95 from "Gửi" to the thank-you: 5 ms
 # (Python's default) and 1 ms: 5-7 s; 0.3 ms: 4-6 s; 0.1 ms: 0.4-2.1 s; 0.05 ms: 0.15-0.64 s;
-# 0.02 ms: 0.4-1.0 s with more CPU per citizen (README "Performance").
+# 0.02 ms: 0.4-1.0 s with more CPU per citizen (docs/PERFORMANCE.md).
 # The run that follows a submit waits for its slot again (as PRIORITY) rather than drawing the
 # thank-you beside another citizen's run: measured, sparing it that wait made p95 worse.
 sys.setswitchinterval(read_settings().switch_interval_s)
@@ -59,7 +59,7 @@ def wait_for_answers_being_stored(limit_s: float = STORING_WAIT_LIMIT_S) -> bool
     for a new run as soon as it is back, and Streamlit starts it beside the submit run it
     asked to stop (a database write is not interrupted). Drawn at once, the new run would
     show the form again while the answers are still being written; after this wait the page
-    finds them (app/ui/survey_page.recover_stored_submission) and thanks the citizen."""
+    finds them (app/ui/survey/survey_page.recover_stored_submission) and thanks the citizen."""
     done = st.session_state.get(_STORING)
     if done is None or done.is_set():
         return False
