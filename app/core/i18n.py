@@ -991,6 +991,7 @@ VI: dict[str, str] = {
     "audit.err.not_allowed": "Chỉ quản trị hệ thống được xem nhật ký thao tác.",
     # --- security (issue 13) --------------------------------------------------------------
     # one answer for every failed sign-in: it must not tell whether the account exists
+    "auth.busy": "Hệ thống đang bận kiểm tra các lượt đăng nhập khác, vui lòng thử lại sau 1 phút.",
     "auth.refused": "Không đăng nhập được: tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khóa. Sau {times} lần nhập sai liên tiếp, tài khoản bị tạm khóa {minutes} phút; nếu vẫn không vào được, hãy liên hệ quản trị viên.",
 }
 

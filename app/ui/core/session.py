@@ -20,15 +20,16 @@ from app.core import access
 from app.core.auth import (
     ANONYMOUS,
     Scope,
+    attempt_sign_in,
     get_user,
     scope_for,
     session_revoked,
-    sign_in,
     sign_out_everywhere,
     user_from_cookie,
 )
 from app.core.i18n import t
 from app.core.settings import load_settings
+from app.survey import admission
 
 _KEY_USER = "qcdc_user"
 _KEY_SINCE = "qcdc_signed_in_at"
@@ -109,10 +110,23 @@ def current_scope() -> Scope:
     return scope_for(user)
 
 
+# The password checks of the sign-in page: one at a time per process, in a gate of their own
+# (never the citizens' slot: streamlit_app.py does not gate the sign-in page). bcrypt releases
+# the interpreter lock, so one check at a time keeps at most one core busy with them whatever
+# the number of attempts; a failure's delay is waited after the check has left the gate.
+SIGNIN_WAIT_S = 15.0
+_signin_gate = admission.Gate(concurrency=1, max_wait_s=SIGNIN_WAIT_S,
+                              priority_wait_s=SIGNIN_WAIT_S, initial_hold_s=0.25)
+
+
 def do_sign_in(username: str, password: str) -> str | None:
     """Check the password; on success set the session and the cookie. Returns an error text."""
-    result = sign_in(username, password)
+    with _signin_gate.slot(admission.NEW) as ticket:
+        if ticket is None:
+            return t("auth.busy")
+        result = attempt_sign_in(username, password)
     if not result.ok:
+        time.sleep(result.delay)  # holding no slot, no connection
         return result.message
     user = result.user
     st.session_state[_KEY_USER] = user.username
