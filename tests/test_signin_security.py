@@ -288,9 +288,11 @@ def test_renaming_or_other_edits_do_not_end_sessions(db, monkeypatch):
 
 @pytest.mark.parametrize("key,ok", [
     (None, False), ("", False), ("short-key", False), (DEFAULT_DEMO_COOKIE_KEY, False),
+    ("change-me-to-64-random-hex-characters-from-openssl-rand-hex-32-xxxx", False),
     ("k" * 31, False), ("a-random-production-key-" + "z" * 16, True),
 ])
-def test_cookie_key_is_required_outside_demo_mode(monkeypatch, key, ok):
+def test_cookie_key_is_required_outside_demo_mode(monkeypatch, tmp_path, key, ok):
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QCDC_DEMO", "0")
     if key is None:
         monkeypatch.delenv("QCDC_COOKIE_KEY", raising=False)
@@ -301,9 +303,25 @@ def test_cookie_key_is_required_outside_demo_mode(monkeypatch, key, ok):
     else:
         with pytest.raises(ConfigError):
             load_settings()
-    monkeypatch.setenv("QCDC_DEMO", "1")  # demo mode falls back to the (public) demo key
+
+
+def test_demo_mode_signs_cookies_with_a_key_of_its_own(monkeypatch, tmp_path):
+    """Demo mode without a configured key: a key generated for the installation, kept in the
+    data folder (0600), the same for every process and restart; never a published one."""
+    monkeypatch.setenv("QCDC_DEMO", "1")
     monkeypatch.delenv("QCDC_COOKIE_KEY", raising=False)
-    assert load_settings().cookie_key == DEFAULT_DEMO_COOKIE_KEY
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path / "one"))
+    key = load_settings().cookie_key
+    path = tmp_path / "one" / "keys" / "cookie.key"
+    assert re.fullmatch(r"[0-9a-f]{64}", key) and path.read_text().strip() == key
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert load_settings().cookie_key == key  # kept
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path / "two"))
+    assert load_settings().cookie_key != key  # another installation, another key
+    for published in (DEFAULT_DEMO_COOKIE_KEY, "change-me-too"):
+        monkeypatch.setenv("QCDC_COOKIE_KEY", published)
+        with pytest.raises(ConfigError):
+            load_settings()
 
 
 def test_the_app_refuses_to_start_without_a_cookie_key(db, monkeypatch):

@@ -395,9 +395,30 @@ def user_from_cookie(token: object, key: str, session_hours: float,
     return user, issued
 
 
+# what makes an account one that demo mode's public administrator could have made or taken over
+_DEMO_SENSITIVE = ("password_hash", "role", "district_code", "commune_code", "active")
+
+
+def in_demo_mode() -> bool:
+    """Is the app (or the command line) running in demo mode now?"""
+    from app.core.settings import read_settings
+    return read_settings().demo_mode
+
+
 @event.listens_for(_OrmSession, "before_flush")
 def _revoke_on_credential_change(session, _flush_context, _instances) -> None:
-    """A changed password or a disabled account ends the user's sessions, whoever changed it."""
+    """A changed password or a disabled account ends the user's sessions, whoever changed it.
+
+    Demo mode, where anybody may sign in as demo.admin: an account created there, or whose
+    password, role, unit or state changes there, is marked ``made_in_demo`` (the app disables
+    it when it starts in production, app/core/demo.py); a password set in production (an
+    administrator's reset) clears the mark. Every code path is covered: the users page, bulk
+    creation, the command line."""
+    demo = None
+    for obj in session.new:
+        if isinstance(obj, User) and not obj.is_demo:
+            demo = in_demo_mode() if demo is None else demo
+            obj.made_in_demo = demo
     for obj in session.dirty:
         if not isinstance(obj, User):
             continue
@@ -406,6 +427,13 @@ def _revoke_on_credential_change(session, _flush_context, _instances) -> None:
         active = state.attrs.active.history
         if pw.has_changes() or (active.has_changes() and obj.active is False):
             obj.sessions_revoked_at = _precise_now()
+        if not obj.is_demo and any(getattr(state.attrs, a).history.has_changes()
+                                   for a in _DEMO_SENSITIVE):
+            demo = in_demo_mode() if demo is None else demo
+            if demo:
+                obj.made_in_demo = True
+            elif pw.has_changes():
+                obj.made_in_demo = False
 
 
 def count_users() -> int:

@@ -992,6 +992,8 @@ VI: dict[str, str] = {
     # --- security (issue 13) --------------------------------------------------------------
     # one answer for every failed sign-in: it must not tell whether the account exists
     "auth.busy": "Hệ thống đang bận kiểm tra các lượt đăng nhập khác, vui lòng thử lại sau 1 phút.",
+    "users.state.made_in_demo": "tạo/sửa ở chế độ demo",
+    "users.err.made_in_demo": "Tài khoản này được tạo hoặc sửa khi hệ thống chạy ở chế độ demo (ai cũng đăng nhập được bằng tài khoản quản trị demo). Hãy cấp lại mật khẩu trước khi kích hoạt lại.",
     "auth.refused": "Không đăng nhập được: tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khóa. Sau {times} lần nhập sai liên tiếp, tài khoản bị tạm khóa {minutes} phút; nếu vẫn không vào được, hãy liên hệ quản trị viên.",
 }
 

@@ -53,7 +53,11 @@ def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None
     # need not wait out the 5 s cache of production
     env.update({"QCDC_DATA_DIR": str(data_dir), "QCDC_DEMO": "1", "QCDC_CAMPAIGN_CACHE_S": "0"})
     env.pop("DATABASE_URL", None)
-    env.update(env_extra or {})
+    for name, value in (env_extra or {}).items():  # None: not set for this server
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log_path = data_dir / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 (the server process writes it until stopped)
     proc = subprocess.Popen(
