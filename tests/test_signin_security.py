@@ -237,7 +237,9 @@ def test_signing_out_elsewhere_ends_an_open_session(demo_db):
     sign_out_everywhere("demo.xa")  # e.g. the sign-out button on another phone
     at.run()
     assert _signed_in(at) is None
-    assert "Phiên làm việc đã kết thúc" in str(at.session_state["qcdc_flash"])
+    # the tab shows the sign-in page, saying why
+    assert "Phiên làm việc đã kết thúc" in texts(at)
+    assert [w for w in at.text_input if w.label == "Mật khẩu"]
 
 
 @pytest.mark.parametrize("how", ["own change", "admin reset", "disabled"])
