@@ -396,10 +396,10 @@ def test_user_text_is_inert_on_every_page_for_every_role(planted_everywhere):
 def test_md_escape_leaves_nothing_for_markdown_to_act_on():
     from app.ui.core.text import WORD_JOINER, md_escape
     cases = {
-        "![x](http://evil.example/x.png)": "\\!\\[x\\](http\\:" + WORD_JOINER + "//evil.example/x.png)",
+        "![x](http://evil.example/x.png)": "\\!\\[x\\](http:" + WORD_JOINER + "//evil.example/x.png)",
         "xem www.evil.example": "xem www" + WORD_JOINER + ".evil.example",
-        "gửi a@b.vn": "gửi a" + WORD_JOINER + "\\@b.vn",
-        ":red[đỏ] :material/home:": "\\:red\\[đỏ\\] \\:material/home\\:",
+        "gửi a@b.vn": "gửi a" + WORD_JOINER + "@b.vn",
+        ":red[đỏ]": ":red\\[đỏ\\]",
         "Tiêu đề\n===": "Tiêu đề\n\\===",
         "1. một\n- hai": "1\\. một\n\\- hai",
     }

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-# Markdown and HTML syntax, and Streamlit's directives (":red[...]", ":material/icon:")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!:@])")
+# Markdown and HTML syntax (brackets also stop Streamlit's directives such as ":red[...]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$!])")
 # GitHub-flavoured Markdown turns "http://...", "www...." and "name@host" into links by
 # itself, after escapes are read (a backslash does not stop it): an invisible word joiner
 # (U+2060) inside each such start leaves the text as it reads and makes no link
