@@ -39,7 +39,16 @@ if st.session_state.pop("qcdc_go_start", False) or (
         st.session_state["qcdc_landing"] = (target, time.time() + 30)
         st.switch_page(pages[target])
     st.switch_page(pages["home"])
-with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/survey/admission.py)
+if not signed_in and st.session_state.pop(session.SESSION_ENDED, False) and (
+        current is None or current.key != "login"):
+    # the session ended in this run or in a fragment's rerun (expired, revoked, disabled):
+    # the tab shows the sign-in page with the reason (app/ui/core/session.py)
+    st.switch_page(pages["login"])
+# Citizens' pages: a few runs at a time (app/survey/admission.py). Not the sign-in page: its
+# password check has a gate of its own and its failure delay waits outside every slot
+# (app/ui/core/session.py, do_sign_in), so failed sign-ins never keep citizens waiting.
+gated = not signed_in and (current is None or current.key != "login")
+with admitted(gated=gated) as ok:
     if not ok:
         st.stop()  # the busy message is shown, or the browser has gone
     layout.demo_banner(session.settings().demo_mode)

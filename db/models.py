@@ -147,6 +147,10 @@ class User(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: NaiveDatetime | None = None
     is_demo: bool = False
+    # created, or its password, role, unit or state changed, while the app ran in demo mode
+    # (where anybody could sign in as demo.admin): disabled when the app starts in production
+    # until an administrator resets its password there (app/core/auth.py, app/core/demo.py)
+    made_in_demo: bool = False
     created_at: NaiveDatetime | None = None
     last_login_at: NaiveDatetime | None = None
     # sessions (and sign-in cookies) issued at or before this local time are refused: set on

@@ -90,9 +90,6 @@ VI: dict[str, str] = {
     "auth.username": "Tên đăng nhập",
     "auth.password": "Mật khẩu",
     "auth.submit": "Đăng nhập",
-    "auth.failed": "Tên đăng nhập hoặc mật khẩu không đúng.",
-    "auth.locked": "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút.",
-    "auth.disabled": "Tài khoản đã bị vô hiệu hóa. Liên hệ quản trị viên.",
     "auth.empty": "Vui lòng nhập tên đăng nhập và mật khẩu.",
     "auth.welcome": "Xin chào {name} ({role}).",
     "auth.demo_accounts": "Tài khoản demo (chỉ có ở chế độ demo)",
@@ -992,6 +989,12 @@ VI: dict[str, str] = {
     "audit.empty": "(không có)",
     "audit.none": "Không có bản ghi nào phù hợp.",
     "audit.err.not_allowed": "Chỉ quản trị hệ thống được xem nhật ký thao tác.",
+    # --- security (issue 13) --------------------------------------------------------------
+    # one answer for every failed sign-in: it must not tell whether the account exists
+    "auth.busy": "Hệ thống đang bận kiểm tra các lượt đăng nhập khác, vui lòng thử lại sau 1 phút.",
+    "users.state.made_in_demo": "tạo/sửa ở chế độ demo",
+    "users.err.made_in_demo": "Tài khoản này được tạo hoặc sửa khi hệ thống chạy ở chế độ demo (ai cũng đăng nhập được bằng tài khoản quản trị demo). Hãy cấp lại mật khẩu trước khi kích hoạt lại.",
+    "auth.refused": "Không đăng nhập được: tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị khóa. Sau {times} lần nhập sai liên tiếp, tài khoản bị tạm khóa {minutes} phút; nếu vẫn không vào được, hãy liên hệ quản trị viên.",
 }
 
 _LANGS = {"vi": VI}
