@@ -30,6 +30,7 @@ log = logging.getLogger("qcdc.api")
 
 PREFIX = "/api/v1"
 CONCURRENCY = 1
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _lock = threading.Lock()
 _counter: UsageCounter | None = None
 _rate: RateLimiter | None = None
@@ -79,7 +80,8 @@ def _route(path: str, endpoint: str) -> Route:
         return await _serve(request, endpoint)
     serve.__name__ = f"api_{endpoint}"
     # every method reaches the handler, which answers 405 in JSON for anything but GET/HEAD
-    return Route(path, serve, methods=None)
+    # (a function endpoint with methods=None would answer only GET and HEAD, in plain text)
+    return Route(path, serve, methods=ALL_METHODS)
 
 
 def api_routes() -> list[Route]:
