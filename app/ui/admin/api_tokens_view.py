@@ -34,7 +34,7 @@ def _show_secret() -> None:
         st.code(secret["token"], language=None)
         st.caption(t("api_tokens.secret_howto"))
         st.code(f'curl -H "Authorization: Bearer {secret["token"]}" '
-                f'{secret["base"]}/api/v1/campaigns', language="bash")
+                f'{secret["base"]}/api/v1/campaigns', language="bash", wrap_lines=True)
         st.button(t("api_tokens.secret_done"), key="api_tokens_secret_done", on_click=_forget)
 
 
@@ -73,13 +73,13 @@ def _list(scope) -> None:
     with a.form(f"api_tokens_expiry_{row.id}"):
         days = st.number_input(t("api_tokens.f.days_from_now"), min_value=0,
                                max_value=svc.MAX_DAYS, value=365, step=30)
-        never = st.checkbox(t("api_tokens.f.never"))
+        never = st.checkbox(t("api_tokens.f.never"), key=f"api_tokens_never_{row.id}")
         if st.form_submit_button(t("api_tokens.set_expiry"), icon=":material/event:"):
             _act(lambda: svc.set_expiry(scope, row.id, None if never else int(days)),
                  t("api_tokens.expiry_set", name=row.name))
     with b.form(f"api_tokens_revoke_{row.id}"):
         st.markdown(t("api_tokens.revoke_help"))
-        sure = st.checkbox(t("api_tokens.revoke_confirm"))
+        sure = st.checkbox(t("api_tokens.revoke_confirm"), key=f"api_tokens_sure_{row.id}")
         if st.form_submit_button(t("api_tokens.revoke"), type="primary",
                                  icon=":material/block:"):
             if not sure:
@@ -111,7 +111,7 @@ def _new(scope) -> None:
             district = st.selectbox(t("common.district"), ids, format_func=names.get)
         days = st.number_input(t("api_tokens.f.days"), min_value=1, max_value=svc.MAX_DAYS,
                                value=365, step=30)
-        never = st.checkbox(t("api_tokens.f.never"))
+        never = st.checkbox(t("api_tokens.f.never"), key="api_tokens_n_never")
         if st.form_submit_button(t("api_tokens.create"), type="primary",
                                  icon=":material/add_circle:"):
             try:
