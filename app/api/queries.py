@@ -441,12 +441,17 @@ def responses_page(scope: Scope, campaign_id: int | None = None, *,
         more = False  # caught up for now: the rest is younger than an answer still on its way
     allowed = set(codes)
     geo = geography()
+    books: dict[int, list] = {}
     items = []
     for r in settled:
         c = geo.by_code.get(r.commune_code)
         if c is None or r.commune_code not in allowed:
             continue  # (never happens: the query is narrowed to the scope)
-        items.append(response_record(r, load_definition(r.questionnaire_id), c))
+        defn = load_definition(r.questionnaire_id)
+        book = books.get(r.questionnaire_id)
+        if book is None:
+            book = books[r.questionnaire_id] = code_book(defn)
+        items.append(response_record(r, defn, c, book))
     last = settled[-1].id if settled else after
     return ResponsePage(campaign.id, campaign.questionnaire_id, items,
                         encode_cursor(last, key), more)
@@ -455,16 +460,32 @@ def responses_page(scope: Scope, campaign_id: int | None = None, *,
 def answer_record(q: Question, value: Any) -> dict:
     """One answer: ``{"codes": [...], "labels": [...]}`` for a closed question (one code for
     single choice and rating), ``{"text": ...}`` for an open one."""
-    if q.type == "text":
-        return {"text": "" if value is None else str(value)}
+    return _answer(q.type == "text", _labels(q), value)
+
+
+def _labels(q: Question) -> dict[str, str]:
     from app.monitoring.stats import option_label
+    return {code: option_label(q, code) for code, _label, _score in _closed_options(q)} \
+        if q.type != "text" else {}
+
+
+def _answer(is_text: bool, labels: dict[str, str], value: Any) -> dict:
+    if is_text:
+        return {"text": "" if value is None else str(value)}
     values = value if isinstance(value, list) else ([] if value is None else [value])
     codes = [str(v) for v in values]
-    return {"codes": codes, "labels": [option_label(q, v) for v in codes]}
+    return {"codes": codes, "labels": [labels.get(c, c) for c in codes]}
 
 
-def response_record(r, defn: Definition, commune) -> dict:
-    """A response row (the ``RESPONSE_COLUMNS`` only) as the API publishes it."""
+def code_book(defn: Definition) -> list[tuple[str, bool, dict[str, str]]]:
+    """(question id, is open, {code: label}) in form order: built once per page."""
+    return [(q.id, q.type == "text", _labels(q)) for q in defn.all_questions]
+
+
+def response_record(r, defn: Definition, commune,
+                    book: list[tuple[str, bool, dict[str, str]]] | None = None) -> dict:
+    """A response row (the ``RESPONSE_COLUMNS`` only) as the API publishes it (`book`: the
+    definition's ``code_book``, when the caller keeps it for many rows)."""
     try:
         raw = json.loads(r.answers or "{}")
     except ValueError:
@@ -474,10 +495,8 @@ def response_record(r, defn: Definition, commune) -> dict:
                   if v is not None}
     except (ValueError, TypeError, AttributeError):
         scores = {}
-    answers = {}
-    for q in defn.all_questions:
-        if q.id in raw:
-            answers[q.id] = answer_record(q, raw[q.id])
+    answers = {qid: _answer(is_text, labels, raw[qid])
+               for qid, is_text, labels in (book or code_book(defn)) if qid in raw}
     return {
         "id": r.id, "campaign_id": r.campaign_id, "commune_code": r.commune_code,
         "commune_name": commune.full_name, "district_code": commune.district_code,
