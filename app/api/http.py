@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.api import queries, serializers
 from app.api.errors import error_body, status_of
+from app.api.pacing import Pacer
 from app.api.queries import ApiInputError
 from app.api.tokens import Principal, RateLimiter, TokenRefused, UsageCounter, authenticate, bearer_token
 from app.core.auth import AuthError
@@ -82,10 +83,11 @@ def error_result(code: str, headers: list[tuple[str, str]] | None = None,
 
 
 def handle(req: ApiRequest, *, counter: UsageCounter, limiter: RateLimiter,
-           openapi: Callable[[], dict] | None = None) -> ApiResult:
-    """The answer to one request (never raises)."""
+           openapi: Callable[[], dict] | None = None, pacer=None) -> ApiResult:
+    """The answer to one request (never raises). `pacer`: citizens first (app/api/pacing.py;
+    a fresh ``Pacer`` by default)."""
     try:
-        return _handle(req, counter, limiter, openapi)
+        return _handle(req, counter, limiter, openapi, pacer or Pacer())
     except _Refusal as r:
         return error_result(r.code, r.headers, **r.details)
     except ApiInputError as exc:
@@ -101,7 +103,7 @@ def handle(req: ApiRequest, *, counter: UsageCounter, limiter: RateLimiter,
 
 
 def _handle(req: ApiRequest, counter: UsageCounter, limiter: RateLimiter,
-            openapi: Callable[[], dict] | None) -> ApiResult:
+            openapi: Callable[[], dict] | None, pacer) -> ApiResult:
     if req.method not in ("GET", "HEAD"):
         raise _Refusal("method_not_allowed", [("Allow", "GET, HEAD")])
     if req.endpoint not in PARAMETERS:
@@ -120,6 +122,8 @@ def _handle(req: ApiRequest, counter: UsageCounter, limiter: RateLimiter,
     fmt = params.get("format", "json")
     if fmt not in FORMATS:
         raise _Refusal("parameter_invalid", name="format", expected="json or csv")
+    pace = pacer.step
+    pace()
     scope = principal.scope
     campaign_id = _campaign_id(req.path_params.get("campaign"))
     district = _code(params, "district", DISTRICT_RE, "a district code of 3 digits")
@@ -150,18 +154,20 @@ def _handle(req: ApiRequest, counter: UsageCounter, limiter: RateLimiter,
         limit = _limit(params.get("limit"))
         page = queries.responses_page(scope, campaign_id, district_code=district,
                                       commune_code=commune, cursor=params.get("cursor"),
-                                      limit=limit)
+                                      limit=limit, pace=pace)
         extra = [("X-Next-Cursor", page.next_cursor), ("X-Has-More", str(page.has_more).lower())]
         if page.has_more and req.url:
             keep = [(k, v) for k, v in req.query if k != "cursor"]
             link = req.url + "?" + urllib.parse.urlencode(keep + [("cursor", page.next_cursor)])
             extra.append(("Link", f'<{link}>; rel="next"'))
         if fmt == "json":
-            body = serializers.to_json({"campaign_id": page.campaign_id, "data": page.items,
-                                        "next_cursor": page.next_cursor,
-                                        "has_more": page.has_more})
+            body = serializers.to_json_page(
+                {"campaign_id": page.campaign_id}, "data", page.items,
+                {"next_cursor": page.next_cursor, "has_more": page.has_more}, pace)
         else:
-            body = serializers.response_csv(load_definition(page.questionnaire_id), page.items)
+            body = serializers.response_csv(load_definition(page.questionnaire_id), page.items,
+                                            pace)
+    pace()
     ctype = JSON_TYPE if fmt == "json" else CSV_TYPE
     if fmt == "csv":
         name = f"qcdc-{req.endpoint.replace('_', '-')}"

@@ -87,7 +87,9 @@ def _schemas() -> dict:
                                     description="share of the answers verified; null until "
                                                 "answer verification exists")})
     commune_list = _obj({
-        "campaign_id": INT, "ref_day": DATE, "computed_at": DATETIME,
+        "campaign_id": INT,
+        "ref_day": {"type": "string", "format": "date",
+                    "description": "the day the *_today figures are of"},
         "friendly_threshold": NUM, "min_sample": INT, "ratio_low": NUM, "ratio_high": NUM,
         "pillars": {"type": "array", "items": _ref("Pillar")},
         "data": {"type": "array", "items": _ref("CommuneFigures")}})

@@ -24,6 +24,7 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ from db.models import (
 READER_ROLES = ("admin", "province", "farmers", "district")
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 2000
+PACE_ROWS = 200  # answer sheets between two calls of a page's `pace`
 # A response id missing between two stored ones may belong to a transaction that has not
 # committed yet (PostgreSQL hands out ids before commit): a page stops before such a gap until
 # the stored answer after it is this old; after that the id is taken as never coming (a
@@ -231,7 +233,9 @@ def commune_figures(scope: Scope, campaign_id: int | None = None, *,
                     commune_code: str | None = None) -> dict:
     """One record per commune in view: answers, visits, the answers/visits ratio and its status,
     the index overall and per pillar with its 95% interval, its status and rank, and the open
-    warnings. ``{"campaign_id", "ref_day", "computed_at", "pillars", "communes"}``."""
+    warnings. ``{"campaign_id", "ref_day", "pillars", "communes", ...}``: nothing that changes
+    without the data changing (no time of computation), so that an unchanged answer keeps its
+    ETag."""
     from app.monitoring.stats import overview
     require_reader(scope)
     campaign = _campaign(campaign_id)
@@ -269,7 +273,7 @@ def commune_figures(scope: Scope, campaign_id: int | None = None, *,
             "pillars": pillars,
             "warnings_open": w_open, "warnings_total": w_total,
             "verified_share": shares.get(code)})
-    return {"campaign_id": campaign.id, "ref_day": ov.ref_day, "computed_at": ov.computed_at,
+    return {"campaign_id": campaign.id, "ref_day": ov.ref_day,
             "friendly_threshold": campaign.friendly_threshold, "min_sample": campaign.min_sample,
             "ratio_low": campaign.ratio_low, "ratio_high": campaign.ratio_high,
             "pillars": [{"id": p, "name": name} for p, name in ov.pillars], "communes": out}
@@ -410,11 +414,13 @@ def _settled_rows(conn, rows: list, after: int, now: datetime) -> list:
 def responses_page(scope: Scope, campaign_id: int | None = None, *,
                    district_code: str | None = None, commune_code: str | None = None,
                    cursor: str | None = None, limit: int = DEFAULT_LIMIT,
-                   now: datetime | None = None) -> ResponsePage:
+                   now: datetime | None = None,
+                   pace: Callable[[], None] | None = None) -> ResponsePage:
     """Answer sheets of the communes in view, by ascending id, at most `limit` (1..MAX_LIMIT)
     after `cursor`. Closed answers are given as option codes and labels, open ones as text;
     no integrity fingerprint ever (``RESPONSE_COLUMNS``). ``next_cursor`` continues the same
-    query, also once everything is read (``has_more`` false): new answers come after it."""
+    query, also once everything is read (``has_more`` false): new answers come after it.
+    `pace` is called between chunks of the work (app/api/pacing.py)."""
     require_reader(scope)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ApiInputError("limit_invalid", max=MAX_LIMIT)
@@ -433,7 +439,12 @@ def responses_page(scope: Scope, campaign_id: int | None = None, *,
         # one snapshot for the page and its gap check (PostgreSQL; SQLite has no gaps to miss)
         conn = s.connection() if is_sqlite() else \
             s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        rows = list(conn.execute(q))
+        result = conn.execute(q)
+        rows = []
+        while chunk := result.fetchmany(PACE_ROWS):
+            rows += chunk
+            if pace:
+                pace()
         more = len(rows) > limit
         rows = rows[:limit]
         settled = _settled_rows(conn, rows, after, now)
@@ -452,6 +463,8 @@ def responses_page(scope: Scope, campaign_id: int | None = None, *,
         if book is None:
             book = books[r.questionnaire_id] = code_book(defn)
         items.append(response_record(r, defn, c, book))
+        if pace and len(items) % PACE_ROWS == 0:
+            pace()
     last = settled[-1].id if settled else after
     return ResponsePage(campaign.id, campaign.questionnaire_id, items,
                         encode_cursor(last, key), more)

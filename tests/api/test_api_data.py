@@ -312,3 +312,19 @@ def test_no_endpoint_ever_gives_a_fingerprint(demo_db):
             assert not [n for n in names if re.search(r"hash|token|device|network|session", n)]
             words = set(re.findall(r"[A-Za-z0-9_\-]{12,}", raw))
             assert not words & secrets, (endpoint, fmt, sorted(words & secrets)[:3])
+
+
+def test_an_unchanged_answer_keeps_its_etag_as_time_passes(demo_db, monkeypatch):
+    """A client polling the figures gets 304 as long as nothing changed: no time of computation
+    in the answers (the communes' figures used to carry one, so every second gave a new ETag)."""
+    from app.core import clock as clock_mod
+    token = issue("province")
+    first = {e: call(token, e).header("ETag") for e in ENDPOINTS}
+    real_now = clock_mod.now
+    later = real_now() + timedelta(minutes=3)
+    if later.date() != real_now().date():
+        later = real_now()  # (a run just before midnight: the day's figures do change then)
+    monkeypatch.setattr(clock_mod, "now", lambda: later)
+    for endpoint, etag in first.items():
+        res = call(token, endpoint, headers={"If-None-Match": etag})
+        assert res.status == 304, endpoint

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
@@ -82,6 +83,17 @@ def test_the_api_through_nginx(behind_nginx):
     assert status == 200 and h["Content-Type"].startswith("text/html")
 
 
+def _logged(log_path, skip: int, count: int, timeout_s: float = 15.0) -> list[list[str]]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [line.split() for line in log_path.read_text().splitlines()[skip:]
+                 if "/api/v1/campaigns" in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            assert len(lines) == count, lines
+            return lines
+        time.sleep(0.05)
+
+
 def test_each_token_sticks_to_one_process(behind_nginx):
     url, data_dir, log_path, ports = behind_nginx
     before = len(log_path.read_text().splitlines()) if log_path.exists() else 0
@@ -93,9 +105,9 @@ def test_each_token_sticks_to_one_process(behind_nginx):
         tokens.append(token)
         for _ in range(3):
             assert _get(url + "/api/v1/campaigns", token)[0] == 200
-        lines = [line.split() for line in log_path.read_text().splitlines()[before:]
-                 if "/api/v1/campaigns" in line]
-        assert len(lines) == 3 * len(tokens)   # one request at a time: the log is in order
+        # one request at a time, so the log is in their order; nginx writes a request's line
+        # after its answer has gone out: wait for the lines
+        lines = _logged(log_path, before, 3 * len(tokens))
         per_token[i] = {fields[0] for fields in lines[-3:]}
         upstreams_seen |= per_token[i]
         if len(upstreams_seen) == 2:
