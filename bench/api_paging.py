@@ -11,10 +11,11 @@ page by ``next_cursor``, gzip accepted, waiting ``Retry-After`` when told (429).
 active campaign gets ``--responses`` more synthetic answer sheets in bulk (tallies rebuilt) and
 issues a province token, printed on the last line. Paging (``--url``) reads every sheet once per
 pass; ``--duration S`` starts again at the first page until S seconds have passed (to keep the
-API busy for a whole run of bench/survey_load.py). Only loopback targets are allowed.
+API busy for a whole run of bench/survey_load.py; it stops at the first page after S seconds).
+Only loopback targets are allowed.
 
-The last line printed is one JSON object: ``responses`` read, ``passes``, ``pages``,
-``seconds``, ``responses_per_s``, ``page_p50_s``/``page_p95_s`` (request to last byte),
+The last line printed is one JSON object: ``responses`` read, ``passes`` (complete ones),
+``pages``, ``seconds``, ``responses_per_s``, ``page_p50_s``/``page_p95_s`` (request to last byte),
 ``mb_received`` (compressed), ``rate_limited`` (429 answers), ``duplicates`` and ``gaps`` within
 a pass (both must be 0), ``errors``.
 """
@@ -132,10 +133,13 @@ def page_through(args: argparse.Namespace) -> dict:
             cursor = page["next_cursor"]
             if not page["has_more"]:
                 break
-        passes += 1
+            if args.duration and time.perf_counter() - t0 >= args.duration:
+                break  # (time is up in the middle of a pass)
+        complete = not page["has_more"]
+        passes += complete
         if not args.quiet:
-            print(f"pass {passes}: {len(seen):,} sheets, {time.perf_counter() - t0:.0f} s",
-                  file=sys.stderr)
+            print(f"pass {passes + (not complete)}: {len(seen):,} sheets, "
+                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if time.perf_counter() - t0 >= args.duration:
             break
     seconds = time.perf_counter() - t0

@@ -25,7 +25,7 @@ from app.api.errors import error_body, status_of
 from app.api.pacing import Pacer
 from app.api.queries import ApiInputError
 from app.api.tokens import Principal, RateLimiter, TokenRefused, UsageCounter, authenticate, bearer_token
-from app.core.auth import AuthError
+from app.core.auth import AuthError, Scope
 from app.core.campaigns import load_definition
 
 log = logging.getLogger("qcdc.api")
@@ -124,49 +124,12 @@ def _handle(req: ApiRequest, counter: UsageCounter, limiter: RateLimiter,
         raise _Refusal("parameter_invalid", name="format", expected="json or csv")
     pace = pacer.step
     pace()
-    scope = principal.scope
-    campaign_id = _campaign_id(req.path_params.get("campaign"))
-    district = _code(params, "district", DISTRICT_RE, "a district code of 3 digits")
-    commune = _code(params, "commune", COMMUNE_RE, "a commune code of 5 digits")
-    extra: list[tuple[str, str]] = []
-    if req.endpoint == "campaigns":
-        data = queries.list_campaigns(scope)
-        body = serializers.to_json({"data": data}) if fmt == "json" else \
-            serializers.to_csv(serializers.CAMPAIGN_COLUMNS, data)
-    elif req.endpoint == "questionnaire":
-        book = queries.questionnaire(scope, campaign_id)
-        body = serializers.to_json(book) if fmt == "json" else serializers.questionnaire_csv(book)
-    elif req.endpoint == "communes":
-        figures = queries.commune_figures(scope, campaign_id, district_code=district,
-                                          commune_code=commune)
-        if fmt == "json":
-            figures = dict(figures, data=figures.pop("communes"))
-            body = serializers.to_json(figures)
-        else:
-            body = serializers.commune_csv(figures)
-    elif req.endpoint == "daily_reports":
-        day = _day(params.get("day"))
-        got = queries.daily_reports(scope, campaign_id, district_code=district,
-                                    commune_code=commune, day=day)
-        body = serializers.to_json({"campaign_id": got["campaign_id"], "data": got["reports"]}) \
-            if fmt == "json" else serializers.to_csv(serializers.REPORT_COLUMNS, got["reports"])
-    else:  # responses
-        limit = _limit(params.get("limit"))
-        page = queries.responses_page(scope, campaign_id, district_code=district,
-                                      commune_code=commune, cursor=params.get("cursor"),
-                                      limit=limit, pace=pace)
-        extra = [("X-Next-Cursor", page.next_cursor), ("X-Has-More", str(page.has_more).lower())]
-        if page.has_more and req.url:
-            keep = [(k, v) for k, v in req.query if k != "cursor"]
-            link = req.url + "?" + urllib.parse.urlencode(keep + [("cursor", page.next_cursor)])
-            extra.append(("Link", f'<{link}>; rel="next"'))
-        if fmt == "json":
-            body = serializers.to_json_page(
-                {"campaign_id": page.campaign_id}, "data", page.items,
-                {"next_cursor": page.next_cursor, "has_more": page.has_more}, pace)
-        else:
-            body = serializers.response_csv(load_definition(page.questionnaire_id), page.items,
-                                            pace)
+    query = _Query(principal.scope, _campaign_id(req.path_params.get("campaign")),
+                   _code(params, "district", DISTRICT_RE, "a district code of 3 digits"),
+                   _code(params, "commune", COMMUNE_RE, "a commune code of 5 digits"),
+                   params, fmt, pace, req)
+    body, extra = _ANSWERS[req.endpoint](query)
+    campaign_id = query.campaign_id
     pace()
     ctype = JSON_TYPE if fmt == "json" else CSV_TYPE
     if fmt == "csv":
@@ -175,6 +138,76 @@ def _handle(req: ApiRequest, counter: UsageCounter, limiter: RateLimiter,
             name += f"-{campaign_id}"
         extra.append(("Content-Disposition", f'inline; filename="{name}.csv"'))
     return _answer(req, body, ctype, extra)
+
+
+@dataclass
+class _Query:
+    scope: Scope
+    campaign_id: int | None
+    district: str | None
+    commune: str | None
+    params: dict[str, str]
+    fmt: str
+    pace: Callable[[], None]
+    req: ApiRequest
+
+    @property
+    def json(self) -> bool:
+        return self.fmt == "json"
+
+
+Answer = tuple[bytes, list[tuple[str, str]]]
+
+
+def _campaigns(q: _Query) -> Answer:
+    data = queries.list_campaigns(q.scope)
+    return (serializers.to_json({"data": data}) if q.json
+            else serializers.to_csv(serializers.CAMPAIGN_COLUMNS, data)), []
+
+
+def _questionnaire(q: _Query) -> Answer:
+    book = queries.questionnaire(q.scope, q.campaign_id)
+    return (serializers.to_json(book) if q.json else serializers.questionnaire_csv(book)), []
+
+
+def _communes(q: _Query) -> Answer:
+    figures = queries.commune_figures(q.scope, q.campaign_id, district_code=q.district,
+                                      commune_code=q.commune)
+    if not q.json:
+        return serializers.commune_csv(figures), []
+    return serializers.to_json(dict(figures, data=figures.pop("communes"))), []
+
+
+def _daily_reports(q: _Query) -> Answer:
+    got = queries.daily_reports(q.scope, q.campaign_id, district_code=q.district,
+                                commune_code=q.commune, day=_day(q.params.get("day")))
+    if not q.json:
+        return serializers.to_csv(serializers.REPORT_COLUMNS, got["reports"], q.pace), []
+    return serializers.to_json({"campaign_id": got["campaign_id"], "data": got["reports"]}), []
+
+
+def _responses(q: _Query) -> Answer:
+    page = queries.responses_page(q.scope, q.campaign_id, district_code=q.district,
+                                  commune_code=q.commune, cursor=q.params.get("cursor"),
+                                  limit=_limit(q.params.get("limit")), pace=q.pace)
+    extra = [("X-Next-Cursor", page.next_cursor), ("X-Has-More", str(page.has_more).lower())]
+    if page.has_more and q.req.url:
+        keep = [(k, v) for k, v in q.req.query if k != "cursor"]
+        link = q.req.url + "?" + urllib.parse.urlencode(keep + [("cursor", page.next_cursor)])
+        extra.append(("Link", f'<{link}>; rel="next"'))
+    if q.json:
+        body = serializers.to_json_page(
+            {"campaign_id": page.campaign_id}, "data", page.items,
+            {"next_cursor": page.next_cursor, "has_more": page.has_more}, q.pace)
+    else:
+        body = serializers.response_csv(load_definition(page.questionnaire_id), page.items,
+                                        q.pace)
+    return body, extra
+
+
+_ANSWERS: dict[str, Callable[[_Query], Answer]] = {
+    "campaigns": _campaigns, "questionnaire": _questionnaire, "communes": _communes,
+    "daily_reports": _daily_reports, "responses": _responses}
 
 
 def _params(req: ApiRequest) -> dict[str, str]:

@@ -23,7 +23,8 @@ from collections.abc import Callable
 BUSY_SHARE = 0.05      # of one interpreter's time, while citizens are being served
 QUIET_AFTER_S = 2.0    # the survey is quiet this long after its last admitted run
 SLICE_S = 0.05         # sleeps are cut into slices, to resume as soon as the survey is quiet
-MAX_SLEEP_S = 30.0     # one step never waits longer than this (the client's request is open)
+MAX_SLEEP_S = 60.0     # one request never waits longer than this in all (its client waits:
+                       # nginx gives up after 120 s, deploy/nginx/qcdc.conf.template)
 
 _lock = threading.Lock()
 _seen = {"admitted": -1, "at": 0.0}
@@ -55,8 +56,8 @@ class Pacer:
 
     def step(self) -> None:
         used = self._cpu() - self._mark
-        if used > 0 and self.busy():
-            owed = min(used * (1.0 / self.share - 1.0), MAX_SLEEP_S)
+        if used > 0 and self.slept < MAX_SLEEP_S and self.busy():
+            owed = min(used * (1.0 / self.share - 1.0), MAX_SLEEP_S - self.slept)
             while owed > 0:
                 nap = min(SLICE_S, owed)
                 self._sleep(nap)

@@ -36,7 +36,7 @@ from sqlalchemy import case, select, update
 
 from app.core import clock
 from app.core.auth import Scope
-from db.engine import session_scope
+from db.engine import session_scope, write_lock
 from db.models import ApiToken
 
 TOKEN_PREFIX = "qcdc_"
@@ -166,7 +166,9 @@ class UsageCounter:
         if not batch:
             return 0
         try:
-            with session_scope() as s:
+            # (SQLite: behind this process's other writers, the citizens' answers among them,
+            # instead of polling the database lock: db.engine.write_lock)
+            with write_lock(), session_scope() as s:
                 for token_id, (uses, at) in sorted(batch.items()):
                     s.execute(update(ApiToken).where(ApiToken.id == token_id).values(
                         use_count=ApiToken.use_count + uses,

@@ -62,3 +62,12 @@ def test_the_survey_is_busy_while_a_citizen_runs_and_a_moment_after(db):
     finally:
         reset_gate()
         pacing._seen.update(admitted=-1, at=0.0)
+
+
+def test_a_request_never_waits_more_than_a_minute_in_all():
+    f = _Fake()
+    p = pacing.Pacer(busy=f.busy, share=0.05, sleep=f.sleep, cpu=f.cpu)
+    for _ in range(10):
+        f.cpu_t += 1.0                  # ten steps of a second of work: 190 s owed
+        p.step()
+    assert abs(p.slept - pacing.MAX_SLEEP_S) < 1e-6
