@@ -221,3 +221,22 @@ def test_the_entry_script_serves_the_api_only_when_started_by_streamlit_run():
     tree = ast.parse(source)
     guard = next(n for n in tree.body if isinstance(n, ast.If))
     assert ast.unparse(guard.test) == "__name__ != '__main__'"
+
+
+def test_the_paging_benchmark_reads_every_sheet_once(api_server):
+    """bench/api_paging.py, the client of docs/PERFORMANCE.md, against this server."""
+    import subprocess
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "api_paging.py"),
+                          "--url", api_server.url, "--token", api_server.tokens["huyen"],
+                          "--limit", "700", "--quiet"], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    with sqlite3.connect(api_server.data_dir / "qcdc.db") as c:
+        wanted = c.execute(
+            "SELECT count(*) FROM response r JOIN campaign c ON c.id = r.campaign_id "
+            "JOIN commune m ON m.code = r.commune_code "
+            "WHERE c.is_active AND m.district_code = '213'").fetchone()[0]
+    assert result["bench"] == "api_paging" and result["passes"] == 1
+    assert result["responses"] == wanted > 0
+    assert result["duplicates"] == result["gaps"] == result["errors"] == 0
