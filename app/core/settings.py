@@ -38,6 +38,7 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
+    ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
 ]
 
 
@@ -99,6 +100,7 @@ class Settings:
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
+    api_rate_per_min: float
 
 
 def read_settings() -> Settings:
@@ -118,6 +120,7 @@ def read_settings() -> Settings:
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
+        api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
     )
 
 
