@@ -87,7 +87,7 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     env = dict(os.environ, QCDC_DATA_DIR=str(data_dir), QCDC_DEMO="1")
     env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")
+    log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes it until stopped
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -128,8 +128,9 @@ def _question(shown: _Shown, prefix: str, error: str | None, disabled: bool) -> 
 
 
 def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
-                errors: dict[str, str] | None = None, disabled: bool = False) -> None:
-    """The questionnaire in one st.form, grouped by pillar, profile last."""
+                errors: dict[str, str] | None = None, disabled: bool = False) -> bool:
+    """The questionnaire in one st.form, grouped by pillar, profile last. True when this run
+    comes from a tap on the submit button."""
     errors = errors or {}
     st.session_state.setdefault(f"{prefix}__started", time.time())
     layout = _layout(defn)
@@ -142,8 +143,8 @@ def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
                 _question(item, prefix, errors.get(item.q.id), disabled)
         if errors:
             _summary(defn, errors, layout.numbers)
-        st.form_submit_button(t("survey.submit"), type="primary", width="stretch",
-                              on_click=on_submit, disabled=disabled)
+        return st.form_submit_button(t("survey.submit"), type="primary", width="stretch",
+                                     on_click=on_submit, disabled=disabled)
 
 
 def _summary(defn: Definition, errors: dict[str, str], numbers: dict[str, int]) -> None:
