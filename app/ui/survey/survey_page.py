@@ -82,7 +82,11 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
     if st.session_state.get(f"{prefix}__done"):
         return  # a second tap after success: nothing to do
     st.session_state[f"{prefix}__check"] = "tapped"  # from now on, look for the stored sheet
+    # Everything the write needs is read from the session first: once the browser asks for
+    # another run (a reconnect, a second tap), every session-state access ends this one, and
+    # the answers must still be stored; the next run finds them by their token.
     answers = collect_answers(active.definition, prefix)
+    token, signals = _token(prefix), _signals(prefix)
     try:
         # answers go before newcomers' forms; the widget values stay in the form either way
         with storing_answers(), _slot(holding_slot) as ticket:
@@ -90,8 +94,8 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
                 log.warning("server busy on submit for %s", commune_code)
                 st.session_state[f"{prefix}__errors"] = {"_": t("common.server_busy")}
                 return
-            result = submit_response(active, commune_code, answers, _token(prefix),
-                                     _signals(prefix), is_demo=False)
+            result = submit_response(active, commune_code, answers, token, signals,
+                                     is_demo=False)
     except DatabaseBusy:
         log.warning("database busy on submit for %s", commune_code)
         st.session_state[f"{prefix}__errors"] = {"_": t("common.db_busy")}
@@ -100,7 +104,7 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
     if result.ok:
         st.session_state.pop(f"{prefix}__errors", None)
         st.session_state[f"{prefix}__done"] = _done(result.response_id, result.submitted_at,
-                                                    _token(prefix))
+                                                    token)
     elif result.status == CLOSED:
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
