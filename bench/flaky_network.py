@@ -12,7 +12,7 @@ Each run opens the survey in a new phone-size Chromium context, answers every qu
 * ``after``: closed as soon as the answers are in the database, before the thank-you arrives.
 
 Streamlit reconnects by itself. The citizen then does what a person does: waits, and taps
-"Gửi" again while the form is shown (at most three times). A run ends on one of:
+"Gửi" again while the form is shown (after ``--patience`` seconds, at most three times). A run ends on one of:
 
 * ``thanked``: "Cảm ơn ông/bà đã tham gia khảo sát!" is shown (the goal);
 * ``blank``: nothing of the page is shown;
@@ -156,7 +156,7 @@ def _decode(direction: str, payload: str, t0: float) -> dict:
 
 
 def one_run(browser, url: str, sheets: Sheets, kind: str, rng: random.Random,
-            trace_dir: Path | None, run_no: int) -> dict:
+            trace_dir: Path | None, run_no: int, patience_ms: int = 2_000) -> dict:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                               is_mobile=True, has_touch=True, locale="vi-VN")
     page = ctx.new_page()
@@ -208,7 +208,7 @@ def one_run(browser, url: str, sheets: Sheets, kind: str, rng: random.Random,
         thanks = page.get_by_text(THANKS)
         for _ in range(3):
             try:
-                thanks.wait_for(timeout=10_000)
+                thanks.wait_for(timeout=patience_ms)
                 break
             except Exception:
                 pass
@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kind", choices=("before", "during", "after", "mixed"), default="mixed")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--trace", type=Path, help="folder for traces of runs not thanked")
+    ap.add_argument("--patience", type=float, default=2.0,
+                    help="seconds the citizen waits for the thank-you before tapping again")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -280,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             for i in range(args.runs):
                 kind = kinds[i % 3] if args.kind == "mixed" else args.kind
-                r = one_run(browser, url, sheets, kind, rng, args.trace, i)
+                r = one_run(browser, url, sheets, kind, rng, args.trace, i,
+                            int(args.patience * 1000))
                 results.append(r)
                 print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
             browser.close()
