@@ -61,5 +61,6 @@ if active.definition.intro:
     st.write(md_escape(active.definition.intro))
 submitted = render_form(active.definition, prefix,
                         on_submit=lambda: handle_submit(active, commune.code, prefix),
-                        errors=st.session_state.get(f"{prefix}__errors"))
+                        errors=st.session_state.get(f"{prefix}__errors"),
+                        errors_seq=st.session_state.get(f"{prefix}__errors_seq", 0))
 submit_without_callback(active, commune.code, prefix, submitted)

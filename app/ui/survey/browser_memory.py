@@ -30,9 +30,6 @@ BROWSER_DAYS = 60
 _VALUE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _SENT = "qcdc_cookies_sent"  # what this session told the browser to keep
 
-# Hidden: the script element takes no room in the phone's layout.
-_HIDE = ('<style>div[data-testid="stElementContainer"]:has(script[data-qcdc="memory"])'
-         '{display:none}</style>')
 
 
 def token_cookie(form: str) -> str:
@@ -77,5 +74,6 @@ def _draw(values: dict[str, str | None]) -> None:
         "for(var k in v){document.cookie=k+'='+(v[k]===null?'':v[k])+';path=/;SameSite=Lax'"
         "+s+';max-age='+(v[k]===null?0:d[k]*86400);}})"
         f"({json.dumps(values, sort_keys=True)},{json.dumps(days, sort_keys=True)});")
-    st.html(f'{_HIDE}<script data-qcdc="memory">{script}</script>',
+    # hidden by the public pages' style (app/ui/core/layout.py): it takes no room on the phone
+    st.html(f'<script data-qcdc="memory">{script}</script>',
             unsafe_allow_javascript=True)

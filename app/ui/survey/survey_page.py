@@ -109,6 +109,8 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
         st.session_state[f"{prefix}__errors"] = result.errors
+        st.session_state[f"{prefix}__errors_seq"] = st.session_state.get(
+            f"{prefix}__errors_seq", 0) + 1
 
 
 def _slot(holding_slot: bool):
