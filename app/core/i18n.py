@@ -79,6 +79,7 @@ VI: dict[str, str] = {
     "survey.thanks_title": "Cảm ơn ông/bà đã tham gia khảo sát!",
     "survey.thanks_body": "Phiếu của ông/bà đã được ghi nhận lúc {time}. Mã phiếu: {ref}.",
     "survey.thanks_again": "Trả lời phiếu mới",
+    "survey.received_earlier": "Máy này đã gửi phiếu khảo sát của xã này, ông/bà không cần gửi lại. Nếu một người khác muốn trả lời trên máy này, xin bấm «Trả lời phiếu mới».",
     "survey.text_placeholder": "Nhập ý kiến (không bắt buộc)",
     "survey.rating_help": "{min} = {min_label}, {max} = {max_label}",
     "survey.saving": "Đang gửi phiếu…",
