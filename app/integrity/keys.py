@@ -1,0 +1,116 @@
+"""The per-installation secret of the integrity fingerprints, and the keyed hash itself.
+
+A sheet's session, browser, device and network are stored only as keyed hashes:
+``HMAC-SHA256(key, sha256(value + campaign salt))``, 32 hex characters. The inner digest keeps
+fingerprints of one campaign comparable with each other and never across campaigns; the key
+makes them irreversible for whoever holds a copy of the database and the source code (an IPv4
+address is one of 2^32 values: without a key it would be found by trying them all).
+
+Where the key lives (``signal_key``):
+- ``QCDC_SIGNALS_KEY`` (environment, at least 32 characters) when set: required when several
+  app processes on several machines write to one PostgreSQL database, since every process must
+  hash with the same key (processes on one machine sharing one data folder share the file);
+- otherwise ``<data folder>/keys/signals.key``, 32 random bytes (hex) generated on first use,
+  mode 0600 in a 0700 folder. It is outside the database file, so a database backup or copy
+  does not hold it. Keep it with the server (and in the server's own backup, separately from
+  the database's): with a new key, fingerprints of earlier sheets no longer match new ones
+  (old sheets are still judged among themselves, nothing is lost).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import threading
+from pathlib import Path
+
+ENV_KEY = "QCDC_SIGNALS_KEY"
+MIN_ENV_LENGTH = 32
+HASH_LENGTH = 32
+
+log = logging.getLogger("qcdc.integrity")
+_lock = threading.Lock()
+_cache: dict[str, bytes] = {}
+
+
+class SignalKeyError(RuntimeError):
+    """The signals key is unusable (too short in the environment, unreadable file)."""
+
+
+def key_path() -> Path:
+    from db.engine import data_dir
+    return data_dir() / "keys" / "signals.key"
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    if len(text) < 64:
+        return None   # being written by another process (never happens with link(), see below)
+    return bytes.fromhex(text[:64])
+
+
+def _create(path: Path) -> bytes:
+    """Create the key file atomically: written to a private temporary file, then hard-linked to
+    its name, so a concurrent process sees either no file or the whole key, and exactly one
+    key wins."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".signals.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)
+            log.info("generated the integrity signals key %s", path)
+        except FileExistsError:
+            pass
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+    key = _read(path)
+    if key is None:
+        raise SignalKeyError(f"unreadable signals key {path}")
+    return key
+
+
+def signal_key() -> bytes:
+    """The installation's key (environment first, then the key file, created if missing)."""
+    env = os.environ.get(ENV_KEY, "").strip()
+    if env:
+        if len(env) < MIN_ENV_LENGTH:
+            raise SignalKeyError(f"{ENV_KEY} must be at least {MIN_ENV_LENGTH} characters long")
+        return env.encode("utf-8")
+    path = key_path()
+    cached = _cache.get(str(path))
+    if cached is not None:
+        return cached
+    with _lock:
+        key = _read(path) or _create(path)
+        _cache[str(path)] = key
+    return key
+
+
+def inner_digest(salt: str, *parts: str | None) -> str | None:
+    """The campaign-salted digest of some values (None when every value is missing)."""
+    if not any(parts):
+        return None
+    blob = "\x1f".join(p or "" for p in parts) + "\x1f" + salt
+    return hashlib.sha256(blob.encode("utf-8", "replace")).hexdigest()[:HASH_LENGTH]
+
+
+def keyed(key: bytes, digest: str | None) -> str | None:
+    """The stored fingerprint of an inner digest."""
+    if digest is None:
+        return None
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()[:HASH_LENGTH]
+
+
+def fingerprint(key: bytes, salt: str, *parts: str | None) -> str | None:
+    return keyed(key, inner_digest(salt, *parts))
