@@ -154,6 +154,28 @@ ACCEPT = {"vi-VN": "vi-VN,vi;q=0.9,fr-FR;q=0.8,en-US;q=0.7", "en-US": "en-US,en;
           "vi": "vi", "en-GB": "en-GB,en;q=0.9"}
 
 
+RARE_MODELS = ["SM-A055F", "SM-A256E", "SM-M146B", "CPH2591", "CPH2473", "RMX3834", "RMX3710",
+               "2312DRAA5G", "23129RAA4G", "V2318", "V2247", "TECNO KI5k", "Infinix X6831",
+               "Nokia G21", "vivo 1906", "M2101K7AG", "SM-J730G", "Mi A2", "Redmi Note 8",
+               "ASUS_X00TD", "moto g(30)", "SM-G973F", "itel A665L", "SM-A515F"]
+
+
+def rare_agent(rng: random.Random) -> str:
+    """A phone outside the common models: old Android builds and in-app browsers still send
+    the model and build, so these agents are nearly unique."""
+    model = rng.choice(RARE_MODELS)
+    kind = rng.random()
+    if kind < 0.4:
+        return _zalo_android(model).replace("12100627", str(rng.randint(12000000, 12200000)))
+    if kind < 0.7:
+        return _samsung(model, f"{rng.randint(17, 25)}.{rng.randint(0, 9)}")
+    return (f"Mozilla/5.0 (Linux; Android {rng.randint(8, 14)}; {model} Build/"
+            f"{rng.choice(['RP1A', 'SP1A', 'TP1A', 'QP1A'])}.{rng.randint(190000, 240000)}.0"
+            f"{rng.randint(10, 99)}; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+            f"Chrome/{rng.randint(100, 125)}.0.{rng.randint(4000, 6400)}.{rng.randint(10, 200)} "
+            f"Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/{rng.randint(400, 460)}.0.0.{rng.randint(10, 60)}.{rng.randint(10, 120)};]")
+
+
 def pick(rng: random.Random, weighted):
     items, weights = zip(*weighted)
     return rng.choices(items, weights=weights, k=1)[0]
@@ -180,6 +202,7 @@ class Assumptions:
     turnout: tuple = (0.45, 0.9)
     wifi_share: tuple = (0.25, 0.8)
     elderly_share: tuple = (0.04, 0.22)
+    assisted_slowdown: float = 1.7     # time on form of an elderly citizen helped, vs own phone
     shared_devices: tuple = (1, 2)    # helper phones / office tablets per commune
     home_share: tuple = (0.03, 0.15)
     alltop_share: tuple = (0.15, 0.45)
@@ -190,6 +213,7 @@ class Assumptions:
     missing_report: float = 0.05
     stuffed_share: float = 0.2
     script_local_agents: float = 0.0  # share of scripts rotating the local phones' agents
+    rare_phones: float = 0.12         # phones outside the common models (a long tail of agents)
     stuff_scale: float = 1.0
 
 
@@ -203,11 +227,12 @@ def assumptions(name: str) -> Assumptions:
                        home_share=(0.05, 0.25), duration_median=(90.0, 200.0))
     if name == "phones":
         return replace(base, name=name, phones=tuple(PHONES_FEW), in_app_no_context=0.3,
+                       rare_phones=0.25,
                        wifi_share=(0.5, 0.95), script_local_agents=0.6,
                        fast_reader_share=(0.1, 0.3))
     if name == "crowd":
         return replace(base, name=name, size_median=45.0, size_sigma=0.8,
-                       elderly_share=(0.12, 0.4), shared_devices=(1, 3),
+                       elderly_share=(0.12, 0.4), shared_devices=(1, 3), assisted_slowdown=1.0,
                        alltop_share=(0.3, 0.7), fast_reader_share=(0.1, 0.3),
                        duration_median=(100.0, 220.0), low_turnout_share=0.25,
                        guided_only_reports=0.25, stuff_scale=0.8)
@@ -424,7 +449,8 @@ class Generator:
 
     def phone(self, agent: str | None = None) -> Phone:
         a, rng = self.a, self.rng
-        agent = agent or pick(rng, a.phones)
+        if agent is None:
+            agent = pick(rng, a.phones) if rng.random() >= a.rare_phones else rare_agent(rng)
         locale, tz = pick(rng, LOCALES), pick(rng, TIMEZONES)
         if "Zalo" in agent and rng.random() < a.in_app_no_context:
             locale, tz = None, None
@@ -480,7 +506,8 @@ class Generator:
     def duration(self, p: CommunePlan, assisted: bool = False) -> float:
         rng = self.rng
         if assisted:
-            return min(1500.0, rng.lognormvariate(math.log(p.dur_median * 1.7), 0.35))
+            return min(1500.0, rng.lognormvariate(
+                math.log(p.dur_median * self.a.assisted_slowdown), 0.4))
         r = rng.random()
         if r < p.fast:
             return rng.uniform(28, 80)
@@ -640,13 +667,14 @@ class Generator:
                                            ip, kind, what))
         elif kind == "night":
             phones = [self.phone() for _ in range(rng.randint(1, 2))]
+            ips = [rng.choice([local_ip, self._ip("14.")]) for _ in phones]
             t = self._when(day, *rng.choice([(0.2, 1.5), (21.8, 22.4)]))
             for j in range(n_of(12, 30)):
                 ph = phones[j % len(phones)]
                 dur = rng.uniform(40, 150)
                 t += timedelta(seconds=dur + rng.uniform(20, 400))
-                out.append(self._sheet(t, p.code, S.positive(rng), dur, ph,
-                                       rng.choice([local_ip, self._ip("14.")]), kind, ""))
+                out.append(self._sheet(t, p.code, S.positive(rng), dur, ph, ips[j % len(ips)],
+                                       kind, ""))
         # a night sitting may run past midnight (then it belongs to the next day), but never
         # past the campaign's last day
         last = datetime.combine(self.days[-1], datetime.max.time())
