@@ -1020,6 +1020,8 @@ VI: dict[str, str] = {
     "integrity.why.facts_change": "{k} múi giờ, ngôn ngữ máy khác nhau trong cùng một {where}",
     "integrity.why.volume": "bằng {share} số phiếu hoặc lượt đến của xã trong ngày ({volume})",
     "integrity.why.peers": "xã có {rate} phiếu toàn phương án tốt nhất, các xã cùng huyện {peers}",
+    "integrity.why.span_day": "gửi từ {first} đến {last} ngày {day}",
+    "integrity.why.span": "gửi từ {first} đến {last}",
     "integrity.where.browser": "trình duyệt",
     "integrity.where.session": "phiên truy cập",
     "integrity.also.browser": "cùng một trình duyệt ({n} phiếu)",

@@ -53,20 +53,28 @@ class Baselines:
     dur_q: np.ndarray              # per sheet: place in the time-on-form distribution (nan)
     rate: dict[str, float]         # usual rate of each trait (province)
     commune_sheets: np.ndarray
-    commune_top: np.ndarray        # "top" sheets per commune
+    commune_counts: dict[str, np.ndarray]  # sheets with each trait per commune
     commune_day_sheets: dict[tuple[int, int], int]
     units: np.ndarray              # a phone as far as the sheets tell, per sheet
     agent_share: np.ndarray        # share of phones with each user agent (by agent code)
     unit_day_sheets: np.ndarray    # sheets of the same phone in the same commune and day
     traits: dict[str, np.ndarray]  # per sheet
 
-    def top_rate(self, commune: np.ndarray, k: np.ndarray | float = 0.0,
-                 n: np.ndarray | float = 0.0) -> np.ndarray:
-        """The commune's usual rate of "top" sheets, leaving out a group's k of n."""
-        top = self.commune_top[commune] - k
+    def commune_rate(self, trait: str, commune: np.ndarray, k: np.ndarray | float = 0.0,
+                     n: np.ndarray | float = 0.0) -> np.ndarray:
+        """The commune's own usual rate of a trait, leaving out a group's k of n sheets and
+        pulled towards the province's rate (a commune whose citizens answer in the evening,
+        or tick the best answers, does so in every group)."""
+        have = self.commune_counts[trait][commune] - k
         sheets = self.commune_sheets[commune] - n
-        return np.clip((top + PRIOR_SHEETS * self.rate["top"]) / (sheets + PRIOR_SHEETS),
-                       0.05, 0.95)
+        p = self.rate[trait]
+        return np.clip((have + PRIOR_SHEETS * p) / (np.maximum(sheets, 0) + PRIOR_SHEETS),
+                       p, 0.95) if trait != "top" else \
+            np.clip((have + PRIOR_SHEETS * p) / (np.maximum(sheets, 0) + PRIOR_SHEETS),
+                    0.05, 0.95)
+
+    def top_rate(self, commune, k=0.0, n=0.0) -> np.ndarray:
+        return self.commune_rate("top", commune, k, n)
 
 
 def _commune_median_rate(flag: np.ndarray, commune: np.ndarray, n_communes: int,
@@ -186,13 +194,14 @@ def compute(rows: Rows) -> Baselines:
               "rare_agent": 0.01, "odd_facts": 0.005, "top": 0.05}
     rate = {k: max(floors[k], v) for k, v in rate.items()}
     sheets_c = np.bincount(rows.commune, minlength=nc).astype(float)
-    top_c = np.bincount(rows.commune, weights=top.astype(float), minlength=nc)
+    ccounts = {k: np.bincount(rows.commune, weights=v.astype(float), minlength=nc)
+               for k, v in traits.items()}
     cd = rows.commune * 10_000 + rows.day
     u, cnt = np.unique(cd, return_counts=True)
     cds = {(int(k // 10_000), int(k % 10_000)): int(c) for k, c in zip(u, cnt)}
     return Baselines(quiet_slots=quiet_slots, night_slots=night_slots, slot_share=share,
                      median_dur=np.exp(blended), province_median_dur=float(np.exp(prov)),
-                     dur_q=dur_q, rate=rate, commune_sheets=sheets_c, commune_top=top_c,
+                     dur_q=dur_q, rate=rate, commune_sheets=sheets_c, commune_counts=ccounts,
                      commune_day_sheets=cds, units=units, unit_day_sheets=unit_day,
                      agent_share=agent_share,
                      traits=traits)

@@ -22,6 +22,7 @@ from db.models import Campaign, DailyReport, Response
 
 TIES = ("session", "browser", "device", "network")
 DAY_SECONDS = 86400.0
+DAY_START = 5 * 3600.0
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Rows:
     districts: list[str]
     commune_district: np.ndarray  # district index per commune index
     day: np.ndarray            # days since the campaign's first day
+    gday: np.ndarray           # the same, for a day running from 05:00 to 05:00 (a night's
+                               # sitting past midnight stays with its evening)
     tod: np.ndarray            # seconds since local midnight
     at: np.ndarray             # datetime64[s] of the submission
     dur: np.ndarray            # time on form in seconds (nan when unknown)
@@ -105,6 +108,7 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports)
     secs = (at - start64).astype(np.int64).astype(np.float64)
     day = np.floor(secs / DAY_SECONDS).astype(np.int64)
     tod = secs - day * DAY_SECONDS
+    gday = np.clip(np.floor((secs - DAY_START) / DAY_SECONDS).astype(np.int64), 0, None)
     day = np.clip(day, 0, None)
     codes, tie_values = {}, {}
     for name, col in zip(TIES, (session, browser, device, network)):
@@ -124,7 +128,7 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports)
         ids=np.asarray(ids, dtype=np.int64), commune=ccode, communes=communes,
         district=commune_district[ccode] if n else np.zeros(0, np.int64),
         districts=[str(d) for d in districts], commune_district=commune_district,
-        day=day, tod=tod, at=at,
+        day=day, gday=gday, tod=tod, at=at,
         dur=np.array([np.nan if d is None else float(d) for d in dur], dtype=np.float64),
         excluded=np.asarray(excl, dtype=bool), codes=codes, tie_values=tie_values,
         agent=agent_code, facts=facts_code, facts_values=list(facts_values),

@@ -32,7 +32,7 @@ from app.integrity.data import Rows, load
 
 KINDS = ("browser", "session", "copies", "team", "device", "network", "excess")
 READER_ROLES = ("admin", "province", "farmers", "district")
-PEER_Z = 2.5
+PEER_Z = 3.0
 
 
 @dataclass
@@ -115,7 +115,7 @@ def judge(rows: Rows) -> IntegrityReport:
 
     def accept(cands: list[rules.Candidate]) -> None:
         for c in sorted(cands, key=lambda c: -c.score):
-            if c.score < rules.THRESHOLD:
+            if c.score < rules.THRESHOLDS.get(c.kind, rules.THRESHOLD):
                 continue
             taken = owner[c.members] >= 0
             same = seen.get((c.kind, c.commune, c.day, c.tie))
@@ -237,6 +237,8 @@ def _cluster(rows: Rows, base: bl.Baselines, c: rules.Candidate, also: list,
         reasons.append(ex.volume_reason(len(m), ev["volume"]))
     for kind, n in also:
         reasons.append(ex.also_reason(kind, n))
+    at = rows.at[m]
+    reasons.append(ex.span_reason(at.min().astype(datetime), at.max().astype(datetime)))
     score = c.score
     z = float(peers[c.commune])
     if z >= PEER_Z:
@@ -245,7 +247,6 @@ def _cluster(rows: Rows, base: bl.Baselines, c: rules.Candidate, also: list,
         dmask = (rows.district == rows.commune_district[c.commune]) & ~cs
         reasons.append(ex.peers_reason(rate, float(base.traits["top"][dmask].mean())
                                        if dmask.any() else 0.0, z))
-        score += min(2.0, z - PEER_Z + 0.5)
     for r in reasons:
         r.setdefault("values", {})
     tie = c.tie
@@ -256,7 +257,6 @@ def _cluster(rows: Rows, base: bl.Baselines, c: rules.Candidate, also: list,
         key = f"{c.kind}:{commune}:{day.isoformat()}"
     else:
         key = f"{c.kind}:{commune}:{day.isoformat()}:{(tie or '')[:12]}"
-    at = rows.at[m]
     return Cluster(key=key, kind=c.kind, commune_code=commune, district_code=district, day=day,
                    score=round(float(score), 2),
                    response_ids=tuple(int(x) for x in np.sort(rows.ids[m])),

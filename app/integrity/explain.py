@@ -6,7 +6,7 @@ Each cluster keeps its reasons as structured data (``code`` and figures) and as 
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from app.core.fmt import fmt_date, fmt_float, fmt_int, fmt_pct
 from app.core.i18n import t
@@ -98,6 +98,17 @@ def peers_reason(rate: float, peers: float, z: float) -> dict:
     return {"code": "peers", "values": {"top_rate": round(rate, 3), "peers": round(peers, 3),
                                         "z": round(z, 2)},
             "text": t("integrity.why.peers", rate=fmt_pct(rate), peers=fmt_pct(peers))}
+
+
+def span_reason(first: datetime, last: datetime) -> dict:
+    values = {"first": first.isoformat(sep=" "), "last": last.isoformat(sep=" ")}
+    if first.date() == last.date():
+        text = t("integrity.why.span_day", first=first.strftime("%H:%M"),
+                 last=last.strftime("%H:%M"), day=fmt_date(first))
+    else:
+        text = t("integrity.why.span", first=f"{first:%H:%M} {fmt_date(first)}",
+                 last=f"{last:%H:%M} {fmt_date(last)}")
+    return {"code": "span", "values": values, "text": text}
 
 
 def also_reason(kind: str, n: int) -> dict:

@@ -39,15 +39,18 @@ from app.integrity.baselines import Baselines
 from app.integrity.data import Rows
 
 # scoring knobs (tuned on bench/integrity.py, checked on its held-out seeds and variants)
-THRESHOLD = 4.0          # a group at or above this is a warning
+THRESHOLD = 4.0          # a group at or above this is a warning ...
+THRESHOLDS = {"copies": 5.0}  # ... except copies: honest near-top sheets coincide more often
 MIN_STRONG = 4           # sheets in a browser/session group before it is judged
 MIN_WEAK = 4             # members of a device/network group
 MIN_COPIES = 3
 SIG_WEAK = 3.0           # a trait must be this surprising to make a weak-tie group
 SHARED_DEVICE_SHARE = 0.3  # an honest lent phone serves at most about this share of a day
 COMMON_PATTERN = 0.01    # patterns above this province share are never copies
-RHO_STRONG = {"very_fast": 0.1, "quiet": 0.3, "night": 0.3, "top": 0.05}
-WEIGHT_STRONG = {"very_fast": 1.0, "quiet": 1.0, "night": 1.0, "top": 1.0}
+RHO_STRONG = {"very_fast": 0.1, "quiet": 0.3, "night": 0.3, "top": 0.1}
+WEIGHT_STRONG = {"very_fast": 1.0, "quiet": 1.0, "night": 1.0, "top": 0.7}
+VOLUME_CAP = 2.5         # a large share of the day alone (a kiosk tablet) never makes a warning
+COMMUNE_RATE = ("quiet", "top")  # traits judged against the commune's own rate
 RHO_DURATION = 0.03
 RHO_WEAK = 0.03
 WEAK_TRAITS = ("fast", "very_fast", "quiet", "night", "rare_agent", "odd_facts")
@@ -152,7 +155,7 @@ def _crowding(rows: Rows, base: Baselines, idx: np.ndarray, first: np.ndarray,
     office Wi-Fi shares one fingerprint)."""
     net = rows.codes["network"]
     ustride = int(base.units.max()) + 1
-    nd = (rows.commune * 4096 + rows.day).astype(np.int64) * (int(net.max()) + 2) + net + 1
+    nd = (rows.commune * 4096 + rows.gday).astype(np.int64) * (int(net.max()) + 2) + net + 1
     pairs = np.unique(nd * ustride + base.units)
     nd_u, nd_units = np.unique(pairs // ustride, return_counts=True)
     pos = np.searchsorted(nd_u, nd[first])
@@ -177,14 +180,14 @@ def strong_candidates(rows: Rows, base: Baselines, tie: str,
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
         return []
-    keys = (rows.commune[idx] * 4096 + rows.day[idx]) * KEY_STRIDE * 8 + code[idx]
+    keys = (rows.commune[idx] * 4096 + rows.gday[idx]) * KEY_STRIDE * 8 + code[idx]
     _u, inv, cnt = _group(keys)
     big = np.flatnonzero(cnt >= MIN_STRONG)
     if len(big) == 0:
         return []
     first = np.zeros(len(cnt), np.int64)
     first[inv[::-1]] = idx[::-1]          # one row of each group
-    g_commune, g_day = rows.commune[first], rows.day[first]
+    g_commune, g_day = rows.commune[first], rows.gday[first]
     tr = base.traits
     q = base.dur_q[idx]
     valid_dur = np.isfinite(q)
@@ -196,7 +199,7 @@ def strong_candidates(rows: Rows, base: Baselines, tie: str,
     for t in ("very_fast", "quiet", "night", "top"):
         k = np.bincount(inv, weights=tr[t][idx].astype(float), minlength=len(cnt))
         n = n_dur if t == "very_fast" else cnt
-        p = base.top_rate(g_commune, k, cnt) if t == "top" else base.rate[t]
+        p = base.commune_rate(t, g_commune, k, cnt) if t in COMMUNE_RATE else base.rate[t]
         parts[t] = WEIGHT_STRONG[t] * surprise(k, n, p, RHO_STRONG[t])
         counts[t] = k
     n_agents = _distinct(inv, rows.agent[idx], len(cnt))
@@ -209,7 +212,8 @@ def strong_candidates(rows: Rows, base: Baselines, tie: str,
         big = big[crowd >= CROWD_MIN]
     vol = day_volume(rows, base, g_commune[big], g_day[big])
     parts["volume"] = np.zeros(len(cnt))
-    parts["volume"][big] = surprise(cnt[big], vol, SHARED_DEVICE_SHARE, 0.0)
+    parts["volume"][big] = np.minimum(surprise(cnt[big], vol, SHARED_DEVICE_SHARE, 0.0),
+                                      VOLUME_CAP)
     total = sum(parts.values())
     chosen = big[total[big] >= low]
     members = _members(idx, inv, chosen)
@@ -234,7 +238,7 @@ def weak_candidates(rows: Rows, base: Baselines, tie: str, taken: np.ndarray,
     idx = np.flatnonzero((code >= 0) & ~taken)
     if len(idx) == 0:
         return []
-    keys = (rows.commune[idx] * 4096 + rows.day[idx]) * KEY_STRIDE * 8 + code[idx]
+    keys = (rows.commune[idx] * 4096 + rows.gday[idx]) * KEY_STRIDE * 8 + code[idx]
     _u, inv, cnt = _group(keys)
     big = np.flatnonzero(cnt >= MIN_WEAK)
     if len(big) == 0:
@@ -259,7 +263,9 @@ def weak_candidates(rows: Rows, base: Baselines, tie: str, taken: np.ndarray,
         else:
             k = np.bincount(inv, weights=tr[t][idx].astype(float), minlength=len(cnt))
             n = n_dur if t in ("fast", "very_fast") else cnt
-        s = surprise(k, n, base.rate[t], RHO_WEAK)
+        g_commune = rows.commune[first]
+        p = base.commune_rate(t, g_commune, k, n) if t == "quiet" else base.rate[t]
+        s = surprise(k, n, p, RHO_WEAK)
         sig[t] = np.where(s >= SIG_WEAK, s, 0.0)
         counts[t] = k
     total = sum(sig.values())
@@ -278,7 +284,7 @@ def weak_candidates(rows: Rows, base: Baselines, tie: str, taken: np.ndarray,
         ev = {"n": int(cnt[g]), "members": int(len(m)), "traits": used,
               "parts": {t: round(float(sig[t][g]), 2) for t in used},
               "counts": {t: int(counts[t][g]) for t in used}}
-        out.append(Candidate(tie, int(rows.commune[first[g]]), int(rows.day[first[g]]),
+        out.append(Candidate(tie, int(rows.commune[first[g]]), int(rows.gday[first[g]]),
                              str(rows.tie_values[tie][code[first[g]]]), m, float(total[g]), ev))
     return out
 
@@ -354,7 +360,7 @@ def team_candidates(rows: Rows, base: Baselines, taken: np.ndarray,
     if len(idx) == 0:
         return []
     ustride = int(base.units.max()) + 1
-    keys = (rows.commune[idx] * 4096 + rows.day[idx]).astype(np.int64) * ustride + \
+    keys = (rows.commune[idx] * 4096 + rows.gday[idx]).astype(np.int64) * ustride + \
         base.units[idx]
     u, inv, cnt = _group(keys)
     qsum = np.bincount(inv, weights=base.dur_q[idx], minlength=len(u))
