@@ -303,7 +303,7 @@ def copy_candidates(rows: Rows, base: Baselines, low: float = 2.0) -> list[Candi
     n_c = base.commune_sheets[g_commune]
     other = province[g_pat] - cnt
     share = np.maximum(other, 0.5) / np.maximum(n - n_c, 1.0)
-    common = province[g_pat] / n > COMMON_PATTERN
+    common = share > COMMON_PATTERN     # common in the rest of the province
     expected = 2.0 * n_c * share
     s = np.where(common | (cnt < MIN_COPIES), 0.0, poisson_surprise(cnt, expected))
     chosen = np.flatnonzero(s >= low)
@@ -324,12 +324,10 @@ def copy_candidates(rows: Rows, base: Baselines, low: float = 2.0) -> list[Candi
         near_other = float((near_all & ~here).sum())
         e_near = 2.0 * n_c[g] * max(near_other, 0.5) / max(n - n_c[g], 1.0)
         score = float(s[g])
-        if len(near) >= 2:
-            both = float(poisson_surprise(cnt[g] + len(near), expected[g] + e_near))
-            if both > score:
-                score = both
-            else:
-                near = near[:0]
+        # given the copies, a sheet one answer away from them is most likely one too
+        s_near = float(poisson_surprise(len(near), e_near)) if len(near) else 0.0
+        if s_near >= 0.5:
+            score += s_near
         else:
             near = near[:0]
         allm = np.sort(np.concatenate([m, near]))
