@@ -39,7 +39,10 @@ answers), ``phones`` (other phone mix, in-app browsers, scripts rotating the loc
 user agents), ``crowd`` (other proportions: bigger communes, more assisted elderly and office
 tablets, more "all top", more fast readers), ``sparse`` (a deployment that gives no browser
 cookie and no time zone/locale: only session, user agent, address and time on form),
-``all`` (every variant, figures pooled and per variant).
+``harsh`` (honest behaviour at its most suspicious-looking: one carrier NAT address per
+carrier, quick "all top" citizens, the elderly helped as fast as anyone on busy tablets, many
+answers at home in the evening, households sharing a phone), ``all`` (every variant, figures
+pooled and per variant).
 
     python bench/integrity.py [--seeds 1,2,3,4,5] [--communes 40] [--scale 1.0]
                               [--engine new|legacy] [--variant base|...|all] [--no-100k]
@@ -79,7 +82,7 @@ sys.path.insert(0, str(ROOT))
 
 KINDS = ("sitting", "spread", "script_fast", "script_slow", "script_clear", "copies",
          "inflate", "night")
-VARIANTS = ("base", "hours", "phones", "crowd", "sparse")
+VARIANTS = ("base", "hours", "phones", "crowd", "sparse", "harsh")
 CAMPAIGN_START = date(2024, 5, 6)
 DAYS = 3
 LEGACY_KINDS = ("burst", "identical", "fast", "ratio_high")
@@ -214,6 +217,9 @@ class Assumptions:
     stuffed_share: float = 0.2
     script_local_agents: float = 0.0  # share of scripts rotating the local phones' agents
     rare_phones: float = 0.12         # phones outside the common models (a long tail of agents)
+    nat_pool: int = 12                # public addresses per mobile carrier (carrier-grade NAT)
+    alltop_speed: float = 1.0         # time on form of "all top" citizens, vs the others
+    family_phone: float = 0.0         # share of home answers on the household's shared phone
     stuff_scale: float = 1.0
 
 
@@ -238,6 +244,14 @@ def assumptions(name: str) -> Assumptions:
                        guided_only_reports=0.25, stuff_scale=0.8)
     if name == "sparse":
         return replace(base, name=name, send_browser_id=False, send_client_facts=False)
+    if name == "harsh":
+        # honest behaviour at its most suspicious-looking: one NAT address per carrier, "all
+        # top" citizens quick, the elderly helped as fast as anyone, busy office tablets,
+        # many answering at home in the evening, households sharing one phone
+        return replace(base, name=name, nat_pool=1, alltop_speed=0.6, assisted_slowdown=0.9,
+                       elderly_share=(0.15, 0.45), shared_devices=(1, 2),
+                       home_share=(0.1, 0.35), family_phone=0.4,
+                       fast_reader_share=(0.1, 0.3), alltop_share=(0.25, 0.6))
     raise SystemExit(f"unknown variant {name!r}")
 
 
@@ -315,8 +329,11 @@ class Sheets:
                 out[q.id] = q.scale_max - level
         return out
 
+    last_alltop = False
+
     def honest(self, rng, quality: float, alltop: float) -> dict:
         r = rng.random()
+        self.last_alltop = r < alltop
         if r < alltop:
             out = self.all_top(rng)
         elif r < alltop + 0.03:
@@ -436,7 +453,7 @@ class Generator:
         self.sheets = Sheets(defn)
         self.days = [CAMPAIGN_START + timedelta(days=i) for i in range(DAYS)]
         self.nat = {c: [f"113.{160 + 20 * c + k // 250}.{k % 250}.{self.rng.randint(1, 254)}"
-                        for k in range(12)] for c in range(3)}
+                        for k in range(a.nat_pool)] for c in range(3)}
         self.n_ip = 0
         self.plans = self._pick_communes(geo, communes)
 
@@ -503,7 +520,11 @@ class Generator:
         h = rng.triangular(s, e, peak) + p.shift_min / 60
         return datetime.combine(day, datetime.min.time()) + timedelta(hours=h)
 
-    def duration(self, p: CommunePlan, assisted: bool = False) -> float:
+    def duration(self, p: CommunePlan, assisted: bool = False, alltop: bool = False) -> float:
+        d = self._duration(p, assisted)
+        return max(20.0, d * self.a.alltop_speed) if alltop else d
+
+    def _duration(self, p: CommunePlan, assisted: bool = False) -> float:
         rng = self.rng
         if assisted:
             return min(1500.0, rng.lognormvariate(
@@ -522,16 +543,21 @@ class Generator:
         out: list[Sheet] = []
         queue: list[tuple[datetime, Sheet]] = []
         arrivals = sorted(self.arrival(p, day) for _ in range(visits))
+        family = None
         for t in arrivals:
             if rng.random() >= p.turnout:
                 continue
             answers = self.sheets.honest(rng, p.quality, p.alltop)
+            top = self.sheets.last_alltop
             r = rng.random()
             if r < p.elderly:
-                queue.append((t + timedelta(minutes=rng.uniform(1, 10)), answers))
+                queue.append((t + timedelta(minutes=rng.uniform(1, 10)), answers, top))
                 continue
             ph = self.phone()
             if r < p.elderly + p.home:
+                if a.family_phone and family is not None and rng.random() < a.family_phone:
+                    ph = family      # the household's phone, again
+                family = ph
                 if rng.random() < a.lunch_answers:
                     at = datetime.combine(day, datetime.min.time()) + timedelta(
                         hours=rng.uniform(11.6, 13.4))
@@ -540,10 +566,10 @@ class Generator:
                         hours=rng.uniform(18.3, 22.7))
                 at = max(at, t + timedelta(minutes=30))
                 ip = self._ip("14.") if rng.random() < 0.55 else rng.choice(self.nat[ph.carrier])
-                dur = self.duration(p)
+                dur = self.duration(p, alltop=top)
                 out.append(self._sheet(at, p.code, answers, dur, ph, ip, "honest", "home"))
                 continue
-            dur = self.duration(p)
+            dur = self.duration(p, alltop=top)
             on_wifi = rng.random() < p.wifi
             ip = rng.choice(p.wifi_ips) if on_wifi else rng.choice(self.nat[ph.carrier])
             at = t + timedelta(minutes=rng.uniform(1, 20), seconds=dur)
@@ -552,13 +578,13 @@ class Generator:
         # the elderly, one after the other on a shared phone or the office tablet
         free = {i: datetime.min for i in range(len(p.shared))}
         sessions = {i: self._token() for i in range(len(p.shared))}
-        for t, answers in sorted(queue, key=lambda x: x[0]):
+        for t, answers, top in sorted(queue, key=lambda x: x[0]):
             i = min(free, key=lambda k: max(free[k], t))
             dev = p.shared[i]
             start = max(t, free[i] + timedelta(seconds=rng.uniform(20, 150)))
             if start - free[i] > timedelta(minutes=40) or rng.random() < 0.25:
                 sessions[i] = self._token()   # the page was reloaded, or a new morning
-            dur = self.duration(p, assisted=True)
+            dur = self.duration(p, assisted=True, alltop=top)
             at = start + timedelta(seconds=dur)
             free[i] = at
             ip = p.wifi_ips[0] if i == 0 or rng.random() < 0.5 else rng.choice(
