@@ -505,11 +505,11 @@ class Generator:
                 shift_min=rng.randint(-a.hours_jitter_min, a.hours_jitter_min),
                 guided_only=rng.random() < a.guided_only_reports,
                 wifi_ips=[self._ip("27.") for _ in range(n_wifi)], shared=shared))
-        stuffed = max(3, round(a.stuffed_share * len(plans)))
-        kinds = list(KINDS)
-        random.Random(self.seed).shuffle(kinds)
-        for i, p in enumerate(rng.sample(plans, min(stuffed, len(plans)))):
-            p.kind = kinds[i % len(kinds)]
+        stuffed = min(len(plans), max(3, round(a.stuffed_share * len(plans))))
+        # kinds in turn over consecutive seeds, so that a few small seeds still plant them all
+        first = (self.seed * stuffed) % len(KINDS)
+        for i, p in enumerate(rng.sample(plans, stuffed)):
+            p.kind = KINDS[(first + i) % len(KINDS)]
         return plans
 
     # ---- honest

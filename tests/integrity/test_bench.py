@@ -1,4 +1,4 @@
-"""A small run of bench/integrity.py (2 seeds, 16 communes): the engine finds the planted
+"""A small run of bench/integrity.py (2 seeds, 20 communes, every kind of stuffing): the engine finds the planted
 stuffing and leaves honest citizens alone, loosely enough to hold on any seed."""
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ def run_bench(*args: str) -> dict:
 
 
 def test_small_bench_meets_the_targets_loosely():
-    r = run_bench("--seeds", "1,2", "--communes", "16", "--scale", "0.7", "--no-100k")
+    r = run_bench("--seeds", "1,2", "--communes", "20", "--scale", "0.7", "--no-100k")
     assert r["bench"] == "integrity" and r["engine"] == "new" and r["seeds"] == [1, 2]
-    assert r["communes"] == 32 and r["planted"] > 100 and r["honest"] > 800
+    assert r["communes"] == 40 and r["planted"] > 150 and r["honest"] > 1000
     assert r["recall"] >= 0.85, r["per_stuffing_kind"]
     assert r["false_flag_rate"] <= 0.02
     assert r["honest_only_warnings"] <= 3            # under one per 10 communes
-    assert set(r["per_stuffing_kind"]) >= {"sitting", "spread", "copies"}
+    assert set(r["per_stuffing_kind"]) == {"sitting", "spread", "script_fast", "script_slow",
+                                           "script_clear", "copies", "inflate", "night"}
     assert r["seconds"]["engine"] < 5
