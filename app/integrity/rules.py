@@ -215,8 +215,10 @@ def strong_candidates(rows: Rows, base: Baselines, tie: str,
         big = big[crowd >= CROWD_MIN]
     vol = day_volume(rows, base, g_commune[big], g_day[big])
     parts["volume"] = np.zeros(len(cnt))
-    parts["volume"][big] = np.minimum(surprise(cnt[big], vol, SHARED_DEVICE_SHARE, 0.0),
-                                      VOLUME_CAP)
+    # a large share of the day supports other evidence, never stands alone (a kiosk tablet)
+    other = sum(v for k, v in parts.items() if k != "volume")
+    parts["volume"][big] = np.minimum(np.minimum(
+        surprise(cnt[big], vol, SHARED_DEVICE_SHARE, 0.0), VOLUME_CAP), other[big])
     total = sum(parts.values())
     chosen = big[total[big] >= low]
     members = _members(idx, inv, chosen)
@@ -327,11 +329,10 @@ def copy_candidates(rows: Rows, base: Baselines, low: float = 2.0) -> list[Candi
         near_other = float((near_all & ~here).sum())
         e_near = 2.0 * n_c[g] * max(near_other, 0.5) / max(n - n_c[g], 1.0)
         score = float(s[g])
-        # given the copies, a sheet one answer away from them is most likely one too
+        # given the copies, a sheet one answer away from them is most likely one too; the
+        # score stays the exact copies' own (near-top sheets are near each other anyway)
         s_near = float(poisson_surprise(len(near), e_near)) if len(near) else 0.0
-        if s_near >= 0.5:
-            score += s_near
-        else:
+        if s_near < 0.5:
             near = near[:0]
         allm = np.sort(np.concatenate([m, near]))
         b = rows.codes["browser"][allm]
