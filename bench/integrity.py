@@ -796,7 +796,7 @@ def build(seed: int, a: Assumptions, communes: int, scale: float, tpl: Path, wor
     planted (commune, day) set, plans)."""
     from app import clock
     from app.auth import Scope
-    from app.campaigns import ActiveCampaign, active_campaign, invalidate
+    from app.campaigns import active_campaign, invalidate
     from app.reference import geography
     from app.reports import save_report
     from app.survey import submit_response
@@ -1063,7 +1063,7 @@ def run(args) -> dict:
         seconds = {"generate": round(sum(gen_s) / len(gen_s), 1),
                    "engine": round(sum(eng_s) / len(eng_s), 3)}
         if not args.no_100k and last_db is not None:
-            seconds[f"engine_100000"] = time_at_scale(last_db, last_cid, args.engine)
+            seconds["engine_100000"] = time_at_scale(last_db, last_cid, args.engine)
     finally:
         if not args.keep:
             reset_caches()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -173,6 +173,3 @@ def _patterns(qids, patterns, answers):
         top[sel] = np.where(answered > 0, best / np.maximum(answered, 1), 0.0)
     return mat, pattern_code, top
 
-
-def when(rows: Rows, i: int) -> datetime:
-    return rows.at[i].astype(datetime)

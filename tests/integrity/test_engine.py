@@ -3,7 +3,6 @@ stuffing is, and every warning names its sheets and explains itself in Vietnames
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
