@@ -8,6 +8,7 @@ after a dropped connection can never store a second copy: it returns the first o
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.core import clock
 from app.core.campaigns import WINDOW_OPEN, ActiveCampaign, window_state
 from app.core.reference import CommuneInfo, find_commune, normalise_commune_code
-from app.integrity.keys import fingerprint, signal_key
+from app.integrity.keys import SignalKeyError, fingerprint, signal_key
 from app.integrity.signals import answer_pattern, coarse_locale, coarse_offset, coarse_timezone
 from app.survey.questionnaire import answer_hash, score_answers, validate_answers
 from app.survey.tally import apply_response
 from db.engine import session_scope, write_lock
 from db.models import Response
+
+log = logging.getLogger("qcdc.survey")
 
 STORED = "stored"
 DUPLICATE = "duplicate"   # the same submission token was stored before: nothing new written
@@ -137,7 +140,14 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     # response later, or rebuilding the tallies from the responses, gives back the same sums
     scores = {k: round(v, 3) for k, v in score_answers(defn, clean).items()}
     signals = signals or Signals()
-    hashes = signals.hashes(_signal_salt(campaign.id))
+    try:
+        hashes = signals.hashes(_signal_salt(campaign.id))
+    except (OSError, SignalKeyError):
+        # no usable key (unwritable data folder, bad QCDC_SIGNALS_KEY): the answers matter more
+        # than their fingerprints; store them without
+        log.exception("integrity signals key unavailable; sheet stored without fingerprints")
+        hashes = dict.fromkeys(("session_hash", "device_hash", "network_hash", "browser_hash",
+                                "agent_hash"))
     duration = None
     if signals.started_at:
         duration = max(0.0, round(time.time() - signals.started_at, 1))

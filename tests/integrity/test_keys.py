@@ -144,3 +144,16 @@ def test_migration_rekeys_old_fingerprints(db):
         row = s.exec(select(Response).where(Response.submission_token == "tok-old-1")).one()
         assert row.network_hash != old
         assert row.network_hash == fingerprint(signal_key(), salt, IP)
+
+
+def test_answers_are_stored_even_without_a_usable_key(active):
+    """A data folder where the key cannot be created: the sheet is stored, without
+    fingerprints (the answers matter more), and the failure is logged."""
+    (data_dir() / "keys").write_text("not a folder")
+    keys._cache.clear()
+    r = submit_response(active, "07201", sheet(active.definition, True), new_submission_token(),
+                        Signals(session_id="s", client_ip=IP))
+    assert r.status == "stored"
+    with session_scope() as s:
+        row = s.get(Response, r.response_id)
+        assert row.network_hash is None and row.session_hash is None and row.answer_pattern
