@@ -5,8 +5,8 @@ citizens?
 For each seed a 3-day campaign is built in a temporary SQLite database (``QCDC_DATA_DIR`` in a
 temporary folder, migrated and seeded by the app's own start-up code) through the app's own
 services only: ``app.survey.submit_response`` for every sheet (with the ``Signals`` a real page
-would pass and the simulated moment as ``now``) and ``app.reports.save_report`` (commune scope)
-for every daily report. Then the engine under test judges the campaign and each sheet is
+would pass and the simulated moment as ``now``) and ``app.operations.daily_reports.save_report``
+(commune scope) for every daily report. Then the engine under test judges the campaign and each sheet is
 counted as flagged or not against the generator's own truth.
 
 Honest behaviour, as it really is (all proportions drawn per commune, ranges set per variant):
@@ -176,7 +176,8 @@ def rare_agent(rng: random.Random) -> str:
             f"{rng.choice(['RP1A', 'SP1A', 'TP1A', 'QP1A'])}.{rng.randint(190000, 240000)}.0"
             f"{rng.randint(10, 99)}; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
             f"Chrome/{rng.randint(100, 125)}.0.{rng.randint(4000, 6400)}.{rng.randint(10, 200)} "
-            f"Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/{rng.randint(400, 460)}.0.0.{rng.randint(10, 60)}.{rng.randint(10, 120)};]")
+            f"Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/{rng.randint(400, 460)}.0.0."
+            f"{rng.randint(10, 60)}.{rng.randint(10, 120)};]")
 
 
 def pick(rng: random.Random, weighted):
@@ -458,7 +459,7 @@ class Generator:
         self.plans = self._pick_communes(geo, communes)
 
     def _token(self) -> str:
-        return "%032x" % self.rng.getrandbits(128)
+        return f"{self.rng.getrandbits(128):032x}"
 
     def _ip(self, prefix="14.") -> str:
         self.n_ip += 1
@@ -751,7 +752,7 @@ class Generator:
 # --------------------------------------------------------------------------- building
 
 def signals_for(sh: Sheet):
-    from app.survey import Signals
+    from app.survey.responses import Signals
     have = {f.name for f in fields(Signals)}
     kw = dict(session_id=sh.session, user_agent=sh.agent, accept_language=sh.language,
               client_ip=sh.ip, started_at=time.time() - sh.duration)
@@ -766,7 +767,7 @@ def prepare_template(base: Path) -> Path:
     tpl = base / "template"
     tpl.mkdir(parents=True, exist_ok=True)
     use_dir(tpl)
-    from app.bootstrap import ensure_ready
+    from app.core.startup import ensure_ready
     ensure_ready(demo_mode=False)
     from db.engine import get_engine
     with get_engine().connect() as conn:
@@ -776,7 +777,7 @@ def prepare_template(base: Path) -> Path:
 
 
 def reset_caches() -> None:
-    from app import campaigns, reference
+    from app.core import campaigns, reference
     from db.engine import dispose_engines
     dispose_engines()
     reference.reset_cache()
@@ -794,12 +795,12 @@ def use_dir(path: Path) -> None:
 def build(seed: int, a: Assumptions, communes: int, scale: float, tpl: Path, work: Path):
     """A fresh database with one 3-day campaign; returns (campaign id, truth by response id,
     planted (commune, day) set, plans)."""
-    from app import clock
-    from app.auth import Scope
-    from app.campaigns import active_campaign, invalidate
-    from app.reference import geography
-    from app.reports import save_report
-    from app.survey import submit_response
+    from app.core import clock
+    from app.core.auth import Scope
+    from app.core.campaigns import active_campaign, invalidate
+    from app.core.reference import geography
+    from app.operations.daily_reports import save_report
+    from app.survey.responses import submit_response
     from db.engine import session_scope
     from db.models import Campaign
     work.mkdir(parents=True, exist_ok=True)
@@ -860,8 +861,8 @@ class Warning_:
 
 
 def judge_legacy(cid: int) -> list[Warning_]:
-    from app.anomalies import Thresholds, compute_warnings
-    from app.auth import Scope
+    from app.core.auth import Scope
+    from app.monitoring.warnings import Thresholds, compute_warnings
     scope = Scope(username="bench", name="bench", role="province")
     now = datetime.combine(CAMPAIGN_START + timedelta(days=DAYS), datetime.min.time())
     ws = compute_warnings(scope, cid, kinds=set(LEGACY_KINDS), now=now, thresholds=Thresholds())
@@ -958,7 +959,7 @@ def time_at_scale(db_dir: Path, cid: int, engine: str, target: int = 100_000,
     answers, spread over all 209 communes, with every fingerprint made distinct per copy; then
     time the engine on it (best of `repeat`)."""
     use_dir(db_dir)
-    from app.reference import geography
+    from app.core.reference import geography
     codes = [c.code for c in geography().communes]
     con = sqlite3.connect(db_dir / "qcdc.db")
     cols = [r[1] for r in con.execute("PRAGMA table_info(response)") if r[1] != "id"]

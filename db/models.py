@@ -94,12 +94,12 @@ class Response(SQLModel, table=True):
     is_demo: bool = False
     # integrity engine (app/integrity): keyed hashes of the browser (a cookie surviving reloads)
     # and of the user agent alone; coarse client facts; the closed answers as a short pattern
-    browser_hash: Optional[str] = Field(default=None, max_length=64)
-    agent_hash: Optional[str] = Field(default=None, max_length=64)
-    client_tz: Optional[str] = Field(default=None, max_length=64)
-    client_tz_offset: Optional[int] = None
-    client_locale: Optional[str] = Field(default=None, max_length=35)
-    answer_pattern: Optional[str] = Field(default=None, max_length=128)
+    browser_hash: str | None = Field(default=None, max_length=64)
+    agent_hash: str | None = Field(default=None, max_length=64)
+    client_tz: str | None = Field(default=None, max_length=64)
+    client_tz_offset: int | None = None
+    client_locale: str | None = Field(default=None, max_length=35)
+    answer_pattern: str | None = Field(default=None, max_length=128)
 
 
 class CommuneHourTally(SQLModel, table=True):

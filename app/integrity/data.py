@@ -15,8 +15,8 @@ import pandas as pd
 from sqlalchemy import case, select
 
 from app.core.campaigns import load_definition
-from app.integrity.signals import BASE, MISSING_CHAR, answer_pattern, layout
 from app.core.reference import geography
+from app.integrity.signals import BASE, MISSING_CHAR, answer_pattern, layout
 from db.engine import session_scope
 from db.models import Campaign, DailyReport, Response
 

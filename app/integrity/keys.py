@@ -7,7 +7,8 @@ makes them irreversible for whoever holds a copy of the database and the source 
 address is one of 2^32 values: without a key it would be found by trying them all).
 
 Where the key lives (``signal_key``):
-- ``QCDC_SIGNALS_KEY`` (environment, at least 32 characters) when set: required when several
+- ``QCDC_SIGNALS_KEY`` (environment or ``[qcdc] signals_key`` in the secrets, at least 32
+  characters; read by ``app/core/settings.py``) when set: required when several
   app processes on several machines write to one PostgreSQL database, since every process must
   hash with the same key (processes on one machine sharing one data folder share the file);
 - otherwise ``<data folder>/keys/signals.key``, 32 random bytes (hex) generated on first use,
@@ -82,7 +83,8 @@ def _create(path: Path) -> bytes:
 
 def signal_key() -> bytes:
     """The installation's key (environment first, then the key file, created if missing)."""
-    env = os.environ.get(ENV_KEY, "").strip()
+    from app.core.settings import env as setting
+    env = (setting(ENV_KEY) or "").strip()
     if env:
         if len(env) < MIN_ENV_LENGTH:
             raise SignalKeyError(f"{ENV_KEY} must be at least {MIN_ENV_LENGTH} characters long")

@@ -13,8 +13,8 @@ import random
 import time
 from datetime import date, datetime, timedelta
 
-from app import clock
-from app.survey import Signals, submit_response
+from app.core import clock
+from app.survey.responses import Signals, submit_response
 
 AGENTS = [
     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "

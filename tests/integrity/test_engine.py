@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.auth import AuthError, Scope
+from app.core.auth import AuthError, Scope
 from app.integrity import evaluate, flagged_json
 from app.integrity.explain import fmt_seconds
 from tests.integrity.helpers import AGENTS, SCRIPT_AGENTS, Town
@@ -181,7 +181,7 @@ def test_copies_from_several_phones_are_flagged(town):
 
 def test_excess_over_reported_visits_names_the_sheets(town):
     """10 visits reported, 34 answers: the warning names the sheets that make the excess."""
-    from app.reports import save_report
+    from app.operations.daily_reports import save_report
     from tests.dashboard_helpers import XA
     quick = [town.put(A, town.varied(0.95), town.at(14 + k * 0.05), town.rng.uniform(20, 35),
                       ip=town.wifi[A], agent=SCRIPT_AGENTS[k]) for k in range(12)]
@@ -197,7 +197,7 @@ def test_excess_over_reported_visits_names_the_sheets(town):
 
 
 def test_report_json_scope_and_excluded_sheets(town):
-    from app.anomalies import set_excluded
+    from app.monitoring.warnings import set_excluded
     ids = []
     for k in range(15):
         ids.append(town.put(OTHER, town.varied(0.95), town.at(12 + k * 0.02), 30,

@@ -13,7 +13,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 @pytest.fixture(params=BACKENDS)
 def backend_active(request):
     request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
-    from app.campaigns import active_campaign
+    from app.core.campaigns import active_campaign
     return active_campaign(max_age=0)
 
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from app.integrity import keys
 from app.integrity.keys import fingerprint, inner_digest, key_path, signal_key
-from app.survey import Signals, _signal_salt, new_submission_token, submit_response
+from app.survey.responses import Signals, _signal_salt, new_submission_token, submit_response
 from db.engine import data_dir, session_scope
 from db.models import Response
 from tests.dashboard_helpers import sheet

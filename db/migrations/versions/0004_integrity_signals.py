@@ -14,16 +14,16 @@ no address can be recovered without the key (kept outside the database).
 Revision ID: 0004_integrity_signals
 Revises: 0004
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 revision: str = "0004_integrity_signals"
-down_revision: Union[str, Sequence[str], None] = "0004"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 FINGERPRINTS = ("session_hash", "device_hash", "network_hash")
 Str = sqlmodel.sql.sqltypes.AutoString
