@@ -1009,6 +1009,7 @@ VI: dict[str, str] = {
     "integrity.head.copies_browsers": ", gửi từ {browsers} thiết bị khác nhau",
     "integrity.head.team": "{n} phiếu từ {phones} máy, mỗi máy gửi nhiều phiếu điền nhanh, trong ngày {day}",
     "integrity.head.excess": "Ngày {day}: {answers} phiếu so với {visits} lượt đến được báo cáo (tỷ lệ {ratio}, ngưỡng {high}); {n} phiếu tạo nên phần vượt được nêu",
+    "integrity.head.excess_dossiers": "Ngày {day}: {answers} phiếu so với {visits} hồ sơ bộ phận một cửa tiếp nhận (tỷ lệ {ratio}, ngưỡng {high}); {n} phiếu tạo nên phần vượt được nêu",
     "integrity.why.fast": "{k} phiếu điền nhanh bất thường (dưới {under}; thường mất {usual} ở xã này)",
     "integrity.why.very_fast": "{k} phiếu điền trong chưa đến {under}",
     "integrity.why.quiet": "{k} phiếu ngoài giờ làm việc (giờ vắng nhất của đợt: {hours})",

@@ -1,4 +1,5 @@
-"""A campaign's sheets as arrays: one query for the responses, one for the daily reports.
+"""A campaign's sheets as arrays: one query for the responses, one for the daily reports, one
+for the one-stop office's dossier counts.
 
 Everything the engine needs of a sheet is a number in a numpy array (fingerprints and client
 facts become small integer codes, the answer pattern a row of a byte matrix), so the rules are
@@ -18,7 +19,7 @@ from app.core.campaigns import load_definition
 from app.core.reference import geography
 from app.integrity.signals import BASE, MISSING_CHAR, answer_pattern, layout
 from db.engine import session_scope
-from db.models import Campaign, DailyReport, Response
+from db.models import Campaign, DailyReport, DossierCount, Response
 
 TIES = ("session", "browser", "device", "network")
 DAY_SECONDS = 86400.0
@@ -53,6 +54,8 @@ class Rows:
     pattern_code: np.ndarray   # equal patterns (same questionnaire) share a code
     top_share: np.ndarray      # share of single choices / ratings answered with the best option
     visits: dict[tuple[int, int], int] = field(default_factory=dict)  # (commune, day) -> visits
+    # (commune, day) -> dossiers received, the one-stop office's own count (where imported)
+    dossiers: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @property
     def n_days(self) -> int:
@@ -87,10 +90,14 @@ def load(campaign_id: int) -> Rows:
         reports = conn.execute(select(DailyReport.commune_code, DailyReport.day,
                                    DailyReport.visits)
                             .where(DailyReport.campaign_id == campaign_id)).all()
-    return from_tuples(campaign_id, start, ratio_high, rows, reports)
+        dossiers = conn.execute(select(DossierCount.commune_code, DossierCount.day,
+                                    DossierCount.dossiers)
+                             .where(DossierCount.campaign_id == campaign_id)).all()
+    return from_tuples(campaign_id, start, ratio_high, rows, reports, dossiers)
 
 
-def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports) -> Rows:
+def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports,
+                dossiers=()) -> Rows:
     """Arrays from the query's tuples (kept apart from `load` so that tests can build rows by
     hand)."""
     geo = geography()
@@ -118,11 +125,14 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports)
                   for a, b, c in zip(tz, tzo, loc)]
     facts_code, facts_values = _codes(facts_keys)
     pattern, pattern_code, top = _patterns(qids, patterns, answers)
-    visits = {}
+    visits, counted = {}, {}
     cindex = {c: i for i, c in enumerate(communes)}
     for code, d, v in reports:
         if code in cindex and v is not None:
             visits[(cindex[code], (d - start).days)] = int(v)
+    for code, d, k in dossiers:
+        if code in cindex and k is not None:
+            counted[(cindex[code], (d - start).days)] = int(k)
     return Rows(
         campaign_id=campaign_id, start=start, ratio_high=ratio_high, n=n,
         ids=np.asarray(ids, dtype=np.int64), commune=ccode, communes=communes,
@@ -132,7 +142,8 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports)
         dur=np.array([np.nan if d is None else float(d) for d in dur], dtype=np.float64),
         excluded=np.asarray(excl, dtype=bool), codes=codes, tie_values=tie_values,
         agent=agent_code, facts=facts_code, facts_values=list(facts_values),
-        pattern=pattern, pattern_code=pattern_code, top_share=top, visits=visits)
+        pattern=pattern, pattern_code=pattern_code, top_share=top, visits=visits,
+        dossiers=counted)
 
 
 def _patterns(qids, patterns, answers):

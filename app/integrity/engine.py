@@ -6,8 +6,12 @@ Order of judgement (each step sees what the earlier ones took):
 2. copies (same closed answers far more often than expected);
 3. weak ties: device fingerprint, then network, per commune and day, over the sheets not yet
    in a warning;
-4. excess: days whose answers exceed the reported visits beyond the band, naming the sheets
-   that make the excess (first those already under a warning, then the most unusual ones).
+4. excess: days whose answers exceed the reported visits (or the one-stop office's dossier
+   count, where imported and lower) beyond the band, naming the sheets that make the excess
+   (first those already under a warning, then the most unusual ones).
+Every day over the band is also listed in ``IntegrityReport.over_band`` (a ``DayCount``), with
+the sheets, phones and sessions that make its excess, for the page's "too many answers"
+warning of the days that hold no ``excess`` warning of their own.
 A group mostly made of sheets already under a warning adds its reason to that warning instead
 of becoming a second one. Communes whose answers are far more often "all top" than their
 district peers' have that said in their warnings and their scores raised a little.
@@ -64,6 +68,34 @@ class SheetFlag:
 
 
 @dataclass
+class DayCount:
+    """A commune's day whose counted answers exceed the campaign's band against its reference
+    count (reported visits, or the one-stop office's dossiers where imported and lower), with
+    what makes the excess: the day's sheets already under a warning, then the phones or
+    sessions that sent several sheets (the largest first), then single unusual sheets, until
+    the excess is covered. ``unattributed``: how much of the excess no sheet explains (every
+    remaining sheet from its own phone, nothing unusual)."""
+    commune_code: str
+    district_code: str
+    day: date
+    answers: int
+    visits: int | None
+    dossiers: int | None
+    reference: str                 # "visits" | "dossiers"
+    ratio_high: float
+    excess: int
+    score: float
+    cluster_key: str | None        # the day's own ``excess`` warning, if the engine made one
+    makers: list[dict]             # [{"tie", "n", "first", "last", "key"?}]
+    response_ids: tuple[int, ...]
+    unattributed: int
+
+    @property
+    def reference_count(self) -> int:
+        return self.dossiers if self.reference == "dossiers" else self.visits
+
+
+@dataclass
 class IntegrityReport:
     campaign_id: int
     n_sheets: int
@@ -72,6 +104,7 @@ class IntegrityReport:
     flags: dict[int, SheetFlag]
     baselines: dict = field(default_factory=dict)
     seconds: float = 0.0
+    over_band: list[DayCount] = field(default_factory=list)
 
     def for_commune(self, code: str) -> list[Cluster]:
         return [c for c in self.clusters if c.commune_code == code]
@@ -98,6 +131,8 @@ def evaluate(campaign_id: int | None = None, scope=None, *, rows: Rows | None = 
         keep = {k.key for k in report.clusters}
         report.flags = {i: f for i, f in report.flags.items()
                         if any(k in keep for k in f.clusters)}
+        report.over_band = [d for d in report.over_band
+                            if scope.can_see_commune(d.commune_code, d.district_code)]
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
 
@@ -152,14 +187,15 @@ def judge(rows: Rows) -> IntegrityReport:
                 f.score = max(f.score, c.score)
                 f.clusters.append(c.key)
                 f.reasons.append(c.text)
+    over_band = _over_band(rows, base, owner, accepted, clusters)
     return IntegrityReport(rows.campaign_id, rows.n, rules.THRESHOLD, clusters, flags,
-                           baselines=_baseline_summary(base))
+                           baselines=_baseline_summary(base), over_band=over_band)
 
 
 def _excess(rows: Rows, base: bl.Baselines, owner: np.ndarray) -> list[rules.Candidate]:
     out = []
     suspicion = rules.sheet_suspicion(rows, base)
-    for c, d, a, v, s in rules.excess_days(rows, base):
+    for c, d, a, v, ref_kind, s in rules.excess_days(rows, base):
         if s < rules.THRESHOLD:
             continue
         day_rows = np.flatnonzero((rows.commune == c) & (rows.day == d) & ~rows.excluded)
@@ -173,11 +209,98 @@ def _excess(rows: Rows, base: bl.Baselines, owner: np.ndarray) -> list[rules.Can
             named = np.concatenate([flagged, rest])
         if len(named) == 0:
             continue
-        ev = {"answers": a, "visits": v, "high": rows.ratio_high, "excess": excess,
+        ev = {"answers": a, "visits": v, "reference": ref_kind, "high": rows.ratio_high,
+              "excess": excess,
               "already": int(len(flagged)), "n": int(len(named)),
               "parts": {"excess": round(s, 2)}, "counts": {}}
         out.append(rules.Candidate("excess", c, d, None, np.sort(named), s, ev))
     return out
+
+
+def _over_band(rows: Rows, base: bl.Baselines, owner: np.ndarray,
+               accepted: list[rules.Candidate], clusters: list[Cluster]) -> list[DayCount]:
+    """Every day over the band, with the sheets, phones and sessions that make its excess."""
+    days = rules.over_band_days(rows)
+    if not days:
+        return []
+    key_of = {}
+    for i, c in enumerate(accepted):
+        key_of[i] = _key(rows, c)
+    excess_keys = {k.key for k in clusters if k.kind == "excess"}
+    suspicion = rules.sheet_suspicion(rows, base)
+    b, sess = rows.codes["browser"], rows.codes["session"]
+    out = []
+    for c, d, a, ref, ref_kind, score in days:
+        day_rows = np.flatnonzero((rows.commune == c) & (rows.day == d) & ~rows.excluded)
+        limit = int(np.floor(rows.ratio_high * ref))
+        excess = a - limit
+        makers: list[dict] = []
+        named: list[int] = []
+        # 1. sheets already under a warning, by warning
+        taken = owner[day_rows] >= 0
+        for j in sorted({int(x) for x in owner[day_rows][taken]},
+                        key=lambda j: -int((owner[day_rows] == j).sum())):
+            m = day_rows[owner[day_rows] == j]
+            makers.append(_maker(rows, accepted[j].kind, m, key=key_of[j]))
+            named += m.tolist()
+        # 2. phones (browser, else session) that sent several sheets that day, largest first
+        rest = day_rows[~taken]
+        groups = []
+        for tie, code in (("browser", b), ("session", sess)):
+            if len(rest) == 0:
+                break
+            have = rest[code[rest] >= 0]
+            vals, inv, cnt = np.unique(code[have], return_inverse=True, return_counts=True)
+            for g in np.flatnonzero(cnt >= 2):
+                m = have[inv.ravel() == g]
+                groups.append((len(m), float(suspicion[m].sum()), tie, m))
+            used = np.concatenate([g[3] for g in groups]) if groups else np.zeros(0, np.int64)
+            rest = rest[~np.isin(rest, used)]
+        groups.sort(key=lambda g: (-g[0], -g[1]))
+        for _n, _s, tie, m in groups:
+            if len(named) >= excess:
+                break
+            makers.append(_maker(rows, tie, m))
+            named += m.tolist()
+        # 3. single unusual sheets, the most unusual first
+        if len(named) < excess:
+            single = rest[suspicion[rest] > 0]
+            single = single[np.argsort(-suspicion[single], kind="stable")][:excess - len(named)]
+            if len(single):
+                makers.append(_maker(rows, "unusual", single))
+                named += single.tolist()
+        key = f"excess:{rows.communes[c]}:{rows.day_date(d).isoformat()}"
+        out.append(DayCount(
+            commune_code=rows.communes[c],
+            district_code=rows.districts[rows.commune_district[c]], day=rows.day_date(d),
+            answers=a, visits=rows.visits.get((c, d)), dossiers=rows.dossiers.get((c, d)),
+            reference=ref_kind, ratio_high=rows.ratio_high, excess=excess,
+            score=round(score, 2), cluster_key=key if key in excess_keys else None,
+            makers=makers, response_ids=tuple(sorted(int(rows.ids[i]) for i in named)),
+            unattributed=max(0, excess - len(named))))
+    out.sort(key=lambda x: (-x.score, x.commune_code, x.day))
+    return out
+
+
+def _maker(rows: Rows, tie: str, m: np.ndarray, key: str | None = None) -> dict:
+    at = rows.at[m]
+    out = {"tie": tie, "n": int(len(m)), "first": at.min().astype(datetime),
+           "last": at.max().astype(datetime)}
+    if key:
+        out["key"] = key
+    return out
+
+
+def _key(rows: Rows, c: rules.Candidate) -> str:
+    """The stable key of a warning (the format of the ``WarningReview`` keys)."""
+    commune = rows.communes[c.commune]
+    day = rows.day_date(c.day) if c.day is not None else None
+    if c.kind == "copies":
+        tie = hashlib.sha256(rows.pattern[c.members[0]].tobytes()).hexdigest()[:12]
+        return f"copies:{commune}:{tie}"
+    if c.kind in ("excess", "team"):
+        return f"{c.kind}:{commune}:{day.isoformat()}"
+    return f"{c.kind}:{commune}:{day.isoformat()}:{(c.tie or '')[:12]}"
 
 
 def _quiet_hours(base: bl.Baselines) -> str:
@@ -249,15 +372,7 @@ def _cluster(rows: Rows, base: bl.Baselines, c: rules.Candidate, also: list,
                                        if dmask.any() else 0.0, z))
     for r in reasons:
         r.setdefault("values", {})
-    tie = c.tie
-    if c.kind == "copies":
-        tie = hashlib.sha256(rows.pattern[m[0]].tobytes()).hexdigest()[:12]
-        key = f"copies:{commune}:{tie}"
-    elif c.kind in ("excess", "team"):
-        key = f"{c.kind}:{commune}:{day.isoformat()}"
-    else:
-        key = f"{c.kind}:{commune}:{day.isoformat()}:{(tie or '')[:12]}"
-    return Cluster(key=key, kind=c.kind, commune_code=commune, district_code=district, day=day,
+    return Cluster(key=_key(rows, c), kind=c.kind, commune_code=commune, district_code=district, day=day,
                    score=round(float(score), 2),
                    response_ids=tuple(int(x) for x in np.sort(rows.ids[m])),
                    n_excluded=int(rows.excluded[m].sum()),

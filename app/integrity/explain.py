@@ -1,4 +1,4 @@
-"""Reasons in plain Vietnamese (the words are in app/i18n.py, ``integrity.*``).
+"""Reasons in plain Vietnamese (the words are in app/core/i18n.py, ``integrity.*``).
 
 Each cluster keeps its reasons as structured data (``code`` and figures) and as sentences:
 "27 phiếu từ một trình duyệt trong ngày 07/05/2024", "25 phiếu điền nhanh bất thường (dưới
@@ -43,7 +43,10 @@ def headline(kind: str, n: int, day: date | None, ev: dict) -> dict:
     elif kind == "excess":
         values.update(answers=ev["answers"], visits=ev["visits"], high=ev["high"])
         ratio = fmt_float(ev["answers"] / ev["visits"], 2) if ev["visits"] else "∞"
-        text = t("integrity.head.excess", day=fmt_date(day), answers=fmt_int(ev["answers"]),
+        values.update(reference=ev.get("reference", "visits"))
+        key = "integrity.head.excess_dossiers" if ev.get("reference") == "dossiers" \
+            else "integrity.head.excess"
+        text = t(key, day=fmt_date(day), answers=fmt_int(ev["answers"]),
                  visits=fmt_int(ev["visits"]), ratio=ratio, high=fmt_float(ev["high"], 2),
                  n=fmt_int(n))
     else:

@@ -25,8 +25,9 @@ Ties (what holds a group together), per commune and day:
 - ``copies``: one commune's sheets with the same closed answers (profile and free text aside)
   far more often than the province makes expected, with the near-identical ones (one closed
   answer changed).
-- ``excess``: a day whose answers exceed the reported visits beyond the campaign's band; names
-  the sheets that make the excess (the most unusual ones of the day).
+- ``excess``: a day whose answers exceed the reported visits (or the one-stop office's dossier
+  count, where imported and lower) beyond the campaign's band; names the sheets that make the
+  excess (the most unusual ones of the day).
 """
 from __future__ import annotations
 
@@ -425,19 +426,39 @@ def sheet_suspicion(rows: Rows, base: Baselines) -> np.ndarray:
     return s
 
 
-def excess_days(rows: Rows, base: Baselines) -> list[tuple[int, int, int, int, float]]:
-    """(commune, day, answers, visits, surprise) of the days whose answers exceed the reported
-    visits beyond the campaign's band."""
+def reference_count(rows: Rows, c: int, d: int) -> tuple[int | None, str | None]:
+    """What a commune's answers of a day are judged against: the reported visits, or the
+    one-stop office's dossier count where imported and lower (the independent count; a
+    commune inflating its reported visits to match its sheets is judged against it)."""
+    v = rows.visits.get((c, d))
+    k = rows.dossiers.get((c, d))
+    if k is not None and (v is None or k < v):
+        return k, "dossiers"
+    if v is not None:
+        return v, "visits"
+    return None, None
+
+
+def over_band_days(rows: Rows) -> list[tuple[int, int, int, int, str, float]]:
+    """(commune, day, counted answers, reference count, reference kind, surprise) of every day
+    whose answers exceed the campaign's ``ratio_high`` times its reference count (a reference
+    of 0 with answers is over the band too)."""
     out = []
     counted = ~rows.excluded
     cd = rows.commune[counted] * 4096 + rows.day[counted]
     u, cnt = np.unique(cd, return_counts=True)
     answers = {(int(k // 4096), int(k % 4096)): int(c) for k, c in zip(u, cnt)}
-    for (c, d), v in rows.visits.items():
+    for c, d in sorted(set(rows.visits) | set(rows.dossiers)):
         a = answers.get((c, d), 0)
-        limit = rows.ratio_high * v
-        if a - limit < 5:
+        ref, kind = reference_count(rows, c, d)
+        if ref is None or a <= 0 or (ref > 0 and a <= rows.ratio_high * ref):
             continue
-        s = float(poisson_surprise(a, max(limit, 1.0)))
-        out.append((c, d, a, v, s))
+        s = float(poisson_surprise(a, max(rows.ratio_high * ref, 1.0)))
+        out.append((c, d, a, ref, kind, s))
     return out
+
+
+def excess_days(rows: Rows, base: Baselines) -> list[tuple[int, int, int, int, str, float]]:
+    """The over-band days with an excess of at least 5 sheets (candidates for an ``excess``
+    warning of their own)."""
+    return [x for x in over_band_days(rows) if x[2] - rows.ratio_high * x[3] >= 5]
