@@ -48,8 +48,8 @@ pooled and per variant).
                               [--engine new|legacy] [--variant base|...|all] [--no-100k]
                               [--keep DIR]
 
-Legacy engine: today's ``app.anomalies`` warnings of kinds burst, identical, fast and
-ratio_high; a sheet counts as flagged when it is in a warning's sheet list (ratio_high lists
+Legacy engine: the warnings before the engine (``bench/integrity_legacy.py``: burst,
+identical, fast and ratio_high); a sheet counts as flagged when it is in a warning's sheet list (ratio_high lists
 none: it flags no sheet, and it is "honest only" when its commune and day hold no planted
 sheet). New engine: ``app.integrity.evaluate``; a sheet is flagged when it is in a cluster.
 
@@ -85,7 +85,6 @@ KINDS = ("sitting", "spread", "script_fast", "script_slow", "script_clear", "cop
 VARIANTS = ("base", "hours", "phones", "crowd", "sparse", "harsh")
 CAMPAIGN_START = date(2024, 5, 6)
 DAYS = 3
-LEGACY_KINDS = ("burst", "identical", "fast", "ratio_high")
 
 
 def log(msg: str) -> None:
@@ -861,12 +860,8 @@ class Warning_:
 
 
 def judge_legacy(cid: int) -> list[Warning_]:
-    from app.core.auth import Scope
-    from app.monitoring.warnings import Thresholds, compute_warnings
-    scope = Scope(username="bench", name="bench", role="province")
-    now = datetime.combine(CAMPAIGN_START + timedelta(days=DAYS), datetime.min.time())
-    ws = compute_warnings(scope, cid, kinds=set(LEGACY_KINDS), now=now, thresholds=Thresholds())
-    return [Warning_(w.kind, w.commune_code, w.day, tuple(w.response_ids)) for w in ws]
+    from integrity_legacy import legacy_warnings
+    return [Warning_(w.kind, w.commune, w.day, w.ids) for w in legacy_warnings(cid)]
 
 
 def judge_new(cid: int) -> list[Warning_]:

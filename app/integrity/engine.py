@@ -86,7 +86,9 @@ class DayCount:
     excess: int
     score: float
     cluster_key: str | None        # the day's own ``excess`` warning, if the engine made one
-    makers: list[dict]             # [{"tie", "n", "first", "last", "key"?}]
+    # [{"tie", "n", "first", "last", "key"?}]; tie: a warning's kind (with its key), or
+    # "one_browser" / "one_session" (a phone that sent several sheets), or "unusual"
+    makers: list[dict]
     response_ids: tuple[int, ...]
     unattributed: int
 
@@ -246,7 +248,7 @@ def _over_band(rows: Rows, base: bl.Baselines, owner: np.ndarray,
         # 2. phones (browser, else session) that sent several sheets that day, largest first
         rest = day_rows[~taken]
         groups = []
-        for tie, code in (("browser", b), ("session", sess)):
+        for tie, code in (("one_browser", b), ("one_session", sess)):
             if len(rest) == 0:
                 break
             have = rest[code[rest] >= 0]

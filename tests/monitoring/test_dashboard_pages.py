@@ -98,30 +98,60 @@ def test_map_page_draws_the_map_for_each_metric(demo_db):
     assert "gần đúng" in texts(at)
 
 
+def _warn_table(at):
+    return next(df for df in at.dataframe
+                if str(getattr(df, "key", "") or "").startswith("warn_table_"))
+
+
 def test_warnings_page_lists_planted_anomalies_and_marks_reviewed(demo_db):
     at = app_for("pages/monitor/warnings.py", user="demo.tinh", timeout=90)
     assert not at.exception
-    table = at.dataframe(key="warn_table").value
+    table = _warn_table(at).value
     kinds = set(table["kind"])
-    assert {"Nhiều phiếu từ một thiết bị", "Phiếu giống hệt nhau", "Phiếu điền quá nhanh",
-            "Phiếu quá nhiều so với lượt đến"} <= kinds
-    row = list(table["kind"]).index("Nhiều phiếu từ một thiết bị")
-    at.session_state["warn_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    assert {"Nhiều phiếu từ một trình duyệt", "Phiếu sao chép giống nhau",
+            "Phiếu bất thường từ một địa chỉ mạng", "Phiếu quá nhiều so với lượt đến"} <= kinds
+    scores = [x for x in table["score"] if x == x and x is not None]
+    assert scores == sorted(scores, reverse=True)     # ranked by score
+    from app.core import demo
+    from app.core.fmt import fmt_date
+    from app.monitoring.warnings import compute_warnings
+    from tests.dashboard_helpers import TINH
+    w = next(w for w in compute_warnings(TINH) if w.kind == "browser"
+             and w.commune_code == demo.BURST)
+    key = w.key
+    at.session_state["warn_selected"] = key
     at.run()
-    assert "cùng một thiết bị" in texts(at)
+    body = texts(at)
+    assert "một trình duyệt" in body and "Các thao tác dưới đây áp dụng cho cảnh báo" in body
+    assert "Phường Lê Lợi" in body
     at.text_input(key="warn_note").set_value("Máy tính bảng của tổ công tác").run()
     at.button(key="warn_exclude").click().run()
     assert not at.exception
-    assert "Đã loại các phiếu" in texts(at)
+    assert "Đã loại các phiếu của cảnh báo «Nhiều phiếu từ một trình duyệt – Phường Lê Lợi" \
+        in texts(at)
     at.segmented_control(key="warn_state").set_value("all").run()
-    t2 = at.dataframe(key="warn_table").value
-    burst = t2[t2["kind"] == "Nhiều phiếu từ một thiết bị"].iloc[0]
-    assert burst["excluded"] == burst["flagged"] > 0
+    t2 = _warn_table(at).value
+    row = t2[(t2["kind"] == "Nhiều phiếu từ một trình duyệt") & (t2["commune"] == "Phường Lê Lợi")
+             & (t2["day"] == fmt_date(w.day))]
+    assert len(row) == 1 and (row["excluded"] == row["flagged"]).all()
+    assert (row["flagged"] > 0).all()
+    # the warning read stays on screen after the list changed, and a mark lands on it
+    at.text_input(key="warn_note").set_value("Đã xác minh với tổ công tác").run()
+    at.button(key="warn_mark").click().run()
+    from sqlmodel import select
+
+    from db.engine import session_scope
+    from db.models import WarningReview
+    with session_scope() as s:
+        marks = s.exec(select(WarningReview)).all()
+    assert [(m.warning_key, m.note) for m in marks] == [(key, "Đã xác minh với tổ công tác")]
 
 
 def test_warnings_page_is_read_only_for_farmers(demo_db):
     at = app_for("pages/monitor/warnings.py", user="demo.hoind", timeout=90)
-    at.session_state["warn_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    from app.monitoring.warnings import compute_warnings
+    from tests.dashboard_helpers import HOIND
+    at.session_state["warn_selected"] = compute_warnings(HOIND)[0].key
     at.run()
     assert not at.exception
     assert "chỉ được xem" in texts(at)
