@@ -1021,6 +1021,7 @@ VI: dict[str, str] = {
     "integrity.why.peers": "xã có {rate} phiếu toàn phương án tốt nhất, các xã cùng huyện {peers}",
     "integrity.why.span_day": "gửi từ {first} đến {last} ngày {day}",
     "integrity.why.span": "gửi từ {first} đến {last}",
+    "integrity.why.unattributed": "{n} phiếu còn lại của phần vượt không gắn được với máy nào (mỗi phiếu từ một máy khác, không có gì bất thường): cần đối chiếu số lượt đến với số hồ sơ một cửa",
     "integrity.where.browser": "trình duyệt",
     "integrity.where.session": "phiên truy cập",
     "integrity.also.browser": "cùng một trình duyệt ({n} phiếu)",

@@ -214,6 +214,7 @@ def _excess(rows: Rows, base: bl.Baselines, owner: np.ndarray) -> list[rules.Can
         ev = {"answers": a, "visits": v, "reference": ref_kind, "high": rows.ratio_high,
               "excess": excess,
               "already": int(len(flagged)), "n": int(len(named)),
+              "unattributed": max(0, int(excess - len(named))),
               "parts": {"excess": round(s, 2)}, "counts": {}}
         out.append(rules.Candidate("excess", c, d, None, np.sort(named), s, ev))
     return out
@@ -362,6 +363,8 @@ def _cluster(rows: Rows, base: bl.Baselines, c: rules.Candidate, also: list,
         reasons.append(ex.volume_reason(len(m), ev["volume"]))
     for kind, n in also:
         reasons.append(ex.also_reason(kind, n))
+    if c.kind == "excess" and ev.get("unattributed"):
+        reasons.append(ex.unattributed_reason(ev["unattributed"]))
     at = rows.at[m]
     reasons.append(ex.span_reason(at.min().astype(datetime), at.max().astype(datetime)))
     score = c.score

@@ -114,6 +114,13 @@ def span_reason(first: datetime, last: datetime) -> dict:
     return {"code": "span", "values": values, "text": text}
 
 
+def unattributed_reason(n: int) -> dict:
+    """The part of an excess that no sheet explains (every other sheet from its own phone,
+    nothing unusual): only the visits can be checked."""
+    return {"code": "unattributed", "values": {"n": n},
+            "text": t("integrity.why.unattributed", n=fmt_int(n))}
+
+
 def also_reason(kind: str, n: int) -> dict:
     return {"code": f"also_{kind}", "values": {"n": n},
             "text": t(f"integrity.also.{kind}", n=fmt_int(n))}

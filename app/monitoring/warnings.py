@@ -289,17 +289,13 @@ def _engine_alerts(report, codes: set[str]) -> list[Alert]:
     for c in report.clusters:
         if c.commune_code not in codes:
             continue
-        reasons, text = [r["text"] for r in c.reasons], c.text
+        reasons = [r["text"] for r in c.reasons]
         details = {"size": c.size}
         d = day_of.get(c.key)
-        if d is not None:   # an excess: the day's figures, and what no sheet explains
+        if d is not None:   # an excess: the day's figures
             details.update(answers=d.answers, visits=d.visits, dossiers=d.dossiers,
                            reference=d.reference, excess=d.excess)
-            if d.unattributed:
-                more = t("warn.reason.unattributed", n=fmt_int(d.unattributed))
-                reasons.append(more)
-                text = f"{text} {more}"
-        out.append(_mk(c.kind, c.key, c.commune_code, c.day, text,
+        out.append(_mk(c.kind, c.key, c.commune_code, c.day, c.text,
                        "high" if c.score >= HIGH_SCORE else "medium",
                        response_ids=c.response_ids, n_excluded=c.n_excluded, score=c.score,
                        reasons=reasons, first_at=c.first_at, last_at=c.last_at,
