@@ -160,7 +160,10 @@ def ensure_demo_campaign(questionnaire_id: int, definition: Definition,
 
 
 def _answers_for(defn: Definition, rng: random.Random, quality: float) -> dict:
-    """A plausible answer sheet: `quality` (0..1) shifts answers towards the better options."""
+    """A plausible answer sheet: `quality` (0..1) shifts answers towards the better options;
+    each citizen's own view varies around the commune's (so that honest sheets are as varied
+    as real ones: the integrity engine judges repeated sheets)."""
+    quality = min(0.99, max(0.05, rng.gauss(quality, 0.1)))
     ans: dict = {}
     for q in defn.questions:
         if q.type == "text":
@@ -189,7 +192,7 @@ def _answers_for(defn: Definition, rng: random.Random, quality: float) -> dict:
         if rng.random() < 0.06 and any(o.score is None for o in opts):
             ans[q.id] = next(o.value for o in opts if o.score is None)
             continue
-        idx = min(len(scored) - 1, int(abs(rng.gauss(0, 1.6 * (1.05 - quality)))))
+        idx = min(len(scored) - 1, int(abs(rng.gauss(0, 2.0 * (1.05 - quality)))))
         ans[q.id] = scored[idx].value
     for q in defn.profile:
         if rng.random() < 0.7:

@@ -52,6 +52,8 @@ class Rows:
     facts_values: list[tuple]
     pattern: np.ndarray        # (n, width) uint8 answer pattern (MISSING_CHAR where none)
     pattern_code: np.ndarray   # equal patterns (same questionnaire) share a code
+    rank_code: np.ndarray      # equal single-choice and rating answers (multiple choices aside)
+    set_code: np.ndarray       # equal multiple-choice answers (the rest aside)
     top_share: np.ndarray      # share of single choices / ratings answered with the best option
     visits: dict[tuple[int, int], int] = field(default_factory=dict)  # (commune, day) -> visits
     # (commune, day) -> dossiers received, the one-stop office's own count (where imported)
@@ -124,7 +126,7 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports,
     facts_keys = [None if (a is None and b is None and c is None) else (a, b, c)
                   for a, b, c in zip(tz, tzo, loc)]
     facts_code, facts_values = _codes(facts_keys)
-    pattern, pattern_code, top = _patterns(qids, patterns, answers)
+    pattern, pattern_code, top, rank_code, set_code = _patterns(qids, patterns, answers)
     visits, counted = {}, {}
     cindex = {c: i for i, c in enumerate(communes)}
     for code, d, v in reports:
@@ -142,7 +144,8 @@ def from_tuples(campaign_id: int, start: date, ratio_high: float, rows, reports,
         dur=np.array([np.nan if d is None else float(d) for d in dur], dtype=np.float64),
         excluded=np.asarray(excl, dtype=bool), codes=codes, tie_values=tie_values,
         agent=agent_code, facts=facts_code, facts_values=list(facts_values),
-        pattern=pattern, pattern_code=pattern_code, top_share=top, visits=visits,
+        pattern=pattern, pattern_code=pattern_code, rank_code=rank_code, set_code=set_code,
+        top_share=top, visits=visits,
         dossiers=counted)
 
 
@@ -151,7 +154,8 @@ def _patterns(qids, patterns, answers):
     computed from the answers."""
     n = len(qids)
     if n == 0:
-        return np.zeros((0, 1), np.uint8), np.zeros(0, np.int64), np.zeros(0)
+        empty = np.zeros(0, np.int64)
+        return np.zeros((0, 1), np.uint8), empty, np.zeros(0), empty, empty
     pats = list(patterns)
     defs = {}
     for i, p in enumerate(pats):
@@ -182,5 +186,25 @@ def _patterns(qids, patterns, answers):
         answered = (sub != ord(MISSING_CHAR)).sum(axis=1)
         best = (sub == BASE).sum(axis=1)
         top[sel] = np.where(answered > 0, best / np.maximum(answered, 1), 0.0)
-    return mat, pattern_code, top
+    # the same sheet as two parts: its single choices and ratings, its multiple choices
+    rank_code = np.zeros(n, np.int64)
+    set_code = np.zeros(n, np.int64)
+    offset = [0, 0]
+    for q in sorted(set(qids), key=str):
+        sets = [c for s in layout(defs[q]) if s.kind == "set"
+                for c in range(s.start, s.start + s.width) if c < width]
+        sel = np.flatnonzero(np.fromiter((x == q for x in qids), dtype=bool, count=n))
+        mask = np.zeros(width, bool)
+        mask[sets] = True
+        for k, (out, cols) in enumerate(((rank_code, ~mask), (set_code, mask))):
+            sub = np.ascontiguousarray(mat[np.ix_(sel, np.flatnonzero(cols))])
+            if sub.shape[1] == 0:
+                inv, m = np.zeros(len(sel), np.int64), 1
+            else:
+                keys = sub.view(np.dtype((np.void, sub.shape[1]))).ravel()
+                _u, inv = np.unique(keys, return_inverse=True)
+                m = len(_u)
+            out[sel] = inv.ravel() + offset[k]
+            offset[k] += m
+    return mat, pattern_code, top, rank_code, set_code
 

@@ -310,7 +310,8 @@ def copy_candidates(rows: Rows, base: Baselines, low: float = 2.0) -> list[Candi
     other = province[g_pat] - cnt
     share = np.maximum(other, 0.5) / np.maximum(n - n_c, 1.0)
     common = share > COMMON_PATTERN     # common in the rest of the province
-    expected = 2.0 * n_c * share
+    expected = 2.0 * np.maximum(n_c * share,
+                                _local_expectation(rows, cnt, g_commune, g_pat, n_pat))
     s = np.where(common | (cnt < MIN_COPIES), 0.0, poisson_surprise(cnt, expected))
     chosen = np.flatnonzero(s >= low)
     if len(chosen) == 0:
@@ -347,6 +348,38 @@ def copy_candidates(rows: Rows, base: Baselines, low: float = 2.0) -> list[Candi
         out.append(Candidate("copies", c, days[0] if len(days) == 1 else None,
                              f"p{int(g_pat[g])}", allm, score, ev))
     return out
+
+
+def _local_expectation(rows: Rows, cnt: np.ndarray, g_commune: np.ndarray,
+                       g_pat: np.ndarray, n_pat: int) -> np.ndarray:
+    """How many sheets of a commune would share a pattern if its citizens answered alike only
+    as much as the commune's own answers say: a very satisfied commune has many sheets with
+    the same single choices and ratings (all the best), which then differ only by their
+    multiple choices (how they heard of it). Expected: the commune's *other* sheets with the
+    same single choices and ratings, times the chance of these multiple choices among such
+    sheets (elsewhere in the province, or in the commune's other sheets, whichever is
+    higher). Copies of a sheet gain nothing from it: their own sheets are left out."""
+    rank, sets = rows.rank_code, rows.set_code
+    nr, ns = int(rank.max()) + 1, int(sets.max()) + 1
+    nc = len(rows.communes)
+    p_rank = np.zeros(n_pat, np.int64)
+    p_set = np.zeros(n_pat, np.int64)
+    p_rank[rows.pattern_code] = rank           # a pattern has one rank part and one set part
+    p_set[rows.pattern_code] = sets
+    r, st = p_rank[g_pat], p_set[g_pat]
+    c = g_commune.astype(np.int64)
+    c_rank = np.bincount(rows.commune * nr + rank, minlength=nc * nr)[c * nr + r]
+    c_set = np.bincount(rows.commune * ns + sets, minlength=nc * ns)[c * ns + st]
+    prov_rank = np.bincount(rank, minlength=nr)[r]
+    u, k = np.unique(rank.astype(np.int64) * ns + sets, return_counts=True)
+    want = r * ns + st
+    pos = np.clip(np.searchsorted(u, want), 0, len(u) - 1)
+    prov_pair = np.where(u[pos] == want, k[pos], 0)
+    n_c = np.bincount(rows.commune, minlength=nc)[c]
+    same_rank_here = np.maximum(c_rank - cnt, 0)
+    q_prov = np.maximum(prov_pair - cnt, 0.5) / np.maximum(prov_rank - c_rank, 1.0)
+    q_here = np.maximum(c_set - cnt, 0) / np.maximum(n_c - cnt, 1.0)
+    return same_rank_here * np.minimum(1.0, np.maximum(q_prov, q_here))
 
 
 QUICK_MEAN = 0.3   # a phone whose sheets average below this place in time on form is quick

@@ -324,8 +324,12 @@ def compute_warnings(scope: Scope, campaign_id: int | None = None, *,
     campaign = load_campaign(campaign_id)
     codes = visible_codes(scope, district_code, commune_code)
     whole = scope.province_wide and not district_code and not commune_code
-    sql_codes = None if whole else codes
-    kinds = set(kinds or KINDS)
+    return _compute(campaign, codes, None if whole else codes, set(kinds or KINDS), now,
+                    thresholds, report)
+
+
+def _compute(campaign: Campaign, codes: list[str], sql_codes, kinds: set[str],
+             now: datetime | None, thresholds: Thresholds | None, report) -> list[Alert]:
     now = now or clock.now()
     th = thresholds or load_thresholds()
     allowed = set(codes)
@@ -349,16 +353,28 @@ def compute_warnings(scope: Scope, campaign_id: int | None = None, *,
     return out
 
 
-def open_high_by_commune(scope: Scope, campaign_id: int | None = None, *,
-                         report=None) -> dict[str, list[Alert]]:
+def open_high_for(campaign_id: int, codes: list[str] | None = None, *,
+                  report=None) -> dict[str, list[Alert]]:
     """The high-score warnings nobody has dealt with yet (not reviewed, sheets still counted),
-    per commune: what the ranking and the nominations mark."""
+    per commune, for the communes `codes` (all when None). No scope: for callers that check
+    their own (the ranking and the nominations mark communes with them)."""
+    campaign = load_campaign(campaign_id)
+    codes = [c.code for c in geography().communes] if codes is None else list(codes)
     out: dict[str, list[Alert]] = defaultdict(list)
-    for w in compute_warnings(scope, campaign_id, kinds=set(ENGINE_KINDS + (KIND_RATIO_HIGH,)),
-                              report=report):
+    for w in _compute(campaign, codes, None, set(ENGINE_KINDS + (KIND_RATIO_HIGH,)), None,
+                      None, report):
         if w.is_open_high:
             out[w.commune_code].append(w)
     return dict(out)
+
+
+def open_high_by_commune(scope: Scope, campaign_id: int | None = None, *,
+                         report=None) -> dict[str, list[Alert]]:
+    """``open_high_for`` the communes `scope` may see."""
+    if scope.role not in READER_ROLES:
+        raise AuthError(t("common.not_allowed"))
+    campaign = load_campaign(campaign_id)
+    return open_high_for(campaign.id, visible_codes(scope), report=report)
 
 
 def summary(warnings: list[Alert]) -> dict[str, dict[str, int]]:
