@@ -196,3 +196,22 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     assert at.selectbox(key="xa").value is None
     assert set(at.dataframe(key="dash_tbl").value["code"]) == \
         {c.code for c in geography().communes_of("213")}
+
+
+def test_ranking_marks_communes_with_open_high_warnings(demo_db):
+    """Issue 14 item 5: a commune with an open high warning is marked where it is ranked, and
+    the counts say what they count."""
+    from app.core import demo
+    from app.core.reference import geography
+    at = app_for("pages/monitor/results.py", user="demo.tinh", timeout=120)
+    assert not at.exception
+    table = at.dataframe[0].value
+    marked = set(table[table["integrity"] != ""]["name"])
+    names = {geography().by_code[c].full_name for c in (demo.BURST, demo.IDENTICAL)}
+    ranked = set(table[table["rank"].notna()]["name"])
+    assert names & ranked and names & ranked <= marked
+    labels = [m.label for m in at.metric]
+    assert "Xã đủ phiếu được xếp hạng" in labels and "Xã xếp hạng còn cảnh báo cao" in labels
+    ranked_metric = next(m for m in at.metric if m.label == "Xã đủ phiếu được xếp hạng")
+    assert ranked_metric.value.endswith("/209")
+    assert any("⚠" in str(w.value) for w in at.warning)
