@@ -308,7 +308,9 @@ def _engine_alerts(report, codes: set[str]) -> list[Alert]:
 
 def _sort_key(w: Alert):
     order = {k: i for i, k in enumerate(KINDS)}
-    return (w.reviewed, -(w.score if w.score is not None else -1.0), order[w.kind],
+    # open first; a warning whose sheets are all excluded is dealt with: after the open ones
+    return (w.reviewed, w.all_excluded, -(w.score if w.score is not None else -1.0),
+            order[w.kind],
             w.district_code, w.commune_code, w.day or date.min, w.key)
 
 
@@ -316,8 +318,9 @@ def compute_warnings(scope: Scope, campaign_id: int | None = None, *,
                      district_code: str | None = None, commune_code: str | None = None,
                      kinds: set[str] | None = None, now: datetime | None = None,
                      thresholds: Thresholds | None = None, report=None) -> list[Alert]:
-    """Every warning on the communes `scope` may see, with its review mark: open ones first,
-    then by score (highest first), then the count warnings. `report`: the engine's judgement
+    """Every warning on the communes `scope` may see, with its review mark: open ones first
+    (those whose sheets are all excluded after the others), then by score (highest first),
+    then the count warnings. `report`: the engine's judgement
     of the campaign when the caller already has it (the page caches it)."""
     if scope.role not in READER_ROLES:
         raise AuthError(t("common.not_allowed"))
