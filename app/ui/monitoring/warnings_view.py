@@ -50,18 +50,25 @@ def counts(warnings: list[anomalies.Alert]) -> None:
                    t("warn.count_help", total=fmt_int(len(mine)), open=fmt_int(n_open)))
 
 
-def _frame(warnings: list[anomalies.Alert]) -> pd.DataFrame:
+def _frame(warnings: list[anomalies.Alert], with_review: bool) -> pd.DataFrame:
+    """Text cells only (numbers formatted the Vietnamese way, nothing shown as "None")."""
+    def sheets(w: anomalies.Alert) -> str:
+        if not w.response_ids:
+            return ""
+        n = fmt_int(len(w.response_ids))
+        return t("warn.cell.sheets_excluded", n=n, excluded=fmt_int(w.n_excluded)) \
+            if w.n_excluded else n
     rows = [{
-        "score": w.score,
-        "severity": t(f"warn.severity.{w.severity}"),
+        "severity": t(f"warn.severity.{w.severity}") + (
+            f" · {fmt_float(w.score, 1)}" if w.score is not None else ""),
         "kind": w.title, "commune": w.commune_name,
-        "day": fmt_date(w.day), "reason": w.reason,
-        "flagged": len(w.response_ids) or None, "excluded": w.n_excluded or None,
+        "day": fmt_date(w.day) if w.day else t("warn.cell.whole_campaign"),
+        "sheets": sheets(w), "reason": w.reason,
         "reviewed": (t("warn.reviewed_by", who=w.reviewed_by,
                        at=fmt_datetime(w.reviewed_at)) if w.reviewed else ""),
     } for w in warnings]
-    return pd.DataFrame(rows, columns=["severity", "score", "kind", "commune", "day", "flagged",
-                                       "excluded", "reason", "reviewed"])
+    columns = ["severity", "kind", "commune", "day", "sheets", "reason"]
+    return pd.DataFrame(rows, columns=columns + (["reviewed"] if with_review else []))
 
 
 def _table_key(shown: list[anomalies.Alert]) -> str:
@@ -69,25 +76,21 @@ def _table_key(shown: list[anomalies.Alert]) -> str:
     return f"warn_table_{digest}"
 
 
-def table(shown: list[anomalies.Alert]) -> None:
+def table(shown: list[anomalies.Alert], with_review: bool) -> None:
     """The ranked list; picking a row makes its warning the one being read (by key)."""
     key = _table_key(shown)
     event = st.dataframe(
-        _frame(shown), hide_index=True, width="stretch", key=key,
+        _frame(shown, with_review), hide_index=True, width="stretch", key=key,
         height=min(440, 38 + 35 * len(shown)), row_height=35,
         on_select="rerun", selection_mode="single-row",
         column_config={
-            "severity": st.column_config.TextColumn(t("warn.col.severity"), width=70),
-            "score": st.column_config.NumberColumn(t("warn.col.score"), format="%.1f",
-                                                   width=55, help=t("warn.col.score_help")),
-            "kind": st.column_config.TextColumn(t("warn.col.kind"), width=210),
-            "commune": st.column_config.TextColumn(t("dashboard.col.commune"), width=150),
-            "day": st.column_config.TextColumn(t("dashboard.col.day"), width=90),
-            "flagged": st.column_config.NumberColumn(t("warn.col.flagged"), format="%d",
-                                                     width=70),
-            "excluded": st.column_config.NumberColumn(t("dashboard.col.excluded"), format="%d",
-                                                      width=70),
-            "reason": st.column_config.TextColumn(t("warn.col.reason"), width=480),
+            "severity": st.column_config.TextColumn(t("warn.col.severity_score"), width=90,
+                                                    help=t("warn.col.score_help")),
+            "kind": st.column_config.TextColumn(t("warn.col.kind"), width=245),
+            "commune": st.column_config.TextColumn(t("dashboard.col.commune"), width=145),
+            "day": st.column_config.TextColumn(t("dashboard.col.day"), width=85),
+            "sheets": st.column_config.TextColumn(t("warn.col.sheets"), width=70),
+            "reason": st.column_config.TextColumn(t("warn.col.reason"), width="large"),
             "reviewed": st.column_config.TextColumn(t("warn.col.reviewed"), width=160),
         })
     rows = getattr(getattr(event, "selection", None), "rows", []) or []
@@ -113,7 +116,7 @@ def render(scope: Scope, campaign_id: int, district: str | None, commune: str | 
              and (state == "all" or (state == "open") != w.reviewed)]
     st.caption(t("warn.list_count", n=fmt_int(len(shown)), total=fmt_int(len(all_warnings))))
     if shown:
-        table(shown)
+        table(shown, with_review=state != "open")
     else:
         st.success(t("warn.none"))
     selected_key = st.session_state.get(KEY_SELECTED)
@@ -136,9 +139,11 @@ def actions(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
         st.caption(t("warn.read_only"))
         return
     st.info(t("warn.acting_on", label=md_escape(w.label)), icon=":material/ads_click:")
+    if st.session_state.pop("warn_note_clear", False):
+        st.session_state[KEY_NOTE] = ""   # a fresh note after an action (before the widget)
     note = st.text_input(t("warn.note"), key=KEY_NOTE, max_chars=500,
                          placeholder=t("warn.note_hint"))
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([5, 4, 4, 2])
     key = w.key
     if not w.reviewed:
         if c1.button(t("warn.mark_one"), type="primary", icon=":material/task_alt:",
@@ -149,15 +154,15 @@ def actions(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
         _run(lambda: anomalies.unmark_reviewed(scope, campaign_id, key),
              t("warn.unmarked_one", label=w.label))
     n_in = len(w.response_ids) - w.n_excluded
-    if c2.button(t("warn.exclude", n=fmt_int(n_in)), disabled=n_in <= 0,
+    if c2.button(t("warn.exclude_short", n=fmt_int(n_in)), disabled=n_in <= 0,
                  icon=":material/block:", key="warn_exclude", help=t("warn.exclude_help")):
         if not note.strip():
             st.error(t("warn.reason_required"))
         else:
             _run(lambda: anomalies.exclude_warning(scope, campaign_id, key, True, note),
                  t("warn.excluded_done", label=w.label))
-    if c3.button(t("warn.include", n=fmt_int(w.n_excluded)), disabled=w.n_excluded <= 0,
-                 icon=":material/restore:", key="warn_include"):
+    if c3.button(t("warn.include_short", n=fmt_int(w.n_excluded)), disabled=w.n_excluded <= 0,
+                 icon=":material/restore:", key="warn_include", help=t("warn.include_help")):
         if not note.strip():
             st.error(t("warn.reason_required"))
         else:
@@ -177,7 +182,7 @@ def _run(fn, message: str) -> None:
         return
     dash.bump_warnings()
     st.session_state["warn_flash"] = message
-    st.session_state.pop(KEY_NOTE, None)
+    st.session_state["warn_note_clear"] = True
     st.rerun()
 
 
