@@ -23,7 +23,10 @@ Honest behaviour, as it really is (all proportions drawn per commune, ranges set
 - a large share of "all top answer" sheets, some straight-liners on another answer, free text
   now and then, the optional profile filled in or not;
 - daily reports: visits mostly at or above the answers, with honest noise (some communes count
-  only the citizens they guided, some days have no report).
+  only the citizens they guided, some days have no report);
+- the one-stop office's dossier counts imported for half of the communes (``dossier_share``):
+  the real visitors with noise (some file several dossiers, some only ask), through the app's
+  own import (``app.operations.dossiers.save_dossiers``).
 
 Planted stuffing (``KINDS``), one kind per stuffed commune, kinds rotated over seeds:
 ``sitting`` (many sheets in a row on one phone), ``spread`` (one phone over a day between real
@@ -45,7 +48,7 @@ answers at home in the evening, households sharing a phone), ``all`` (every vari
 pooled and per variant).
 
     python bench/integrity.py [--seeds 1,2,3,4,5] [--communes 40] [--scale 1.0]
-                              [--engine new|legacy] [--variant base|...|all] [--no-100k]
+                              [--engine new|page|legacy] [--variant base|...|all] [--no-100k]
                               [--keep DIR]
 
 Legacy engine: the warnings before the engine (``bench/integrity_legacy.py``: burst,
@@ -221,6 +224,8 @@ class Assumptions:
     alltop_speed: float = 1.0         # time on form of "all top" citizens, vs the others
     family_phone: float = 0.0         # share of home answers on the household's shared phone
     stuff_scale: float = 1.0
+    dossier_share: float = 0.5        # communes whose one-stop office counts are imported
+    dossier_noise: float = 0.15       # dossiers vs visitors (several dossiers, questions only)
 
 
 def assumptions(name: str) -> Assumptions:
@@ -447,6 +452,8 @@ class CommunePlan:
 
 
 class Generator:
+    dossiers: dict = {}
+
     def __init__(self, seed: int, a: Assumptions, communes: int, scale: float, geo, defn):
         self.rng = random.Random(seed * 7919 + VARIANTS.index(a.name) * 104729)
         self.seed, self.a, self.scale = seed, a, scale
@@ -745,6 +752,17 @@ class Generator:
                     visits += int(p.planted.get(day, 0) * rng.uniform(1.0, 1.3))
                 reports[(p.code, day)] = dict(visits=visits, guided=min(visits, answers_by_day[day]),
                                               helpers_on_duty=rng.randint(1, 4))
+        # the one-stop office's own count of dossiers (its software counts the real visitors,
+        # roughly: some file several dossiers, some only ask), for a share of the communes
+        drng = random.Random(self.seed * 31 + 7)
+        self.dossiers = {}
+        for p in self.plans:
+            if drng.random() >= self.a.dossier_share:
+                continue
+            for day in self.days:
+                v = p.visits.get(day, 0)
+                self.dossiers[(p.code, day)] = max(0, round(v * drng.gauss(1.0,
+                                                                         self.a.dossier_noise)))
         return sheets, reports
 
 
@@ -846,6 +864,21 @@ def build(seed: int, a: Assumptions, communes: int, scale: float, tpl: Path, wor
                               now=datetime.combine(day, datetime.min.time()) + timedelta(
                                   hours=20, minutes=30))
             assert res.ok, res.errors
+    if gen.dossiers:   # imported by the province, through the app's own import
+        from openpyxl import Workbook
+
+        from app.operations.dossiers import save_dossiers
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["Mã xã", "Ngày", "Số hồ sơ tiếp nhận"])
+        for (code, day), k in sorted(gen.dossiers.items()):
+            ws.append([code, day.strftime("%d/%m/%Y"), k])
+        buf = __import__("io").BytesIO()
+        wb.save(buf)
+        res = save_dossiers(Scope(username="tinh.bench", name="bench", role="province"),
+                            active.campaign, buf.getvalue(), source="bench.xlsx",
+                            now=datetime.combine(gen.days[-1], datetime.max.time()))
+        assert res.ok, res.problems[:3]
     return cid, truth, gen
 
 
@@ -870,7 +903,18 @@ def judge_new(cid: int) -> list[Warning_]:
     return [Warning_(c.kind, c.commune_code, c.day, tuple(c.response_ids)) for c in rep.clusters]
 
 
-JUDGES = {"legacy": judge_legacy, "new": judge_new}
+def judge_page(cid: int) -> list[Warning_]:
+    """What a reviewer faces on the warnings page about sheets: the engine's warnings and the
+    too-high ratios with the sheets that make their excess."""
+    from app.core.auth import Scope
+    from app.monitoring.warnings import ENGINE_KINDS, KIND_RATIO_HIGH, compute_warnings
+    now = datetime.combine(CAMPAIGN_START + timedelta(days=DAYS), datetime.min.time())
+    ws = compute_warnings(Scope(username="bench", name="bench", role="province"), cid,
+                          kinds=set(ENGINE_KINDS) | {KIND_RATIO_HIGH}, now=now)
+    return [Warning_(w.kind, w.commune_code, w.day, tuple(w.response_ids)) for w in ws]
+
+
+JUDGES = {"legacy": judge_legacy, "new": judge_new, "page": judge_page}
 
 
 def score(warnings: list[Warning_], truth: dict) -> dict:
