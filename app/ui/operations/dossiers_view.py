@@ -42,10 +42,10 @@ def _problems(problems) -> None:
     st.caption(t("dossiers.nothing_saved"))
 
 
-def _ratio(a: int | None, b: int | None) -> float | None:
+def _ratio(a: int | None, b: int | None) -> str:
     if a is None or not b:
-        return None
-    return round(a / b, 2)
+        return "–" if a is None or not a else "∞"
+    return fmt_float(a / b, 2)
 
 
 def _status(f: svc.DayFigures, high: float, dossiers: int | None) -> str:
@@ -59,33 +59,38 @@ def _status(f: svc.DayFigures, high: float, dossiers: int | None) -> str:
     return "; ".join(notes) or t("dossiers.status.ok")
 
 
-def _figures_table(rows: list[svc.DayFigures], high: float, preview: bool) -> None:
+def _n(value: int | None) -> str:
+    return "–" if value is None else fmt_int(value)
+
+
+def _figures_table(rows: list[svc.DayFigures], high: float, preview: bool,
+                   with_district: bool) -> None:
     data = []
     for f in rows:
         dossiers = f.new_dossiers if preview else f.dossiers
-        row = {"commune": f.commune_name, "district": f.district_name, "day": fmt_date(f.day),
-               "dossiers": dossiers}
+        row = {"commune": f.commune_name}
+        if with_district:
+            row["district"] = f.district_name
+        row.update({"day": fmt_date(f.day), "dossiers": _n(dossiers)})
         if preview:
-            row["current"] = f.dossiers
-        row.update({"visits": f.visits, "answers": f.answers,
+            row["current"] = _n(f.dossiers)
+        row.update({"visits": _n(f.visits), "answers": _n(f.answers),
                     "visits_ratio": _ratio(f.visits, dossiers),
                     "answers_ratio": _ratio(f.answers, dossiers),
                     "status": _status(f, high, dossiers)})
         data.append(row)
     cfg = {
-        "commune": st.column_config.TextColumn(t("common.commune"), width=170),
-        "district": st.column_config.TextColumn(t("common.district"), width=150),
-        "day": st.column_config.TextColumn(t("ops.day"), width=90),
-        "dossiers": st.column_config.NumberColumn(
-            t("dossiers.col.new" if preview else "dossiers.col.dossiers"), format="localized"),
-        "current": st.column_config.NumberColumn(t("dossiers.col.current"), format="localized"),
-        "visits": st.column_config.NumberColumn(t("dossiers.col.visits"), format="localized"),
-        "answers": st.column_config.NumberColumn(t("dossiers.col.answers"), format="localized"),
-        "visits_ratio": st.column_config.NumberColumn(t("dossiers.col.visits_ratio"),
-                                                      format="%.2f"),
-        "answers_ratio": st.column_config.NumberColumn(t("dossiers.col.answers_ratio"),
-                                                       format="%.2f"),
-        "status": st.column_config.TextColumn(t("dossiers.col.status"), width=260),
+        "commune": st.column_config.TextColumn(t("common.commune"), width=165),
+        "district": st.column_config.TextColumn(t("common.district"), width=140),
+        "day": st.column_config.TextColumn(t("ops.day"), width=85),
+        "dossiers": st.column_config.TextColumn(
+            t("dossiers.col.new" if preview else "dossiers.col.dossiers"), width=90),
+        "current": st.column_config.TextColumn(t("dossiers.col.current"), width=80),
+        "visits": st.column_config.TextColumn(t("dossiers.col.visits"), width=90),
+        "answers": st.column_config.TextColumn(t("dossiers.col.answers"), width=70),
+        "visits_ratio": st.column_config.TextColumn(t("dossiers.col.visits_ratio"), width=85),
+        "answers_ratio": st.column_config.TextColumn(t("dossiers.col.answers_ratio"), width=85),
+        "status": st.column_config.TextColumn(t("dossiers.col.status"), width="medium"),
     }
     st.dataframe(data, hide_index=True, width="stretch", column_config=cfg,
                  height=min(460, 38 + 35 * max(1, len(data))))
@@ -116,7 +121,8 @@ def import_section(scope: Scope, campaign) -> None:
     replaced = sum(1 for r in rows if r.dossiers is not None and r.dossiers != r.new_dossiers)
     st.success(t("dossiers.preview", n=fmt_int(len(rows)), replaced=fmt_int(replaced)),
                icon=":material/preview:")
-    _figures_table(rows, campaign.ratio_high, preview=True)
+    _figures_table(rows, campaign.ratio_high, preview=True,
+                   with_district=len({r.district_name for r in rows}) > 1)
     if st.button(t("dossiers.save", n=fmt_int(len(rows))), type="primary",
                  icon=":material/save:", key="dossiers_save"):
         result = svc.save_dossiers(scope, campaign, data, source=upload.name)
@@ -156,7 +162,8 @@ def compare_section(scope: Scope, campaign) -> None:
         st.info(t("dossiers.none"))
         return
     only_over = st.toggle(t("dossiers.only_over"), key="dossiers_only_over")
-    _figures_table(over if only_over else rows, campaign.ratio_high, preview=False)
+    _figures_table(over if only_over else rows, campaign.ratio_high, preview=False,
+                   with_district=dcode is None)
     if over:
         st.page_link("pages/monitor/warnings.py", label=t("dossiers.to_warnings"),
                      icon=":material/warning:")
