@@ -7,8 +7,9 @@ Suggestions are computed from the campaign's data, never typed in:
   ``reported_every_day`` (a DailyReport for each day), ``ratio_in_band`` (answers / visits inside
   the campaign's band on every reported day with visits; answers from CommuneHourTally, visits
   from DailyReport), ``mobilisation`` (answers per visit, like with like: the answers of the
-  reported days with visits over the visits of those same days, the higher the better while
-  inside the band; today's answers before its report, or a day without a report, never count),
+  reported days with visits whose report is due over the visits of those same days, the
+  higher the better while inside the band; today's answers before its cut-off, or a day
+  without a report, never count),
   ``roster_on_time`` (RosterStatus.submitted_at on or before the roster deadline), and
   ``integrity_clean``: no high-score integrity warning left open (not reviewed, its sheets still
   counted; ``app.monitoring.warnings.open_high_for``). A commune with one is marked, never
@@ -159,6 +160,7 @@ def _commune_figures(s, campaign: Campaign, codes: list[str] | None = None,
     days = _days_so_far(campaign, now)
     due = _days_due(campaign, now)
     day_set = set(days)
+    due_set = set(due)
     geo = geography()
     wanted = [c for c in geo.communes if codes is None or c.code in codes]
     want_codes = {c.code for c in wanted}
@@ -198,7 +200,7 @@ def _commune_figures(s, campaign: Campaign, codes: list[str] | None = None,
         days_in_band = 0
         answers_judged = visits_judged = 0
         for day, (v, _g) in rep.items():
-            if v <= 0:
+            if v <= 0 or day not in due_set:   # judged: the days whose report is due
                 continue
             days_with_visits += 1
             answers_judged += ans.get(day, 0)

@@ -1135,14 +1135,15 @@ VI: dict[str, str] = {
     "nominations.ev.integrity_open": "có {n} cảnh báo toàn vẹn mức cao chưa xử lý khi lập hồ sơ ({labels})",
     "nominations.ev.integrity_clean": "không có cảnh báo toàn vẹn mức cao chưa xử lý khi lập hồ sơ",
     # marks on the ranking (issue 14 item 5): counts say what they count
+    "results.kpi.threshold": "Ngưỡng «thân thiện»",
     "results.kpi.ranked": "Xã đủ phiếu được xếp hạng",
     "results.kpi.ranked_help": "Số xã có ít nhất {min} phiếu (được xếp hạng) trên tổng số xã đang xem; {not_enough} xã chưa đủ phiếu.",
-    "results.kpi.friendly": "Xã «thân thiện» / xã được xếp hạng",
+    "results.kpi.friendly": "«Thân thiện» / xếp hạng",
     "results.kpi.friendly_help": "Số xã đạt ngưỡng «chính quyền thân thiện» trong số các xã đủ phiếu được xếp hạng.",
-    "results.kpi.flagged": "Xã xếp hạng còn cảnh báo cao",
+    "results.kpi.flagged": "Còn cảnh báo cao",
     "results.kpi.flagged_help": "Xã có cảnh báo toàn vẹn mức cao (nhóm phiếu đáng ngờ hoặc phiếu vượt lượt đến) chưa được xem xét và phiếu vẫn đang được tính.",
     "results.col.integrity": "Cảnh báo toàn vẹn",
-    "results.flag_cell": "⚠ còn {n} cảnh báo chưa xử lý",
+    "results.flag_cell": "⚠ {n} chưa xử lý",
     "results.flag_note": "Xã đánh dấu ⚠ còn cảnh báo toàn vẹn mức cao chưa xử lý: thứ hạng của xã có thể dựa trên phiếu không khách quan. Xem trang Cảnh báo trước khi dùng kết quả.",
 }
 

@@ -231,7 +231,8 @@ def test_evidence_snapshot_is_frozen_at_proposal_time(data):
     with session_scope() as s:
         assert s.get(Nomination, v.id).evidence == stored
     again = nom.get_nomination(STAFF, v.id)
-    assert again.evidence == ev and "75 phiếu" in again.evidence_text
+    # the ratio judged: the answers and visits of the day whose report was due (yesterday)
+    assert again.evidence == ev and "30 phiếu / 40 lượt khách" in again.evidence_text
     ind = nom.propose(FARMERS, c.id, kind="individual", name="Nguyễn Văn Cả",
                       achievements="Trực hỗ trợ người dân cả ba ngày khảo sát.",
                       roster_entry_id=people["full"])

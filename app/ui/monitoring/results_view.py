@@ -37,7 +37,7 @@ def ranking(board: ScoreBoard, show_rank: bool = True,
     flagged = flagged or {}
     c = st.columns(4)
     ranked = board.ranked
-    c[0].metric(t("export.kpi.threshold"), fmt_float(board.threshold, 1))
+    c[0].metric(t("results.kpi.threshold"), fmt_float(board.threshold, 1))
     c[1].metric(t("results.kpi.ranked"), f"{fmt_int(len(ranked))}/{fmt_int(len(board.communes))}",
                 help=t("results.kpi.ranked_help", min=fmt_int(board.min_sample),
                        not_enough=fmt_int(sum(1 for r in board.communes
