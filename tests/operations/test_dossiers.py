@@ -213,7 +213,8 @@ def test_the_page_is_registered_for_staff_who_import(demo_db):
     assert [b for b in at.get("download_button")]   # the template
     table = at.dataframe[-1].value
     assert "Phường Trần Nguyên Hãn" in set(table["commune"])
-    assert "Lượt đến báo cáo vượt số hồ sơ" in set(table["status"])  # the demo's inflated visits
+    # the demo's inflated visits
+    assert any("Lượt đến báo cáo vượt số hồ sơ" in x for x in table["status"])
     assert "Huyện Yên Thế" not in table.to_csv()
     for user in ("demo.xa", "demo.hoind"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
