@@ -118,7 +118,7 @@ def test_drill_down_warnings_and_results(live_server, desktop_page):
     page.goto(page.url)
     page.get_by_text("Chỉ số của xã").first.wait_for()
     _open(page, "Cảnh báo")
-    page.get_by_text("Nhiều phiếu từ một thiết bị").first.wait_for()
+    page.get_by_text("Nhiều phiếu từ một trình duyệt").first.wait_for()
     _shot(page, live_server, "dashboard_warnings.png")
     _open(page, "Kết quả và xếp hạng")
     page.get_by_text("Xuất báo cáo").first.wait_for()
