@@ -187,7 +187,7 @@ def _run(fn, message: str) -> None:
 
 
 def detail(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
-    st.subheader(w.label)
+    st.subheader(md_escape(w.label))
     score = (t("warn.detail.score", score=fmt_float(w.score, 1)) if w.score is not None else "")
     st.caption(" · ".join(x for x in (t(f"warn.severity.{w.severity}"), score,
                                       w.district_name) if x))
@@ -198,7 +198,8 @@ def detail(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
         c = st.columns(3)
         for col, (k, v) in zip(c, figures.items()):
             col.metric(t(f"warn.detail.{k}"), fmt_int(v) if v is not None else "–")
-    st.page_link("pages/monitor/overview.py", label=t("warn.open_overview", name=w.commune_name),
+    st.page_link("pages/monitor/overview.py",
+                 label=t("warn.open_overview", name=md_escape(w.commune_name)),
                  icon=":material/monitoring:",
                  query_params={"huyen": w.district_code, "xa": w.commune_code})
     if w.reviewed:
@@ -271,4 +272,4 @@ def excluded_section(scope: Scope, campaign_id: int, district: str | None,
 def flash() -> None:
     msg = st.session_state.pop("warn_flash", None)
     if msg:
-        st.success(msg)
+        st.success(md_escape(msg))
