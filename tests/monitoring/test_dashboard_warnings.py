@@ -202,7 +202,7 @@ def test_exclusion_outside_scope_changes_nothing(demo_db):
 
 def test_mark_reviewed_is_audited_and_scoped(demo_db):
     cid = active_campaign(max_age=0).campaign.id
-    w = next(w for w in compute_warnings(TINH) if w.kind == KIND_RATIO_HIGH
+    w = next(w for w in compute_warnings(TINH) if w.kind in ("excess", KIND_RATIO_HIGH)
              and w.commune_code == demo.RATIO_HIGH)
     with pytest.raises(AuthError):
         anomalies.mark_reviewed(HUYEN_YT, cid, w.key, "không phải của tôi")
