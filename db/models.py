@@ -304,3 +304,23 @@ class AuditLog(SQLModel, table=True):
     entity_id: str | None = None
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A token of the read API (app/api, docs/API.md) for one named consumer, with a role
+    (province, district) and unit. Only a hash of the token is stored; ``prefix`` is its public
+    part, shown in lists. Use is counted in memory and added here every few seconds."""
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    prefix: str = Field(unique=True, index=True, max_length=16)
+    token_hash: str = Field(max_length=64)
+    role: str  # province, district
+    district_code: str | None = Field(default=None, foreign_key="district.code")
+    created_at: NaiveDatetime
+    created_by: str
+    expires_at: NaiveDatetime | None = None
+    revoked_at: NaiveDatetime | None = None
+    revoked_by: str | None = None
+    last_used_at: NaiveDatetime | None = None
+    use_count: int = 0

@@ -63,16 +63,27 @@ def component_pages() -> list[Path]:
     return pages
 
 
+def app_page_scripts() -> tuple[str, ...]:
+    """The app's own page scripts (app/ui/core/page_scripts.py: constant texts)."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from app.ui.core.page_scripts import SCRIPTS
+    return SCRIPTS
+
+
 def inline_script_hashes(static_dir: Path) -> list[str]:
     """CSP sources ('sha256-...') of every inline script the browser runs: the pages of the
-    prepared copy and of the components. Rendered again after an upgrade, like the copy."""
-    out: list[str] = []
+    prepared copy and of the components, and the app's own page scripts. Rendered again after
+    an upgrade, like the copy."""
+    bodies: list[str] = []
     for page in [static_dir / "index.html", *component_pages()]:
-        html = page.read_text(encoding="utf-8")
-        for body in INLINE_SCRIPT.findall(html):
-            digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-            if f"'sha256-{digest}'" not in out:
-                out.append(f"'sha256-{digest}'")
+        bodies += INLINE_SCRIPT.findall(page.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for body in [*bodies, *app_page_scripts()]:
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        if f"'sha256-{digest}'" not in out:
+            out.append(f"'sha256-{digest}'")
     return out
 
 

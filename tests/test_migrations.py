@@ -25,7 +25,9 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(db):
 
 def test_migration_files_are_numbered_in_the_order_they_apply():
     """File names give the apply order (0001, 0002, ...); revision ids never change (existing
-    databases record them), so a file's number and its revision id may differ."""
+    databases record them), so a file's number and its revision id may differ. A number may be
+    missing while the branch that holds its file is not merged yet, but never repeated nor out
+    of order."""
     from pathlib import Path
 
     from alembic.config import Config

@@ -107,6 +107,7 @@ def marker(tag: str) -> str:
 
 # Every text column of the database: user text (planted), or why it is not.
 USER_TEXT = {
+    "api_token": ["name"],
     "audit_log": ["actor", "entity_id", "before", "after"],
     "campaign": ["name", "base_url"],
     "daily_report": ["difficulties", "proposals"],
@@ -122,6 +123,9 @@ USER_TEXT = {
     "warning_review": ["note"],
 }
 NOT_USER_TEXT = {  # column: why a person cannot type what it holds
+    "api_token": {"prefix": "built by the app", "token_hash": "a hash", "role": "fixed values",
+                  "district_code": "a code", "created_by": "a username",
+                  "revoked_by": "a username"},
     "audit_log": {"action": "fixed action names", "entity": "fixed entity names"},
     "district": {"code": "reference data (db/seed)", "name": "reference data",
                  "full_name": "reference data"},
@@ -219,6 +223,8 @@ def planted_everywhere(planted):
          "phone": f"09876543{i:02d}", "district_code": "213", "commune_codes": ["07201"],
          "days": [day]} for i in range(2)])
     assert res.ok, [p.message for p in res.problems]
+    from app.admin import api_tokens
+    api_tokens.create_token(ADMIN, "Sở Nội vụ", "district", district_code="213")
     with get_engine().begin() as c:
         for table, columns in USER_TEXT.items():
             for col in columns:

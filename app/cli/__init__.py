@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.integrity import add_integrity_commands  # integrity (issue 12)
     add_integrity_commands(sub)
 
+    from app.admin.api_tokens import add_api_token_commands  # api-token (issue 17)
+    add_api_token_commands(sub)
+
     # More subcommands are added here, each with its handler function above.
     return p
 

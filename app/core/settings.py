@@ -40,6 +40,7 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
     ("QCDC_SIGNALS_KEY", "qcdc.signals_key", None,
      "secret of the integrity fingerprints (else a key file in the data folder)"),
+    ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
 ]
 
 
@@ -102,6 +103,7 @@ class Settings:
     campaign_cache_s: float
     boundary_geojson: str | None
     signals_key: str | None
+    api_rate_per_min: float
 
 
 def read_settings() -> Settings:
@@ -122,6 +124,7 @@ def read_settings() -> Settings:
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
         signals_key=env("QCDC_SIGNALS_KEY"),
+        api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
     )
 
 

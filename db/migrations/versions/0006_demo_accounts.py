@@ -10,7 +10,7 @@ as the database can tell: those created while the demo accounts existed and were
 demo was on). An installation that never ran the demo has no demo accounts: nothing is marked.
 
 Revision ID: 0006_demo_accounts
-Revises: 0004
+Revises: 0005_dossier_counts
 """
 from collections.abc import Sequence
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_demo_accounts"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0005_dossier_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
