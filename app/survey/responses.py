@@ -51,9 +51,10 @@ class Signals:
     """Anonymous integrity signals of one submission. Only keyed hashes of the identifiers and
     coarse facts are stored (app/integrity/keys.py, app/integrity/signals.py), never an address.
 
-    ``browser_id`` identifies the browser across reloads where the deployment gives one (the
-    value of a cookie such as nginx's ``qcdc_route``); ``timezone``, ``timezone_offset`` (minutes,
-    as ``st.context.timezone_offset``) and ``locale`` are what ``st.context`` reports."""
+    ``browser_id`` identifies the browser across reloads where it keeps cookies (the survey page
+    gives its anonymous ``qcdc_b`` cookie, app/ui/survey/browser_memory.py); ``timezone``,
+    ``timezone_offset`` (minutes, as ``st.context.timezone_offset``) and ``locale`` are what
+    ``st.context`` reports."""
     session_id: str | None = None
     user_agent: str | None = None
     accept_language: str | None = None
