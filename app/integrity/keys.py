@@ -11,8 +11,10 @@ Where the key lives (``signal_key``):
   characters; read by ``app/core/settings.py``) when set: required when several
   app processes on several machines write to one PostgreSQL database, since every process must
   hash with the same key (processes on one machine sharing one data folder share the file);
-- otherwise ``<data folder>/keys/signals.key``, 32 random bytes (hex) generated on first use,
-  mode 0600 in a 0700 folder. It is outside the database file, so a database backup or copy
+- otherwise ``<data folder>/keys/signals.key``, the installation key "signals" of
+  ``app/core/keyfiles.py`` (the same helper as the sign-in cookie's key): 32 random bytes (hex)
+  generated on first use, mode 0600 in a 0700 folder, created atomically so processes starting
+  together agree on one key. It is outside the database file, so a database backup or copy
   does not hold it. Keep it with the server (and in the server's own backup, separately from
   the database's): with a new key, fingerprints of earlier sheets no longer match new ones
   (old sheets are still judged among themselves, nothing is lost).
@@ -21,19 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import os
-import secrets
-import threading
 from pathlib import Path
+
+from app.core import keyfiles
 
 ENV_KEY = "QCDC_SIGNALS_KEY"
 MIN_ENV_LENGTH = 32
 HASH_LENGTH = 32
-
-log = logging.getLogger("qcdc.integrity")
-_lock = threading.Lock()
-_cache: dict[str, bytes] = {}
+KEY_NAME = "signals"  # <data folder>/keys/signals.key
 
 
 class SignalKeyError(RuntimeError):
@@ -41,44 +38,7 @@ class SignalKeyError(RuntimeError):
 
 
 def key_path() -> Path:
-    from db.engine import data_dir
-    return data_dir() / "keys" / "signals.key"
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        return None
-    if len(text) < 64:
-        return None   # being written by another process (never happens with link(), see below)
-    return bytes.fromhex(text[:64])
-
-
-def _create(path: Path) -> bytes:
-    """Create the key file atomically: written to a private temporary file, then hard-linked to
-    its name, so a concurrent process sees either no file or the whole key, and exactly one
-    key wins."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".signals.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(32) + "\n")
-        try:
-            os.link(tmp, path)
-            log.info("generated the integrity signals key %s", path)
-        except FileExistsError:
-            pass
-    finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-    key = _read(path)
-    if key is None:
-        raise SignalKeyError(f"unreadable signals key {path}")
-    return key
+    return keyfiles.key_path(KEY_NAME)
 
 
 def signal_key() -> bytes:
@@ -89,14 +49,10 @@ def signal_key() -> bytes:
         if len(env) < MIN_ENV_LENGTH:
             raise SignalKeyError(f"{ENV_KEY} must be at least {MIN_ENV_LENGTH} characters long")
         return env.encode("utf-8")
-    path = key_path()
-    cached = _cache.get(str(path))
-    if cached is not None:
-        return cached
-    with _lock:
-        key = _read(path) or _create(path)
-        _cache[str(path)] = key
-    return key
+    try:
+        return bytes.fromhex(keyfiles.installation_key(KEY_NAME))
+    except (keyfiles.KeyFileError, OSError) as exc:
+        raise SignalKeyError(f"unusable signals key {key_path()}: {exc}") from exc
 
 
 def inner_digest(salt: str, *parts: str | None) -> str | None:

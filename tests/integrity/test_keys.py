@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from app.core import keyfiles
 from app.integrity import keys
 from app.integrity.keys import fingerprint, inner_digest, key_path, signal_key
 from app.survey.responses import Signals, _signal_salt, new_submission_token, submit_response
@@ -150,7 +151,7 @@ def test_answers_are_stored_even_without_a_usable_key(active):
     """A data folder where the key cannot be created: the sheet is stored, without
     fingerprints (the answers matter more), and the failure is logged."""
     (data_dir() / "keys").write_text("not a folder")
-    keys._cache.clear()
+    keyfiles._cache.clear()
     r = submit_response(active, "07201", sheet(active.definition, True), new_submission_token(),
                         Signals(session_id="s", client_ip=IP))
     assert r.status == "stored"
