@@ -190,3 +190,26 @@ def test_migrations_from_an_empty_database_match_the_models(backend, tmp_path):
             use_pg(url, tmp_path / "empty")
             check()
     _reset_process_caches()
+
+
+@pytest.mark.postgres
+def test_a_test_database_is_dropped_even_with_sessions_left_open():
+    """fresh_pg_database's teardown: a pool or a server process a test left connected does not
+    keep the database (nor fail the teardown); nothing of it remains."""
+    from sqlalchemy import create_engine, text
+    with fresh_pg_database("qcdc_drop") as url:
+        leaked = create_engine(url)
+        held = leaked.connect()
+        held.execute(text("CREATE TABLE t (a int)"))
+        held.commit()
+        idle_in_transaction = leaked.connect()
+        idle_in_transaction.execute(text("SELECT count(*) FROM t"))
+        name = url.rsplit("/", 1)[1]
+    from tests.conftest import pg_admin_url
+    admin = create_engine(pg_admin_url())
+    with admin.connect() as c:
+        left = c.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"),
+                         {"n": name}).scalar()
+    admin.dispose()
+    leaked.dispose()
+    assert left == 0

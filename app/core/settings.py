@@ -38,6 +38,8 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
+    ("QCDC_SIGNALS_KEY", "qcdc.signals_key", None,
+     "secret of the integrity fingerprints (else a key file in the data folder)"),
     ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
 ]
 
@@ -100,6 +102,7 @@ class Settings:
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
+    signals_key: str | None
     api_rate_per_min: float
 
 
@@ -120,6 +123,7 @@ def read_settings() -> Settings:
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
+        signals_key=env("QCDC_SIGNALS_KEY"),
         api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
     )
 

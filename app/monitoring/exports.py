@@ -110,6 +110,20 @@ def _num(v, digits: int = 1):
     return round(float(v), digits)
 
 
+def _integrity_marks(scope: Scope, campaign_id: int) -> dict[str, int]:
+    """{commune code: open high-score integrity warnings} in the scope (issue 14 item 5: a
+    commune with one is marked wherever it is ranked)."""
+    from app.monitoring.warnings import READER_ROLES, open_high_by_commune
+    if scope.role not in READER_ROLES:
+        return {}
+    return {code: len(ws) for code, ws in open_high_by_commune(scope, campaign_id).items()}
+
+
+def _mark(marks: dict[str, int], code: str) -> str:
+    n = marks.get(code)
+    return f" – {t('results.flag_cell', n=n)}" if n else ""
+
+
 def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: str | None = None,
                progress: Progress = _noop, include_raw: bool = True) -> tuple[bytes, str]:
     """The results workbook and its file name."""
@@ -160,6 +174,7 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
            t("dashboard.col.index"), t("dashboard.col.ci_low"), t("dashboard.col.ci_high"),
            t("dashboard.col.n_scored"), t("dashboard.col.rank"), t("dashboard.col.status"),
            t("export.col.uncertain")] + [name for _pid, name in pillars], bold=True)
+    marks = _integrity_marks(scope, ov.campaign.id)
     for r in ov.communes.itertuples(index=False):
         sc = ov.scores.commune(r.code)
         s.row([r.code, r.name, r.district_name, int(r.answers), int(r.excluded), int(r.visits),
@@ -167,7 +182,7 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
                f"{int(r.reports)}/{int(r.reports_expected)}", _num(r.index), _num(r.index_low),
                _num(r.index_high), int(r.n_scored),
                int(r.rank) if r.rank == r.rank and r.rank is not None else None,
-               t(f"dashboard.status.{r.score_status}"),
+               t(f"dashboard.status.{r.score_status}") + _mark(marks, r.code),
                t("export.yes") if sc and sc.uncertain else ""]
               + [_num(sc.pillars[p].mean) if sc and sc.pillars.get(p) else None
                  for p, _n in pillars])
@@ -495,14 +510,18 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
             table.row([t("dashboard.col.rank"), t("dashboard.col.commune"), t("dashboard.col.district"),
                        t("dashboard.col.n_scored"), t("dashboard.col.index"), t("dashboard.col.ci"),
                        t("dashboard.col.status")])
+            marks = _integrity_marks(scope, ov.campaign.id)
             for c in ranked:
                 table.row([str(c.rank), c.name, c.district_name, fmt_int(c.n),
                            fmt_float(c.overall.mean, 1),
                            f"{fmt_float(c.overall.low, 1)}–{fmt_float(c.overall.high, 1)}"
                            if c.overall.low is not None else "–",
-                           t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")])
+                           t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")
+                           + _mark(marks, c.code)])
         pdf.set_font("DejaVu", "", 7.5)
         pdf.multi_cell(0, 4, t("export.uncertain_note"), new_x="LMARGIN", new_y="NEXT")
+        if any(c.code in marks for c in ranked):
+            pdf.multi_cell(0, 4, t("results.flag_note"), new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.para(t("export.no_ranked"))
     rest = [c for c in ov.scores.communes if c.rank is None]

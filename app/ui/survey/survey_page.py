@@ -56,21 +56,40 @@ def remember_sheet(prefix: str) -> None:
 
 
 def _signals(prefix: str) -> Signals:
-    ctx = None
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-        ctx = get_script_run_ctx()
-    except Exception:
-        pass
-    headers = st.context.headers
+    """This session's integrity signals (app/survey/responses.py ``Signals``): the session, the
+    browser's anonymous id (its ``qcdc_b`` cookie, else nginx's ``qcdc_route``, else a new one:
+    ``browser_memory.browser_id``), the request's user agent, language and address, and the
+    coarse facts the browser reports through ``st.context`` (time zone, its offset, locale).
+    Each is read on its own: one that cannot be read is left out (logged), and the sheet is
+    stored with the others."""
+    def read(name: str, get):
+        try:
+            return get()
+        except Exception:  # never Streamlit's rerun/stop (BaseException): those end the run
+            log.warning("integrity signal %s unavailable; the sheet is stored without it", name,
+                        exc_info=True)
+            return None
 
     def text(v: object) -> str | None:
         return v[:512] if isinstance(v, str) else None
-    return Signals(session_id=text(getattr(ctx, "session_id", None)),
-                   user_agent=text(headers.get("User-Agent")),
-                   accept_language=text(headers.get("Accept-Language")),
-                   client_ip=text(st.context.ip_address),
-                   started_at=st.session_state.get(f"{prefix}__started"))
+
+    def session_id() -> str | None:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        return getattr(get_script_run_ctx(), "session_id", None)
+
+    headers = read("headers", lambda: st.context.headers) or {}
+    offset = read("timezone_offset", lambda: st.context.timezone_offset)
+    return Signals(session_id=text(read("session", session_id)),
+                   user_agent=text(read("user_agent", lambda: headers.get("User-Agent"))),
+                   accept_language=text(read("accept_language",
+                                             lambda: headers.get("Accept-Language"))),
+                   client_ip=text(read("ip_address", lambda: st.context.ip_address)),
+                   started_at=read("started_at",
+                                   lambda: st.session_state.get(f"{prefix}__started")),
+                   browser_id=text(read("browser_id", browser_memory.browser_id)),
+                   timezone=text(read("timezone", lambda: st.context.timezone)),
+                   timezone_offset=offset if isinstance(offset, int) else None,
+                   locale=text(read("locale", lambda: st.context.locale)))
 
 
 def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
