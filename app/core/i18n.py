@@ -528,6 +528,7 @@ VI: dict[str, str] = {
     "export.step.pillars": "Chỉ số theo nhóm nội dung…",
     "export.step.ranking": "Bảng xếp hạng…",
     "export.step.raw": "Danh sách phiếu: {done}/{total}…",
+    "export.raw_split": "Danh sách phiếu được chia thành {n} trang tính «{sheet}», «{sheet} (2)»… vì mỗi trang tính Excel chứa tối đa {rows} dòng.",
     "export.step.saving": "Ghi tệp…",
     "export.step.done": "Xong.",
     # --- nominations and low-code administration (issue 5) ------------------------------
