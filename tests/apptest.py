@@ -1,6 +1,8 @@
 """Helpers for Streamlit AppTest tests that drive the real entry script and pages."""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -26,13 +28,22 @@ def app_for(page: str | None = None, *, user: str | None = None,
 
 
 def texts(at: AppTest) -> str:
-    """All visible text of the last run (markdown, titles, alerts, captions), one blob."""
+    """All visible text of the last run (markdown, titles, alerts, captions, and the text of
+    st.html blocks without their tags, styles and scripts), one blob."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "exception"):
         for el in getattr(at, kind, []):
             parts.append(str(getattr(el, "value", "")))
+    for el in at.get("html"):
+        parts.append(html_text(el.proto.body))
     return "\n".join(parts)
+
+
+def html_text(body: str) -> str:
+    """The text a browser shows for an st.html body (entities decoded)."""
+    body = re.sub(r"(?is)<(style|script)\b.*?</\1>", "", body)
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).strip()
 
 
 def answer_all(at: AppTest, defn, *, skip: set[str] = frozenset(), choice: int = 0) -> AppTest:
