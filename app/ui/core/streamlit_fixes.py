@@ -26,11 +26,30 @@ connection.
   reconnecting browser's request is taken by that same run once its write is done, and the
   page finds the stored sheet by its token (app/ui/survey/survey_page.recover_stored_submission);
   the answers are stored once whatever happens (app/survey/responses.py).
+
+Server CPU per citizen (docs/PERFORMANCE.md, "Server CPU per citizen"), found with a CPU-clock
+profile of the server under bench/survey_load.py and instruction counts (callgrind):
+
+* ``st.radio`` and ``st.text_area`` copy the *whole* session state (``filtered_state``: every
+  key, every widget value) to look up their own key once: 21 radios on the survey page made
+  it quadratic, a tenth of the server's CPU. They now get a view that looks up that one key
+  the same way (same lock, same rules), without the copy.
+* Every script run builds its ``new_session`` message with the theme read option by option
+  from the configuration (six sections); the configuration does not change while the server
+  runs, so each section is built once per process.
+* Every message a script sends reached the event loop through its own
+  ``call_soon_threadsafe`` (a write to the loop's wake-up socket, a wake-up and a callback:
+  ~70 per citizen), and each then woke the sending loop again from the loop itself. The
+  events of a session now queue in order and the loop takes all that are waiting in one
+  callback; the sending loop is woken directly when already on its thread.
 """
 from __future__ import annotations
 
 _MARK = "_qcdc_respects_file_watcher_setting"
 _FINISH_MARK = "_qcdc_finishes_runs_after_a_disconnect"
+_VIEW_MARK = "_qcdc_looks_up_one_key"
+_THEME_MARK = "_qcdc_theme_built_once"
+_BATCH_MARK = "_qcdc_events_in_batches"
 
 
 # The Streamlit these patches (and app/ui/core/entry.py's first-run doors) were written for.
@@ -59,6 +78,9 @@ def install() -> None:
     check_version()
     _respect_file_watcher_setting()
     _finish_runs_after_a_disconnect()
+    _widgets_look_up_one_key()
+    _theme_built_once()
+    _script_events_in_batches()
 
 
 def _respect_file_watcher_setting() -> None:
@@ -103,3 +125,146 @@ def _finish_runs_after_a_disconnect() -> None:
     setattr(disconnect_session, _FINISH_MARK, True)
     disconnect_session.__doc__ = disconnect.__doc__
     WebsocketSessionManager.disconnect_session = disconnect_session
+
+
+class _OneKeyView:
+    """What ``SessionState.filtered_state`` answers for one user key (``key in``, ``[key]``),
+    without building it: the same lookup under the same lock, internal keys left out."""
+
+    __slots__ = ("_safe",)
+
+    def __init__(self, safe) -> None:
+        self._safe = safe
+
+    def __getitem__(self, key: str):
+        from streamlit.runtime.state.session_state import _is_internal_key
+        if _is_internal_key(key):
+            raise KeyError(key)
+        with self._safe._lock:
+            return self._safe._state[key]
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+
+class _SessionStateForOneKey:
+    """The session state as radio/text_area see it: ``filtered_state`` is a one-key view."""
+
+    __slots__ = ("_safe",)
+
+    def __init__(self, safe) -> None:
+        self._safe = safe
+
+    @property
+    def filtered_state(self) -> _OneKeyView:
+        return _OneKeyView(self._safe)
+
+    def __getattr__(self, name: str):
+        return getattr(self._safe, name)
+
+
+def _widgets_look_up_one_key() -> None:
+    from streamlit.elements.widgets import radio, text_widgets
+
+    for module in (radio, text_widgets):
+        original = module.get_session_state
+        if getattr(original, _VIEW_MARK, False):
+            continue
+
+        def get_session_state(_original=original):
+            return _SessionStateForOneKey(_original())
+
+        setattr(get_session_state, _VIEW_MARK, True)
+        module.get_session_state = get_session_state
+
+
+def _theme_built_once() -> None:
+    from streamlit.runtime import app_session
+
+    original = app_session._populate_theme_msg
+    if getattr(original, _THEME_MARK, False):
+        return
+    built: dict[tuple[type, str], bytes] = {}
+
+    def _populate_theme_msg(msg, section: str = "theme") -> None:
+        key = (type(msg), section)
+        data = built.get(key)
+        if data is None:
+            fresh = type(msg)()
+            original(fresh, section)
+            data = built[key] = fresh.SerializeToString()
+        msg.MergeFromString(data)
+
+    setattr(_populate_theme_msg, _THEME_MARK, True)
+    app_session._populate_theme_msg = _populate_theme_msg
+
+
+def _script_events_in_batches() -> None:
+    import asyncio
+    import threading
+    from collections import deque
+
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.runtime import Runtime
+
+    original = AppSession._on_scriptrunner_event
+    if getattr(original, _BATCH_MARK, False):
+        return
+    lock = threading.Lock()
+
+    def _on_scriptrunner_event(self, sender, event, forward_msg=None, exception=None,
+                               client_state=None, page_script_hash=None,
+                               fragment_ids_this_run=None, pages=None,
+                               run_descriptor=None) -> None:
+        item = (sender, event, forward_msg, exception, client_state, page_script_hash,
+                fragment_ids_this_run, pages, run_descriptor)
+        with lock:
+            pending = self.__dict__.get("_qcdc_pending")
+            if pending is None:
+                pending = self.__dict__["_qcdc_pending"] = deque()
+            pending.append(item)
+            first = len(pending) == 1
+        if first:  # otherwise a callback is already due and takes this event too
+            self._call_soon_on_event_loop(lambda: _handle_waiting_events(self, pending))
+
+    def _handle_waiting_events(self, pending) -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                item = pending.popleft()
+            try:
+                self._handle_scriptrunner_event_on_event_loop(*item)
+            except BaseException:
+                with lock:
+                    more = bool(pending)
+                if more:  # the events behind this one are not left waiting
+                    self._call_soon_on_event_loop(lambda: _handle_waiting_events(self, pending))
+                raise
+
+    setattr(_on_scriptrunner_event, _BATCH_MARK, True)
+    _on_scriptrunner_event.__doc__ = original.__doc__
+    AppSession._on_scriptrunner_event = _on_scriptrunner_event
+
+    wake = Runtime._enqueued_some_message
+    if getattr(wake, _BATCH_MARK, False):
+        return
+
+    def _enqueued_some_message(self) -> None:
+        objs = self._get_async_objs()
+        try:
+            on_loop = asyncio.get_running_loop() is objs.eventloop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            objs.need_send_data.set()
+        else:
+            objs.eventloop.call_soon_threadsafe(objs.need_send_data.set)
+
+    setattr(_enqueued_some_message, _BATCH_MARK, True)
+    _enqueued_some_message.__doc__ = wake.__doc__
+    Runtime._enqueued_some_message = _enqueued_some_message
