@@ -14,10 +14,6 @@ from app.ui.core.menu import navigation_pages, sidebar_menu
 from app.ui.survey.gate import admitted
 
 streamlit_fixes.install()
-# a local icon (data: URL): the browser fetches nothing from outside the server; set before
-# st.navigation, which would otherwise name the tab after the page
-st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
-                   initial_sidebar_state="auto")  # the layout is set once the page is known
 session.boot()
 scope = session.current_scope()
 signed_in = scope.role != "public"
@@ -29,7 +25,11 @@ specs = [access.page("account")] if must_change else access.pages_for(scope.role
 pages = navigation_pages(specs, entry.requested_url_path(), restricted=must_change)
 nav = st.navigation(list(pages.values()), position="hidden")
 current = next((s for s in specs if pages.get(s.key) is nav), None)
-st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
+# one page_config message per run: the tab's title and icon (a local data: URL, nothing
+# fetched from outside) and the layout of the page now known
+st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
+                   layout="wide" if current is not None and current.wide else "centered",
+                   initial_sidebar_state="auto")
 if st.session_state.pop("qcdc_go_start", False) or (
         signed_in and current is not None and current.key == "home"):
     if signed_in:
@@ -42,7 +42,9 @@ if st.session_state.pop("qcdc_go_start", False) or (
 with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app/survey/admission.py)
     if not ok:
         st.stop()  # the busy message is shown, or the browser has gone
-    layout.demo_banner(session.settings().demo_mode)
+    # the demo banner, and the public pages' style in the same element (one message less)
+    layout.page_top(session.settings().demo_mode,
+                    public=current is not None and current.section == "public")
     if signed_in:
         sidebar_menu(scope, specs, pages)
     with entry.through_entry():

@@ -5,11 +5,9 @@ import streamlit as st
 
 from app.core import access
 from app.core.i18n import t
-from app.ui.core import layout
 from app.ui.core.auth_view import demo_accounts_table
 from app.ui.core.session import cookie_written, current_scope, do_sign_in, settings, write_cookie
 
-layout.public_style()
 scope = current_scope()
 if scope.role != "public":
     if st.session_state.get("qcdc_cookie_pending"):

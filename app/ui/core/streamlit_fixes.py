@@ -42,6 +42,10 @@ profile of the server under bench/survey_load.py and instruction counts (callgri
   ~70 per citizen), and each then woke the sending loop again from the loop itself. The
   events of a session now queue in order and the loop takes all that are waiting in one
   callback; the sending loop is woken directly when already on its thread.
+* Streamlit forgets the compiled scripts whenever the last browser disconnects, so in a quiet
+  hour every citizen paid for compiling the entry script and the page again. Without file
+  watching (``server.fileWatcherType = "none"``) a script cannot change under a running
+  server, and the compiled code is kept.
 """
 from __future__ import annotations
 
@@ -50,6 +54,8 @@ _FINISH_MARK = "_qcdc_finishes_runs_after_a_disconnect"
 _VIEW_MARK = "_qcdc_looks_up_one_key"
 _THEME_MARK = "_qcdc_theme_built_once"
 _BATCH_MARK = "_qcdc_events_in_batches"
+_CACHE_MARK = "_qcdc_keeps_compiled_scripts"
+_KEPT: list = []  # replaced functions that running objects may still refer to weakly
 
 
 # The Streamlit these patches (and app/ui/core/entry.py's first-run doors) were written for.
@@ -81,6 +87,7 @@ def install() -> None:
     _widgets_look_up_one_key()
     _theme_built_once()
     _script_events_in_batches()
+    _keep_compiled_scripts()
 
 
 def _respect_file_watcher_setting() -> None:
@@ -248,6 +255,10 @@ def _script_events_in_batches() -> None:
 
     setattr(_on_scriptrunner_event, _BATCH_MARK, True)
     _on_scriptrunner_event.__doc__ = original.__doc__
+    # A ScriptRunner already running (the first run after a start, whose script installs
+    # this) holds the original method through a weak reference: keep it alive, or that
+    # run's messages would go nowhere.
+    _KEPT.append(original)
     AppSession._on_scriptrunner_event = _on_scriptrunner_event
 
     wake = Runtime._enqueued_some_message
@@ -268,3 +279,21 @@ def _script_events_in_batches() -> None:
     setattr(_enqueued_some_message, _BATCH_MARK, True)
     _enqueued_some_message.__doc__ = wake.__doc__
     Runtime._enqueued_some_message = _enqueued_some_message
+
+
+def _keep_compiled_scripts() -> None:
+    from streamlit import config
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    original = ScriptCache.clear
+    if getattr(original, _CACHE_MARK, False):
+        return
+
+    def clear(self) -> None:
+        if config.get_option("server.fileWatcherType") == "none":
+            return  # no file can change under this server: keep what is compiled
+        original(self)
+
+    setattr(clear, _CACHE_MARK, True)
+    clear.__doc__ = original.__doc__
+    ScriptCache.clear = clear
