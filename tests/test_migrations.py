@@ -35,3 +35,21 @@ def test_migration_files_are_numbered_in_the_order_they_apply():
     chain = [Path(rev.path).name for rev in reversed(list(script.walk_revisions()))]
     assert chain == sorted(chain)
     assert [name[:4] for name in chain] == [f"{i:04d}" for i in range(1, len(chain) + 1)]
+
+
+def test_a_database_at_the_newest_revision_starts_without_alembic(db):
+    """The start-up fast path reads the newest revisions from the migration files as Alembic
+    does, and migrates a database that is not there yet."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from db.migrate import alembic_config, at_head, head_revisions
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert at_head()
+    with get_engine().begin() as conn:   # one step behind: an older database
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert not at_head()
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"),
+                     {"v": next(iter(head_revisions()))})
+    assert at_head()

@@ -46,6 +46,11 @@ profile of the server under bench/survey_load.py and instruction counts (callgri
   hour every citizen paid for compiling the entry script and the page again. Without file
   watching (``server.fileWatcherType = "none"``) a script cannot change under a running
   server, and the compiled code is kept.
+
+The first visit after a start (docs/PERFORMANCE.md) also paid, once per process: a walk of the
+whole call stack reading every module's source (Streamlit's "are we in a REPL?" check before
+its warning for ``python script.py``, which cannot apply under ``streamlit run``), and numpy and
+Pillow imported to hand back the tab icon's ``data:`` URL unchanged; both are skipped.
 """
 from __future__ import annotations
 
@@ -55,6 +60,7 @@ _VIEW_MARK = "_qcdc_looks_up_one_key"
 _THEME_MARK = "_qcdc_theme_built_once"
 _BATCH_MARK = "_qcdc_events_in_batches"
 _CACHE_MARK = "_qcdc_keeps_compiled_scripts"
+_ICON_MARK = "_qcdc_data_url_icon"
 _KEPT: list = []  # replaced functions that running objects may still refer to weakly
 
 
@@ -88,6 +94,7 @@ def install() -> None:
     _theme_built_once()
     _script_events_in_batches()
     _keep_compiled_scripts()
+    _first_visit_shortcuts()
 
 
 def _respect_file_watcher_setting() -> None:
@@ -297,3 +304,21 @@ def _keep_compiled_scripts() -> None:
     setattr(clear, _CACHE_MARK, True)
     clear.__doc__ = original.__doc__
     ScriptCache.clear = clear
+
+
+def _first_visit_shortcuts() -> None:
+    from streamlit import delta_generator
+    from streamlit.commands import page_config
+
+    delta_generator._use_warning_has_been_displayed = True  # running under streamlit run
+    original = page_config._get_favicon_string
+    if getattr(original, _ICON_MARK, False):
+        return
+
+    def _get_favicon_string(page_icon) -> str:
+        if isinstance(page_icon, str) and page_icon.startswith("data:image/"):
+            return page_icon  # what image_to_url answers for a data: URL
+        return original(page_icon)
+
+    setattr(_get_favicon_string, _ICON_MARK, True)
+    page_config._get_favicon_string = _get_favicon_string
