@@ -35,15 +35,14 @@ def texts(at: AppTest) -> str:
                  "info", "success", "exception"):
         for el in getattr(at, kind, []):
             parts.append(str(getattr(el, "value", "")))
+    # st.html blocks (a question's own error sits above its options), without their markup
+    # and without scripts and styles (the public pages' style shares the demo banner's block),
+    # as a reader sees them
     for el in at.get("html"):
-        parts.append(html_text(el.proto.body))
-    return "\n".join(parts)
-
-
-def html_text(body: str) -> str:
-    """The text a browser shows for an st.html body (entities decoded)."""
-    body = re.sub(r"(?is)<(style|script)\b.*?</\1>", "", body)
-    return html.unescape(re.sub(r"<[^>]+>", "", body)).strip()
+        body = re.sub(r"(?is)<(style|script)\b.*?</\1>", "", str(el.value))
+        parts.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
+    # without the invisible word joiners md_escape puts in addresses (app/ui/core/text.py)
+    return "\n".join(parts).replace("\u2060", "")
 
 
 def answer_all(at: AppTest, defn, *, skip: set[str] = frozenset(), choice: int = 0) -> AppTest:

@@ -14,6 +14,7 @@ from app.admin import audit_log as av
 from app.core import clock
 from app.core.fmt import fmt_int
 from app.core.i18n import t
+from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
@@ -63,7 +64,8 @@ def render(scope) -> None:
             e = entries[rows[0]]
             st.subheader(t("audit.detail", id=e.id))
             st.caption(t("audit.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
-                         actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id or "–"))
+                         actor=md_escape(e.actor), action=md_escape(e.action),
+                         entity=md_escape(e.entity), entity_id=md_escape(e.entity_id or "–")))
             ch = av.changes(e.before, e.after)
             if ch:
                 st.dataframe(pd.DataFrame([{

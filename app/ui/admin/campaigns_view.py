@@ -14,6 +14,7 @@ from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.monitoring import charts
 from app.ui.admin.widgets import commune_options, district_options, flash, show_problems
+from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
@@ -109,7 +110,7 @@ def render(scope) -> None:
                     except (ca.CampaignError, AuthError) as exc:
                         st.error(str(exc))
                     else:
-                        st.session_state["camp_flash"] = t("campaigns.activated", name=by_id[pick].name)
+                        st.session_state["camp_flash"] = t("campaigns.activated", name=md_escape(by_id[pick].name))
                         st.rerun()
                 st.caption(t("campaigns.activate_help"))
 
@@ -183,7 +184,7 @@ def render(scope) -> None:
                 except ca.CampaignError as exc:
                     _errors(exc)
                 else:
-                    st.session_state["camp_flash"] = t("campaigns.created", name=c.name)
+                    st.session_state["camp_flash"] = t("campaigns.created", name=md_escape(c.name))
                     st.rerun()
         with tab_objs[3]:
             if not summaries:
@@ -202,5 +203,5 @@ def render(scope) -> None:
                     except ca.CampaignError as exc:
                         _errors(exc)
                     else:
-                        st.session_state["camp_flash"] = t("campaigns.updated", name=values["name"])
+                        st.session_state["camp_flash"] = t("campaigns.updated", name=md_escape(values["name"]))
                         st.rerun()

@@ -111,7 +111,7 @@ def render(scope) -> None:
         use_active = False
         allow_mixed = False
         if active:
-            use_active = st.checkbox(t("questionnaire.use_active", name=active.campaign.name),
+            use_active = st.checkbox(t("questionnaire.use_active", name=md_escape(active.campaign.name)),
                                      key="qb_use_active")
             if use_active:
                 others = qa.response_count(active.questionnaire_id)
@@ -121,12 +121,12 @@ def render(scope) -> None:
                      key="qb_save", icon=":material/save:"):
             try:
                 row = qa.save_version(scope, data, base_id=base_id, note=note)
-                msg = t("questionnaire.saved", code=row.code, version=row.version)
+                msg = t("questionnaire.saved", code=md_escape(row.code), version=row.version)
                 if use_active and active:
                     try:
                         qa.assign_to_campaign(scope, active.campaign.id, row.id,
                                               allow_mixed=allow_mixed)
-                        msg += " " + t("questionnaire.assigned", name=active.campaign.name)
+                        msg += " " + t("questionnaire.assigned", name=md_escape(active.campaign.name))
                     except qa.BuilderError as exc:
                         msg += " " + str(exc)
             except (qa.BuilderError, AuthError) as exc:

@@ -37,7 +37,7 @@ def render(scope) -> None:
         except (nom.NominationError, AuthError) as exc:
             st.error(str(exc))
         else:
-            st.session_state["nom_flash"] = t("nominations.proposed", id=v.id, name=v.name)
+            st.session_state["nom_flash"] = t("nominations.proposed", id=v.id, name=md_escape(v.name))
             st.rerun()
 
 

@@ -269,7 +269,7 @@ def commune_table(ov: Overview) -> None:
     if rows:
         code = df.iloc[rows[0]]["code"]
         name = df.iloc[rows[0]]["name"]
-        if st.button(t("dashboard.open_commune", name=name), icon=":material/zoom_in:",
+        if st.button(t("dashboard.open_commune", name=md_escape(name)), icon=":material/zoom_in:",
                      key="dash_tbl_open"):
             st.session_state[KEY_GOTO] = code
             st.rerun(scope="app")

@@ -11,17 +11,19 @@
   a keyed hash with the sheet, never shown).
 
 Streamlit reads cookies from the request that opened the page's connection
-(``st.context.cookies``) and cannot set them; the page sets them with a few lines of script
-(``st.html``, drawn only when a value changes). A browser that refuses cookies still answers
+(``st.context.cookies``) and cannot set them; the page sets them with a constant script
+(app/ui/core/page_scripts.py, allowed by the nginx Content-Security-Policy), drawn only when a
+value changes. A browser that refuses cookies still answers
 normally; it is only not recognised on its next visit.
 """
 from __future__ import annotations
 
-import json
 import re
 import secrets
 
 import streamlit as st
+
+from app.ui.core import page_scripts
 
 BROWSER_COOKIE = "qcdc_b"
 NGINX_ROUTE_COOKIE = "qcdc_route"  # set by the shipped nginx (deploy/), a fallback browser id
@@ -68,12 +70,8 @@ def remember(values: dict[str, str | None]) -> None:
 
 
 def _draw(values: dict[str, str | None]) -> None:
-    days = {name: (BROWSER_DAYS if name == BROWSER_COOKIE else TOKEN_DAYS) for name in values}
-    script = (
-        "(function(v,d){var s=location.protocol==='https:'?';Secure':'';"
-        "for(var k in v){document.cookie=k+'='+(v[k]===null?'':v[k])+';path=/;SameSite=Lax'"
-        "+s+';max-age='+(v[k]===null?0:d[k]*86400);}})"
-        f"({json.dumps(values, sort_keys=True)},{json.dumps(days, sort_keys=True)});")
+    cookies = {name: [value, BROWSER_DAYS if name == BROWSER_COOKIE else TOKEN_DAYS]
+               for name, value in sorted(values.items())}
     # hidden by the public pages' style (app/ui/core/layout.py): it takes no room on the phone
-    st.html(f'<script data-qcdc="memory">{script}</script>',
+    st.html(page_scripts.html_with_script(page_scripts.COOKIES, {"qcdc-cookies": cookies}),
             unsafe_allow_javascript=True)

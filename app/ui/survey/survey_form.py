@@ -15,6 +15,7 @@ import streamlit as st
 
 from app.core.i18n import t
 from app.survey.questionnaire import Definition, Question
+from app.ui.core import page_scripts
 from app.ui.core.text import md_escape
 
 
@@ -154,10 +155,8 @@ def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
 def _scroll_to_first_error(seq: int) -> None:
     """After a tap on "Gửi" with questions left, bring the first of them into view (the tap
     was at the bottom of a long form; the list of questions at the top is out of sight).
-    A script runs once per distinct content, hence the tap counter in it."""
-    st.html('<script data-qcdc="scroll">/*' + str(int(seq)) + '*/setTimeout(function(){'
-            'var e=document.querySelector("[data-qcdc-err]");'
-            'if(e){e.scrollIntoView({block:"center"});}},150);</script>',
+    A script runs once per distinct content, hence the tap counter beside it."""
+    st.html(page_scripts.html_with_script(page_scripts.SCROLL_TO_ERROR, {"qcdc-tap": seq}),
             unsafe_allow_javascript=True)
 
 
