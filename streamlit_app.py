@@ -22,6 +22,11 @@ if __name__ != "__main__":  # imported by `streamlit run` to build the server
     server = st.App(__file__, routes=api_routes(), lifespan=api_lifespan)
 else:
     streamlit_fixes.install()
+    # a local icon (data: URL): the browser fetches nothing from outside the server; set before
+    # st.navigation, which would otherwise show the page's Material icon as the tab's icon,
+    # fetched from fonts.gstatic.com (refused by the nginx Content-Security-Policy)
+    st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
+                       initial_sidebar_state="auto")  # the layout is set once the page is known
     session.boot()
     scope = session.current_scope()
     signed_in = scope.role != "public"
@@ -33,11 +38,7 @@ else:
     pages = navigation_pages(specs, entry.requested_url_path(), restricted=must_change)
     nav = st.navigation(list(pages.values()), position="hidden")
     current = next((s for s in specs if pages.get(s.key) is nav), None)
-    # one page_config message per run: the tab's title and icon (a local data: URL, nothing
-    # fetched from outside) and the layout of the page now known
-    st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
-                       layout="wide" if current is not None and current.wide else "centered",
-                       initial_sidebar_state="auto")
+    st.set_page_config(layout="wide" if current is not None and current.wide else "centered")
     if st.session_state.pop("qcdc_go_start", False) or (
             signed_in and current is not None and current.key == "home"):
         if signed_in:
