@@ -7,7 +7,6 @@ pages and no menu; staff get the pages their role may open, listed in a sidebar 
 as a module to build the server, which serves the app and the read API's routes under /api/v1/
 (app/api/routes.py), and runs as the script (``__main__``) of every run of every session.
 """
-import time
 
 import streamlit as st
 
@@ -43,9 +42,6 @@ else:
             signed_in and current is not None and current.key == "home"):
         if signed_in:
             target = access.after_sign_in(scope.role, st.session_state.pop("qcdc_next", None))
-            # a late answer of the sign-in cookie components may rerun the sign-in page: it takes
-            # the user on to this page again for a short while (pages/dang-nhap.py)
-            st.session_state["qcdc_landing"] = (target, time.time() + 30)
             st.switch_page(pages[target])
         st.switch_page(pages["home"])
     if not signed_in and st.session_state.pop(session.SESSION_ENDED, False) and (
@@ -65,5 +61,6 @@ else:
                         public=current is not None and current.section == "public")
         if signed_in:
             sidebar_menu(scope, specs, pages)
+            session.keep_sign_in_cookie()  # a reload stays signed in
         with entry.through_entry():
             nav.run()

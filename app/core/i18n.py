@@ -107,7 +107,6 @@ VI: dict[str, str] = {
     "auth.pw_rule": "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
     "auth.pw_same": "Mật khẩu mới phải khác mật khẩu hiện tại.",
     "auth.signing_out": "Đang đăng xuất…",
-    "auth.signed_in": "Đăng nhập thành công. Đang chuyển đến trang làm việc…",
     "auth.sign_in_first": "Vui lòng đăng nhập để mở trang này.",
     "auth.go_start": "Đến trang làm việc",
     "auth.session_expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
