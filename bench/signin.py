@@ -15,6 +15,10 @@ form, types the name and the demo password and taps "Đăng nhập". The time ru
 * ``cookie``: whether the sign-in cookie was in the browser at the end (a reload keeps the
   session; checked by reloading the start page once).
 
+``server_cpu_s_per_sign_in``: the server process's CPU time (user + system, /proc) over the
+counted sign-ins, divided by their number: steadier than the wall-clock time on a shared
+machine (bcrypt's check at cost 12 is part of it). With ``--url``, pass ``--pid``.
+
 A warm-up round (not counted) first loads every start page once, as any server that has
 served its staff before has. The server's own bcrypt time for one check (cost 12, in this
 process) is printed beside, as the floor of a sign-in on this machine.
@@ -155,6 +159,13 @@ def bcrypt_check_s() -> float:
     return round(best, 3)
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    if not pid:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -168,10 +179,12 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3, help="sign-ins per user")
     p.add_argument("--users", default=",".join(USERS))
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--pid", type=int, help="the server's process id (with --url): its CPU time")
     args = p.parse_args()
     users = [u for u in args.users.split(",") if u]
 
     proc = tmp = None
+    pid = args.pid
     url = args.url
     if url:
         sys.path.insert(0, str(ROOT / "bench"))
@@ -180,6 +193,7 @@ def main() -> None:
     else:
         tmp = Path(tempfile.mkdtemp(prefix="qcdc-signin-"))
         proc, url = start_server(tmp)
+        pid = proc.pid
     load_before = os.getloadavg()
     try:
         from playwright.sync_api import sync_playwright
@@ -189,11 +203,13 @@ def main() -> None:
                 warm = sign_in_once(browser, url, user, args.timeout)
                 print(json.dumps({"warm_up": warm}, ensure_ascii=False), flush=True)
             results = []
+            cpu0 = cpu_seconds(pid)
             for _ in range(args.rounds):
                 for user in users:
                     r = sign_in_once(browser, url, user, args.timeout)
                     print(json.dumps(r, ensure_ascii=False), flush=True)
                     results.append(r)
+            cpu1 = cpu_seconds(pid)
             browser.close()
     finally:
         if proc is not None:
@@ -218,6 +234,8 @@ def main() -> None:
         "signed_in": len(times), "attempts": len(results),
         "errors": [r["error"] for r in results if r["error"]],
         "cookie_kept": sum(1 for r in results if r.get("kept_on_reload")),
+        "server_cpu_s_per_sign_in": (round((cpu1 - cpu0) / len(results), 3)
+                                     if cpu0 is not None and results else None),
         "bcrypt_cost12_s": bcrypt_check_s(),
         "loadavg": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
