@@ -107,7 +107,6 @@ VI: dict[str, str] = {
     "auth.pw_rule": "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
     "auth.pw_same": "Mật khẩu mới phải khác mật khẩu hiện tại.",
     "auth.signing_out": "Đang đăng xuất…",
-    "auth.signed_in": "Đăng nhập thành công. Đang chuyển đến trang làm việc…",
     "auth.sign_in_first": "Vui lòng đăng nhập để mở trang này.",
     "auth.go_start": "Đến trang làm việc",
     "auth.session_expired": "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
@@ -522,6 +521,7 @@ VI: dict[str, str] = {
     "export.step.pillars": "Chỉ số theo nhóm nội dung…",
     "export.step.ranking": "Bảng xếp hạng…",
     "export.step.raw": "Danh sách phiếu: {done}/{total}…",
+    "export.raw_split": "Danh sách phiếu được chia thành {n} trang tính «{sheet}», «{sheet} (2)»… vì mỗi trang tính Excel chứa tối đa {rows} dòng.",
     "export.step.saving": "Ghi tệp…",
     "export.step.done": "Xong.",
     # --- nominations and low-code administration (issue 5) ------------------------------

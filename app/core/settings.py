@@ -106,6 +106,12 @@ class Settings:
     api_rate_per_min: float
 
 
+def data_dir() -> Path:
+    """The data folder alone (QCDC_DATA_DIR): the database engine asks for it on every
+    transaction, and reading every setting for it parsed the secrets file search each time."""
+    return Path(env("QCDC_DATA_DIR") or (ROOT / "var"))
+
+
 def read_settings() -> Settings:
     """Every setting as configured, without the start-up checks."""
     return Settings(
@@ -114,7 +120,7 @@ def read_settings() -> Settings:
         cookie_name=env("QCDC_COOKIE_NAME") or "qcdc_auth",
         session_hours=float(env("QCDC_SESSION_HOURS") or 12),
         max_photo_mb=int(env("QCDC_MAX_PHOTO_MB") or 10),
-        data_dir=Path(env("QCDC_DATA_DIR") or (ROOT / "var")),
+        data_dir=data_dir(),
         lang=env("QCDC_LANG") or "vi",
         i18n_strict=_truthy(env("QCDC_I18N_STRICT")),
         survey_concurrency=int(_number("QCDC_SURVEY_CONCURRENCY", 1)),

@@ -15,11 +15,12 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from app.core.campaigns import ActiveCampaign
-from app.core.fmt import fmt_datetime
+from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
 from app.survey import admission
 from app.survey.questionnaire import Definition
 from app.survey.responses import CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token, submit_response
+from app.ui.core.text import md_escape
 from app.ui.survey import browser_memory
 from app.ui.survey.gate import storing_answers
 from app.ui.survey.survey_form import clear_answers, collect_answers
@@ -190,10 +191,25 @@ def submit_without_callback(active: ActiveCampaign, commune_code: str, prefix: s
         st.rerun()
 
 
-def show_thanks(prefix: str, defn: Definition) -> bool:
+def show_header(commune, campaign=None, intro: str | None = None) -> None:
+    """The page's heading, the commune and its district, and with a campaign its dates and
+    the questionnaire's introduction: one Markdown element (each element is one more message
+    to every citizen's phone, and server work; docs/PERFORMANCE.md)."""
+    parts = [f"# {t('survey.heading')}", f"### {md_escape(commune.full_name)}",
+             f":gray[{md_escape(commune.district_full_name)}]"]
+    if campaign is not None:
+        parts.append(":gray[" + t("survey.campaign_dates", start=fmt_date(campaign.start_date),
+                                  end=fmt_date(campaign.end_date)) + "]")
+    if intro:
+        parts.append(md_escape(intro))
+    st.markdown("\n\n".join(parts))
+
+
+def show_thanks(prefix: str, defn: Definition, commune) -> bool:
     done = st.session_state.get(f"{prefix}__done")
     if not done:
         return False
+    show_header(commune)
     st.success(f"### {t('survey.thanks_title')}", icon=":material/check_circle:")
     st.write(t("survey.thanks_body", time=done["at"], ref=done["ref"]))
     if done.get("earlier"):
