@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.core import access
 from app.core.i18n import t
-from app.ui.core import entry, layout, session, streamlit_fixes
+from app.ui.core import entry, flash, layout, session, streamlit_fixes
 from app.ui.core.menu import navigation_pages, sidebar_menu
 from app.ui.survey.gate import admitted
 
@@ -45,5 +45,7 @@ with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app
     layout.demo_banner(session.settings().demo_mode)
     if signed_in:
         sidebar_menu(scope, specs, pages)
+        # what an earlier run said before its st.rerun()
+        flash.show_flashes(current.key if current is not None else None)
     with entry.through_entry():
         nav.run()

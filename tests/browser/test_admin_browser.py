@@ -63,7 +63,7 @@ def test_nomination_from_a_suggestion_and_one_time_credentials(live_server, brow
                 wait_idle(page)
         propose.wait_for()
         page.get_by_role("button", name="Lập đề xuất").click()
-        page.get_by_text("Đã lập đề xuất #1").wait_for()
+        page.get_by_text("Đã lập đề xuất #1").first.wait_for()
         page.get_by_role("button", name="Đăng xuất").click()
         wait_idle(page)
 

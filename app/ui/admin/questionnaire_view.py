@@ -16,7 +16,8 @@ from app.core.fmt import fmt_datetime
 from app.core.i18n import t
 from app.survey.questionnaire import parse_definition
 from app.ui.admin import questionnaire_builder_view as qb
-from app.ui.admin.widgets import flash, show_problems
+from app.ui.admin.widgets import show_problems
+from app.ui.core.flash import rerun_with
 from app.ui.core.text import md_escape
 from app.ui.survey.survey_form import render_form
 
@@ -26,7 +27,6 @@ MAX_UPLOAD = 5 * 1024 * 1024
 def render(scope) -> None:
     st.title(t("nav.questionnaire"))
     st.caption(t("questionnaire.intro"))
-    flash("qb_flash")
 
     versions = qa.list_versions(scope)
     if not versions:
@@ -132,10 +132,9 @@ def render(scope) -> None:
             except (qa.BuilderError, AuthError) as exc:
                 st.error(str(exc))
             else:
-                st.session_state["qb_flash"] = msg
                 st.session_state.pop(qb.KEY_DRAFT, None)
                 st.session_state["qb_next_base"] = row.id
-                st.rerun()
+                rerun_with(msg)
 
     st.divider()
     st.subheader(t("questionnaire.xlsform"))
@@ -166,5 +165,4 @@ def render(scope) -> None:
                                  len(result.definition["profile"])))
                     if st.button(t("questionnaire.import_load"), key="qb_import_load", type="primary"):
                         qb.set_draft(qa.definition_to_tables(result.definition), base_id)
-                        st.session_state["qb_flash"] = t("questionnaire.import_loaded")
-                        st.rerun()
+                        rerun_with(t("questionnaire.import_loaded"))

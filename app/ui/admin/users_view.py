@@ -13,12 +13,12 @@ from app.core import clock
 from app.core.auth import ROLES, AuthError
 from app.core.fmt import fmt_datetime, fmt_int
 from app.core.i18n import t
-from app.ui.admin.widgets import commune_options, district_options, flash
+from app.ui.admin.widgets import commune_options, district_options
+from app.ui.core.flash import rerun_with
 
 
 def render(scope) -> None:
     st.title(t("nav.users"))
-    flash("users_flash")
 
     XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -108,8 +108,7 @@ def render(scope) -> None:
                         except AuthError as exc:
                             st.error(str(exc))
                         else:
-                            st.session_state["users_flash"] = t("users.saved", username=u.username)
-                            st.rerun()
+                            rerun_with(t("users.saved", username=u.username))
                 b1, b2, _ = st.columns([1, 1, 2])
                 if u.active:
                     if b1.button(t("users.disable"), key=f"users_disable_{u.id}",
@@ -119,14 +118,12 @@ def render(scope) -> None:
                         except AuthError as exc:
                             st.error(str(exc))
                         else:
-                            st.session_state["users_flash"] = t("users.disabled",
-                                                                username=u.username)
-                            st.rerun()
+                            rerun_with(t("users.disabled",
+                                                                username=u.username))
                 elif b1.button(t("users.enable"), key=f"users_enable_{u.id}",
                                icon=":material/check_circle:"):
                     ua.set_active(scope, u.id, True)
-                    st.session_state["users_flash"] = t("users.enabled", username=u.username)
-                    st.rerun()
+                    rerun_with(t("users.enabled", username=u.username))
                 if b2.button(t("users.reset"), key=f"users_reset_{u.id}", icon=":material/key:",
                              help=t("users.reset_help")):
                     try:
@@ -155,8 +152,7 @@ def render(scope) -> None:
                     st.error(str(exc))
                 else:
                     st.session_state["users_secret"] = {"username": row.username, "password": pw}
-                    st.session_state["users_flash"] = t("users.created", username=row.username)
-                    st.rerun()
+                    rerun_with(t("users.created", username=row.username))
 
     with tab_bulk:
         st.markdown(t("users.bulk.help"))
@@ -189,5 +185,4 @@ def render(scope) -> None:
                 msg = t("users.bulk.result", created=len(result.created), skipped=result.skipped)
                 if result.conflicts:
                     msg += " " + t("users.bulk.conflicts", names=", ".join(result.conflicts))
-                st.session_state["users_flash"] = msg
-                st.rerun()
+                rerun_with(msg)

@@ -14,7 +14,8 @@ from app.board import nominations as nom
 from app.core.auth import AuthError
 from app.core.fmt import fmt_date, fmt_datetime, fmt_float
 from app.core.i18n import t
-from app.ui.admin.widgets import campaign_select, commune_options, district_options, flash
+from app.ui.admin.widgets import campaign_select, commune_options, district_options
+from app.ui.core.flash import rerun_with
 from app.ui.core.text import md_escape
 
 
@@ -25,7 +26,6 @@ def render(scope) -> None:
     if campaign is None:
         st.info(t("nominations.no_campaign"))
         st.stop()
-    flash("nom_flash")
     final = nom.final_list(scope, campaign.id)
     (st.success if final.ok else st.warning)(final.message, icon=":material/fact_check:")
     can_propose = scope.role in nom.PROPOSE_ROLES
@@ -37,8 +37,7 @@ def render(scope) -> None:
         except (nom.NominationError, AuthError) as exc:
             st.error(str(exc))
         else:
-            st.session_state["nom_flash"] = t("nominations.proposed", id=v.id, name=v.name)
-            st.rerun()
+            rerun_with(t("nominations.proposed", id=v.id, name=v.name))
 
 
     def _proposal_form(key: str, title: str, *, name: str, unit: str, achievements: str,
@@ -198,9 +197,8 @@ def render(scope) -> None:
                             except (nom.NominationError, AuthError) as exc:
                                 st.error(str(exc))
                             else:
-                                st.session_state["nom_flash"] = t("nominations.done", id=n.id,
-                                                                  action=t(f"nominations.action.{a}"))
-                                st.rerun()
+                                rerun_with(t("nominations.done", id=n.id,
+                                                                  action=t(f"nominations.action.{a}")))
                 for reason in nom.blocked_actions(scope, n).values():
                     st.caption(reason)
                 if n.status in ("proposed", "shortlisted") and can_propose:
@@ -217,8 +215,7 @@ def render(scope) -> None:
                             except (nom.NominationError, AuthError) as exc:
                                 st.error(str(exc))
                             else:
-                                st.session_state["nom_flash"] = t("nominations.saved", id=n.id)
-                                st.rerun()
+                                rerun_with(t("nominations.saved", id=n.id))
 
     # --- the final list -------------------------------------------------------------------------
     with tab_final:

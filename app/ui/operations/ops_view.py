@@ -11,6 +11,7 @@ from app.core.fmt import fmt_date, fmt_datetime, fmt_int
 from app.core.i18n import t
 from app.operations.daily_reports import PUBLICITY_CHANNELS, FeedItem, plausibility_warnings
 from app.operations.roster import Problem
+from app.ui.core.flash import rerun_with
 from app.ui.core.text import md_escape
 from db.models import Campaign
 
@@ -38,17 +39,6 @@ def campaign_caption(campaign: Campaign) -> None:
                  start=fmt_date(campaign.start_date), end=fmt_date(campaign.end_date)))
 
 
-def flash(key: str) -> None:
-    """Show (once) the messages a previous run left under `key`."""
-    msgs = st.session_state.pop(key, None)
-    if not msgs:
-        return
-    for kind, text in msgs:
-        getattr(st, kind)(text, icon={"success": ":material/check_circle:",
-                                      "warning": ":material/warning:",
-                                      "error": ":material/error:"}.get(kind))
-
-
 def problems_table(problems: list[Problem], names: dict[int, str] | None = None) -> None:
     """Validation problems as a table: row, person, column, what is wrong."""
     names = names or {}
@@ -66,7 +56,7 @@ def problems_table(problems: list[Problem], names: dict[int, str] | None = None)
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def save_edited_people(save, records: list[dict], *, flash_key: str, saved_key: str,
+def save_edited_people(save, records: list[dict], *, saved_key: str,
                        version_key: str, version: int) -> None:
     """Save a table of people edited in st.data_editor (`save(records)` returns a result with
     ok, saved and problems): on success a flash message and a fresh editor; otherwise the
@@ -79,9 +69,8 @@ def save_edited_people(save, records: list[dict], *, flash_key: str, saved_key: 
         st.error(str(exc))
         return
     if result.ok:
-        st.session_state[flash_key] = [("success", t(saved_key, n=result.saved))]
         st.session_state[version_key] = version + 1
-        st.rerun()
+        rerun_with(t(saved_key, n=result.saved))
     problems_table(result.problems, names)
     st.caption(t("roster.nothing_saved"))
 
