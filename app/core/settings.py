@@ -36,6 +36,8 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
+    ("QCDC_PUBLIC_URL", "qcdc.public_url", None,
+     "public address of the app, printed in QR codes, posters and share links"),
 ]
 
 
@@ -97,6 +99,7 @@ class Settings:
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
+    public_url: str | None = None
 
 
 def read_settings() -> Settings:
@@ -116,6 +119,7 @@ def read_settings() -> Settings:
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
+        public_url=env("QCDC_PUBLIC_URL"),
     )
 
 

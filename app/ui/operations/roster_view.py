@@ -24,8 +24,10 @@ from app.operations.roster import (
     set_published,
     validate_rows,
 )
+from app.ui.core.flash import rerun_with
+from app.ui.core.public_url import current_address
 from app.ui.core.text import md_escape
-from app.ui.operations.ops_view import campaign_caption, flash, problems_table, require_campaign, save_edited_people
+from app.ui.operations.ops_view import campaign_caption, problems_table, require_campaign, save_edited_people
 
 
 def render(scope) -> None:
@@ -40,7 +42,6 @@ def render(scope) -> None:
     st.title(t("nav.roster"))
     st.markdown(f"**{md_escape(commune.full_name)}** · {md_escape(commune.district_full_name)}")
     campaign_caption(campaign)
-    flash("roster_flash")
 
     # --- status ---------------------------------------------------------------------------------
     state = CommuneRosterStatus(commune, len(view.entries), view.submitted_at, view.published,
@@ -94,7 +95,7 @@ def render(scope) -> None:
                                               icon=":material/save:")
         if submitted:
             save_edited_people(lambda records: save_roster(scope, campaign, commune.code, records),
-                               edited.to_dict("records"), flash_key="roster_flash",
+                               edited.to_dict("records"),
                                saved_key="roster.saved", version_key="roster_editor_version",
                                version=version)
 
@@ -133,12 +134,10 @@ def render(scope) -> None:
                     result = save_roster(scope, campaign, commune.code, parsed.rows,
                                          row_numbers=parsed.row_numbers, source="excel")
                     if result.ok:
-                        st.session_state["roster_flash"] = [
-                            ("success", t("roster.saved", n=result.saved))]
                         st.session_state["roster_editor_version"] = \
                             st.session_state.get("roster_editor_version", 0) + 1
                         st.session_state["roster_upload_version"] = upload_version + 1
-                        st.rerun()
+                        rerun_with(t("roster.saved", n=result.saved))
                     problems_table(result.problems)
 
     # --- publishing and contact -----------------------------------------------------------------
@@ -152,17 +151,20 @@ def render(scope) -> None:
             if c1.button(t("roster.publish"), type="primary", disabled=not view.entries,
                          key="roster_publish", icon=":material/campaign:"):
                 r = set_published(scope, campaign, commune.code, True)
-                st.session_state["roster_flash"] = [
-                    ("success", t("roster.published_now")) if r.ok else ("error", r.problems[0].message)]
-                st.rerun()
+                if r.ok:
+                    rerun_with(t("roster.published_now"))
+                rerun_with(r.problems[0].message, "error")
         elif c1.button(t("roster.unpublish"), key="roster_unpublish", icon=":material/public_off:"):
             set_published(scope, campaign, commune.code, False)
-            st.session_state["roster_flash"] = [("success", t("roster.unpublished_now"))]
-            st.rerun()
+            rerun_with(t("roster.unpublished_now"))
         st.page_link("pages/public/schedule.py", label=t("roster.view_public"), icon=":material/open_in_new:",
                      query_params={"xa": commune.code})
-        st.caption(t("roster.share_link"))
-        st.code(f"{campaign.base_url.rstrip('/')}/lich-truc?xa={commune.code}", language=None)
+        address = current_address()
+        if address is None:
+            st.info(t("roster.share_unavailable"), icon=":material/link_off:")
+        else:
+            st.caption(t("roster.share_link"))
+            st.code(address.link("lich-truc", xa=commune.code), language=None)
 
         st.subheader(t("roster.contact_title"))
         st.caption(t("roster.contact_help"))
@@ -175,7 +177,6 @@ def render(scope) -> None:
             if st.form_submit_button(t("common.save")):
                 r = set_contact(scope, campaign, commune.code, cname, cphone)
                 if r.ok:
-                    st.session_state["roster_flash"] = [("success", t("roster.contact_saved"))]
-                    st.rerun()
+                    rerun_with(t("roster.contact_saved"))
                 for p in r.problems:
                     st.error(p.message)
