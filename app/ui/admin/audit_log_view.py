@@ -14,6 +14,7 @@ from app.admin import audit_log as av
 from app.core import clock
 from app.core.fmt import fmt_int
 from app.core.i18n import t
+from app.ui.core.selection import keyed_table
 
 
 def render(scope) -> None:
@@ -53,14 +54,13 @@ def render(scope) -> None:
                         t("audit.col.before"): _short(e.before),
                         t("audit.col.after"): _short(e.after)} for e in entries])
     if entries:
-        event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                             key="audit_table", height=440)
+        picked = keyed_table(df, [e.id for e in entries], key="audit_table", hide_index=True,
+                             height=440)
         st.download_button(t("audit.csv"), data=av.to_csv(entries), file_name="nhat_ky.csv",
                            mime="text/csv", icon=":material/download:", key="audit_csv",
                            on_click="ignore")
-        rows = event.selection.rows if event else []
-        if rows:
-            e = entries[rows[0]]
+        if picked is not None:
+            e = next(x for x in entries if x.id == picked)
             st.subheader(t("audit.detail", id=e.id))
             st.caption(t("audit.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
                          actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id or "–"))

@@ -16,6 +16,7 @@ from app.core.fmt import fmt_date, fmt_datetime, fmt_float
 from app.core.i18n import t
 from app.ui.admin.widgets import campaign_select, commune_options, district_options
 from app.ui.core.flash import rerun_with
+from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 
@@ -84,12 +85,11 @@ def render(scope) -> None:
                 t("nominations.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
                 t("nominations.sug.col.met"): f"{f.criteria_met}/4" + (" ★" if f.meets_all else ""),
             } for f in shown])
-            event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                                 key="nom_sug_collectives", height=min(38 + 35 * len(df), 460))
+            code = keyed_table(df, [f.commune_code for f in shown], key="nom_sug_collectives",
+                               hide_index=True, height=min(38 + 35 * len(df), 460))
             st.caption(t("nominations.sug.pick"))
-            rows = event.selection.rows if event else []
-            if rows and can_propose:
-                f = shown[rows[0]]
+            if code is not None and can_propose:
+                f = next(x for x in shown if x.commune_code == code)
                 _proposal_form(f"c_{f.commune_code}",
                                t("nominations.form.collective_title", commune=md_escape(f.commune_name)),
                                name=t("nominations.default.collective_name", commune=f.commune_name),
@@ -110,11 +110,10 @@ def render(scope) -> None:
                 t("nominations.sug.col.shift"): t(f"nominations.shift.{p.shift}") if p.shift in nom.SHIFT_WEIGHT
                 else p.shift,
                 t("nominations.sug.col.shifts"): p.shifts} for p in people])
-            ev2 = st.dataframe(dfp, hide_index=True, on_select="rerun", selection_mode="single-row",
-                               key="nom_sug_individuals")
-            rows = ev2.selection.rows if ev2 else []
-            if rows and can_propose:
-                p = people[rows[0]]
+            entry_id = keyed_table(dfp, [p.roster_entry_id for p in people],
+                                   key="nom_sug_individuals", hide_index=True)
+            if entry_id is not None and can_propose:
+                p = next(x for x in people if x.roster_entry_id == entry_id)
                 _proposal_form(f"i_{p.roster_entry_id}",
                                t("nominations.form.individual_title", name=md_escape(p.full_name)),
                                name=p.full_name,

@@ -10,6 +10,7 @@ from app.core.reference import geography
 from app.monitoring import charts
 from app.monitoring.stats import LEVEL_COMMUNE, LEVEL_PROVINCE, Overview
 from app.survey.questionnaire import OVERALL
+from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 KEY_GOTO = "dash_goto_commune"
@@ -240,10 +241,9 @@ def commune_table(ov: Overview) -> None:
         df = df[df["score_status"].isin(status_sel)]
     st.caption(t("dashboard.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
     columns = [c for c in TABLE_COLUMNS if c != "district_name" or ov.level == LEVEL_PROVINCE]
-    event = st.dataframe(
-        df[columns], hide_index=True, width="stretch",
+    code = keyed_table(
+        df[columns], list(df["code"]), key="dash_tbl", hide_index=True, width="stretch",
         height=min(460, 38 + 35 * max(1, len(df))),
-        key="dash_tbl", on_select="rerun", selection_mode="single-row",
         column_config={
             "code": st.column_config.TextColumn(t("dashboard.col.code"), width="small"),
             "name": st.column_config.TextColumn(t("dashboard.col.commune")),
@@ -265,10 +265,8 @@ def commune_table(ov: Overview) -> None:
             "rank": st.column_config.NumberColumn(t("dashboard.col.rank"), format="%d"),
             "status_label": st.column_config.TextColumn(t("dashboard.col.status")),
         })
-    rows = getattr(getattr(event, "selection", None), "rows", []) or []
-    if rows:
-        code = df.iloc[rows[0]]["code"]
-        name = df.iloc[rows[0]]["name"]
+    if code is not None:
+        name = df.loc[df["code"] == code, "name"].iloc[0]
         if st.button(t("dashboard.open_commune", name=name), icon=":material/zoom_in:",
                      key="dash_tbl_open"):
             st.session_state[KEY_GOTO] = code
