@@ -132,6 +132,7 @@ def cmd_questionnaire_import(args: argparse.Namespace) -> int:
 
 def cmd_users_bulk_create(args: argparse.Namespace) -> int:
     from app.admin.users import bulk_create, credential_sheet
+    from app.core.public_url import configured_public_url
     _ready()
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -155,7 +156,8 @@ def cmd_users_bulk_create(args: argparse.Namespace) -> int:
         if result.created:
             with os.fdopen(fd, "wb") as f:
                 fd = -1
-                f.write(credential_sheet(result.created))
+                base = configured_public_url()
+                f.write(credential_sheet(result.created, base and f"{base}/dang-nhap"))
     finally:
         if fd != -1:
             os.close(fd)

@@ -862,7 +862,7 @@ VI: dict[str, str] = {
     "users.bulk.running": "Đang tạo tài khoản… {done}/{total}",
     "users.bulk.result": "Đã tạo {created} tài khoản; {skipped} đơn vị đã có tài khoản.",
     "users.bulk.conflicts": "Tên đăng nhập đã được tài khoản khác dùng (chưa tạo): {names}.",
-    "users.bulk.download_once": "Tải ngay tệp mật khẩu của {n} tài khoản mới: tệp chỉ tải được MỘT lần, sau đó bị xóa khỏi hệ thống. Cất giữ tệp cẩn thận.",
+    "users.bulk.download_once": "Tải ngay tệp mật khẩu và phiếu in của {n} tài khoản mới: mỗi tệp chỉ tải được MỘT lần, sau đó bị xóa khỏi hệ thống. Cất giữ cẩn thận.",
     "users.bulk.download": "Tải tệp mật khẩu (Excel)",
     "users.bulk.all_done": "Tất cả huyện và xã, phường, thị trấn đều đã có tài khoản.",
     "users.bulk.district_name": "Ban Chỉ đạo {name}",
@@ -1046,6 +1046,33 @@ VI.update({
     "campaigns.err.delete_has_data": "Đợt đã có dữ liệu ({answers} phiếu và {other} dòng dữ liệu khác) nên không xóa được; hãy lưu trữ.",
     "results.tab.ranking": "Xếp hạng và xuất báo cáo",
     "campaigns.err.archive_active": "Không lưu trữ được đợt đang hoạt động; chuyển sang đợt khác trước.",
+})
+
+
+# --- tables acted on by the row picked (issue 14, item 1 beyond the warnings) -----------------
+VI.update({
+    "selection.gone": "Dòng đã chọn không còn trong danh sách (danh sách đã thay đổi hoặc bị lọc): chưa có thao tác nào được thực hiện. Hãy chọn lại.",
+    "selection.acting_on": "Đang thao tác trên: **{what}**",
+})
+
+
+# --- accounts: credential sheet and slips, bulk progress (issue 14, item 10) --------------------
+VI.update({
+    "users.edit_caption": "{name} · {unit}. Các nút dưới đây chỉ tác động đến tài khoản này.",
+    "users.sheet.name": "Tài khoản",
+    "users.sheet.address": "Địa chỉ đăng nhập: {url}",
+    "users.sheet.no_address": "Địa chỉ đăng nhập: (chưa cấu hình địa chỉ công khai QCDC_PUBLIC_URL, hãy ghi địa chỉ trang trước khi gửi)",
+    "users.slip.title": "Phiếu tài khoản đơn vị",
+    "users.slip.heading": "KHẢO SÁT QCDC BẮC GIANG · PHIẾU TÀI KHOẢN (giữ kín, cắt theo đường chấm)",
+    "users.slip.address": "Địa chỉ đăng nhập",
+    "users.slip.no_address": "(hỏi quản trị hệ thống)",
+    "users.slip.note": "Mật khẩu trên chỉ dùng cho lần đăng nhập đầu tiên: hệ thống yêu cầu đổi sang mật khẩu mới ngay (ít nhất 8 ký tự, gồm cả chữ và số). Mật khẩu không có các ký tự dễ nhầm I, l, 1, O, o, 0.",
+    "users.slip.none": "Không có tài khoản mới.",
+    "users.bulk.download_slips": "Tải phiếu từng đơn vị để in (PDF)",
+    "users.bulk.step.passwords": "Đang tạo {total} tài khoản (tạo và mã hóa mật khẩu)…",
+    "users.bulk.step.sheet": "Đang lập tệp mật khẩu (Excel)…",
+    "users.bulk.step.slips": "Đang lập phiếu từng đơn vị (PDF)…",
+    "users.bulk.step.done": "Xong: đã tạo {n} tài khoản.",
 })
 
 

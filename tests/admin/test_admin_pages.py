@@ -16,7 +16,7 @@ from app.core.auth import Scope
 from app.core.campaigns import active_campaign
 from db.engine import session_scope
 from db.models import AuditLog, Campaign, Nomination, Questionnaire, User
-from tests.apptest import app_for, texts
+from tests.apptest import app_for, select_row, texts
 
 TINH = Scope("demo.tinh", "Ban Dân vận Tỉnh ủy (demo)", "province")
 ADMIN = Scope("demo.admin", "Quản trị viên (demo)", "admin")
@@ -50,9 +50,7 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     assert "Tập thể: tổ công tác cấp xã" in body and "mới có 0 đề xuất được duyệt" in body
     assert [d.key for d in at.download_button if d.disabled] == ["nom_dl_xlsx", "nom_dl_pdf"]
     top = nom.suggestions(TINH, active_campaign(max_age=0).campaign.id).collectives[0]
-    at.session_state["nom_sug_collectives"] = {"selection": {"rows": [0], "columns": [],
-                                                             "cells": []}}
-    at.run()
+    select_row(at, "nom_sug_collectives", 0)
     name = at.text_input(key=f"nom_c_{top.commune_code}_name")
     assert top.commune_name in name.value
     assert top.commune_name in at.text_area(key=f"nom_c_{top.commune_code}_ach").value
@@ -63,6 +61,38 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     assert rows[0].proposed_by == "demo.tinh" and rows[0].status == "proposed"
     assert json.loads(rows[0].evidence)["commune"]["answers"] == top.answers
     assert "Đã lập đề xuất #" in texts(at)
+
+
+def _drop_reports(code: str) -> None:
+    from db.models import DailyReport, ReportPhoto
+    with session_scope() as s:
+        for r in s.exec(select(DailyReport).where(DailyReport.commune_code == code)).all():
+            for p in s.exec(select(ReportPhoto).where(ReportPhoto.report_id == r.id)).all():
+                s.delete(p)
+            s.flush()
+            s.delete(r)
+
+
+def test_nominations_proposal_stays_on_the_commune_read_after_the_list_changes(demo_db):
+    cid = active_campaign(max_age=0).campaign.id
+    first, _second, third = nom.suggestions(TINH, cid).collectives[:3]
+    at = app_for("pages/board/nominations.py", user="demo.tinh", timeout=60)
+    select_row(at, "nom_sug_collectives", 2)
+    assert at.text_input(key=f"nom_c_{third.commune_code}_name")
+    # the first commune loses its reports: everything below moves up one row
+    _drop_reports(first.commune_code)
+    at.run()
+    assert nom.suggestions(TINH, cid).collectives[1].commune_code == third.commune_code
+    assert at.text_input(key=f"nom_c_{third.commune_code}_name")  # still the commune read
+    assert [f.key for f in at.text_input if (f.key or "").startswith("nom_c_")] == [
+        f"nom_c_{third.commune_code}_name", f"nom_c_{third.commune_code}_unit"]
+    # the commune read drops out of the list: no form for whichever row took its place
+    _drop_reports(third.commune_code)
+    at.run()
+    assert third.commune_code not in {f.commune_code
+                                      for f in nom.suggestions(TINH, cid).collectives[:40]}
+    assert "Dòng đã chọn không còn trong danh sách" in texts(at)
+    assert not [f for f in at.text_input if (f.key or "").startswith("nom_c_")]
 
 
 def test_nominations_page_manual_proposal_and_validation(demo_db):
@@ -217,6 +247,10 @@ def test_users_page_create_and_bulk_create(demo_db, monkeypatch):
     assert dl and not dl[0].disabled
     dl[0].click().run()  # once downloaded, the sheet is gone from the session
     assert not [d for d in at.download_button if d.key == "users_bulk_dl"]
+    slips = [d for d in at.download_button if d.key == "users_bulk_slips_dl"]
+    assert slips and "đều đã có tài khoản" not in texts(at)
+    slips[0].click().run()  # so are the slips, once downloaded
+    assert not at.download_button
     assert "đều đã có tài khoản" in texts(at)
 
 
@@ -225,8 +259,7 @@ def test_users_page_disable_and_reset(demo_db, monkeypatch):
     ua.create_account(ADMIN, username="tinh.hai", name="Cán bộ hai", role="province")
     at = app_for("pages/admin/users.py", user="demo.admin", timeout=60)
     at.text_input(key="users_f_search").input("tinh.hai").run()
-    at.session_state["users_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "users_table", 0)
     assert "Tài khoản tinh.hai" in texts(at)
     uid = next(b.key for b in at.button if (b.key or "").startswith("users_disable_"))
     _button(at, uid).click().run()
@@ -237,6 +270,35 @@ def test_users_page_disable_and_reset(demo_db, monkeypatch):
     with session_scope() as s:
         u = s.exec(select(User).where(User.username == "tinh.hai")).one()
         assert not u.active and u.must_change_password
+
+
+def test_users_page_acts_on_the_account_read_after_the_list_changes(demo_db, monkeypatch):
+    """The row picked is remembered by its account, not by its position: another account
+    that appears above it (created by another admin, or shown by a filter) changes nothing."""
+    monkeypatch.setattr(ua, "GENERATED_ROUNDS", 4)
+    ua.create_account(ADMIN, username="tinh.hai", name="Cán bộ hai", role="province")
+    at = app_for("pages/admin/users.py", user="demo.admin", timeout=60)
+    at.text_input(key="users_f_search").input("tinh.h").run()
+    select_row(at, "users_table", 0)
+    assert "Tài khoản tinh.hai" in texts(at)
+    # meanwhile another account sorts first in the same list
+    ua.create_account(ADMIN, username="tinh.ha", name="Cán bộ ba", role="province")
+    at.run()
+    assert list(at.dataframe[0].value["Tên đăng nhập"]) == ["tinh.ha", "tinh.hai"]
+    assert "Tài khoản tinh.hai" in texts(at)  # still the one read
+    disable = next(b for b in at.button if (b.key or "").startswith("users_disable_"))
+    disable.click().run()
+    assert "Đã vô hiệu hóa tài khoản tinh.hai" in texts(at)
+    with session_scope() as s:
+        states = dict(s.exec(select(User.username, User.active)
+                             .where(User.username.in_(["tinh.ha", "tinh.hai"]))).all())
+    assert states == {"tinh.hai": False, "tinh.ha": True}
+    # a filter that hides the picked account: nothing to act on, and said so
+    at.text_input(key="users_f_search").input("tinh.ha").run()
+    at.toggle(key="users_f_disabled").set_value(False).run()
+    assert "Dòng đã chọn không còn trong danh sách" in texts(at)
+    assert not [b for b in at.button if (b.key or "").startswith(("users_disable_",
+                                                                  "users_enable_"))]
 
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -336,8 +398,7 @@ def test_audit_page_filters_and_shows_before_after(demo_db):
     assert not at.exception
     at.multiselect(key="audit_f_action").set_value(["nomination.shortlist"]).run()
     assert "Hiển thị 1 trong 1 bản ghi" in texts(at)
-    at.session_state["audit_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "audit_table", 0)
     assert not at.exception
     assert any(j.value for j in at.json)
     values = [j.value for j in at.json]
