@@ -73,7 +73,10 @@ def submit_button(at: AppTest):
 
 
 def _keyed_widget(at: AppTest, key: str) -> str:
-    gen = at.session_state[f"{key}__gen"] if f"{key}__gen" in at.session_state else 0
+    try:  # AppTest's session state has no .get()
+        gen = at.session_state[f"{key}__gen"]
+    except KeyError:
+        gen = 0
     return key if gen == 0 else f"{key}~{gen}"
 
 
