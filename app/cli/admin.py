@@ -1,7 +1,7 @@
 """Command-line administration (registered by app/cli/__init__.py):
 
 ``python -m app.cli questionnaire export PATH.xlsx [--id N] [--check]``
-``python -m app.cli questionnaire import PATH.xlsx [--dry-run] [--use-for-active [--allow-mixed]]``
+``python -m app.cli questionnaire import PATH.xlsx [--dry-run] [--use-for-active [--allow-mixed] [--allow-renumber]]``
 ``python -m app.cli users bulk-create --out PATH.xlsx``
 
 The command line runs with the operator's rights (an administrator scope named ``cli``); every
@@ -121,7 +121,8 @@ def cmd_questionnaire_import(args: argparse.Namespace) -> int:
                 _err("Không có đợt khảo sát đang hoạt động.")
                 return 2
             assign_to_campaign(CLI_SCOPE, active.campaign.id, row.id,
-                               allow_mixed=args.allow_mixed)
+                               allow_mixed=args.allow_mixed,
+                               allow_renumber=args.allow_renumber)
             out["campaign_id"] = active.campaign.id
     except BuilderError as exc:
         _err(f"Lỗi: {exc}")
@@ -188,6 +189,9 @@ def add_admin_commands(sub) -> None:
     i.add_argument("--allow-mixed", action="store_true",
                    help="with --use-for-active: allowed even if the campaign has answers "
                         "(old answers keep their version)")
+    i.add_argument("--allow-renumber", action="store_true",
+                   help="with --use-for-active: allowed even if citizens' question numbers "
+                        "change while the survey window is open")
     i.set_defaults(func=cmd_questionnaire_import)
 
     u = sub.add_parser("users", help="user administration")

@@ -709,7 +709,7 @@ VI: dict[str, str] = {
     "questionnaire.col.intro": "Lời dẫn đầu phiếu",
     "questionnaire.col.code": "Mã bảng hỏi",
     "questionnaire.help.questions": "Thêm dòng để thêm câu hỏi, chọn dòng rồi bấm biểu tượng thùng rác để xóa. Sắp xếp lại bằng cột «Thứ tự» (ví dụ 15 để chèn giữa 10 và 20). Thang điểm dùng cột điểm thấp/cao nhất; trả lời ngắn dùng cột độ dài tối đa.",
-    "questionnaire.help.options": "Mỗi dòng là một phương án của câu hỏi có mã ở cột «Mã câu». Điểm để trống: phương án không tính điểm (ví dụ «Không biết»). Câu hỏi mới: bấm «Cập nhật bảng» để chọn được mã câu mới.",
+    "questionnaire.help.options": "Mỗi dòng là một phương án của câu hỏi có mã ở cột «Mã câu». Điểm để trống: phương án không tính điểm (ví dụ «Không biết»). Mã câu mới thêm ở bảng câu hỏi có ngay trong danh sách chọn.",
     "questionnaire.help.pillars": "Trụ cột dùng để nhóm câu hỏi và tính chỉ số thành phần.",
     "questionnaire.help.order": "Số nhỏ đứng trước.",
     "questionnaire.help.id": "Bắt đầu bằng chữ cái; chỉ gồm chữ không dấu, số, dấu gạch dưới. Không đổi mã của câu đã dùng nếu muốn so sánh giữa các phiên bản.",
@@ -777,7 +777,7 @@ VI: dict[str, str] = {
     "questionnaire.err.invalid": "Bảng hỏi không hợp lệ: {detail}",
     "questionnaire.err.unchanged": "Không có thay đổi nào so với phiên bản {version}.",
     "questionnaire.err.busy": "Một quản trị viên khác vừa lưu bảng hỏi; vui lòng thử lại.",
-    "questionnaire.err.mixed": "Đợt «{name}» đã có {n} phiếu theo phiên bản khác. Các phiếu đó giữ phiên bản cũ; cần xác nhận để phiếu mới dùng phiên bản này.",
+    "questionnaire.err.mixed": "Đợt «{name}» đã có {n} phiếu theo phiên bản khác. Các phiếu đó giữ phiên bản cũ; cần đánh dấu ô xác nhận «Tôi hiểu…» để phiếu mới dùng phiên bản này.",
     # XLSForm
     "xlsform.where_row": "Trang «{sheet}», dòng {row}: {message}",
     "xlsform.where_sheet": "Trang «{sheet}»: {message}",
@@ -1073,6 +1073,26 @@ VI.update({
     "users.bulk.step.sheet": "Đang lập tệp mật khẩu (Excel)…",
     "users.bulk.step.slips": "Đang lập phiếu từng đơn vị (PDF)…",
     "users.bulk.step.done": "Xong: đã tạo {n} tài khoản.",
+})
+
+
+# --- questionnaire: switching versions on the same page, question numbers (issue 14, items 4, 7) --
+VI.update({
+    "questionnaire.renumber.added": "câu mới {id} là câu {after}",
+    "questionnaire.renumber.removed": "câu {before} ({id}) bị bỏ",
+    "questionnaire.renumber.moved": "câu {before} ({id}) thành câu {after}",
+    "questionnaire.renumber.more": "và {n} thay đổi khác",
+    "questionnaire.err.renumber": "Đợt «{name}» đang trong thời gian khảo sát và phiên bản này đánh số lại câu hỏi người dân thấy ({changes}). Cần đánh dấu ô xác nhận «Tôi hiểu, số thứ tự câu hỏi thay đổi giữa đợt» để dùng phiên bản này.",
+    "questionnaire.confirm_below": "Xác nhận ở mục «Phiên bản dùng cho đợt» bên dưới.",
+    "questionnaire.renumber_open": "Đợt «{name}» đang trong thời gian khảo sát: số thứ tự câu hỏi người dân thấy sẽ thay đổi giữa đợt ({changes}). Người hỗ trợ, tài liệu hướng dẫn và người dân đang trả lời dở sẽ thấy số câu khác.",
+    "questionnaire.renumber_closed": "Số thứ tự câu hỏi người dân thấy sẽ thay đổi ({changes}).",
+    "questionnaire.allow_renumber": "Tôi hiểu, số thứ tự câu hỏi thay đổi giữa đợt",
+    "questionnaire.switch_title": "Phiên bản dùng cho đợt «{name}»",
+    "questionnaire.switch_current": "Đợt đang dùng {code} phiên bản {version}.",
+    "questionnaire.switch_none": "Chưa có phiên bản nào khác để chuyển sang.",
+    "questionnaire.switch_pick": "Chuyển sang phiên bản",
+    "questionnaire.switch_do": "Dùng phiên bản {version} cho đợt «{name}»",
+    "questionnaire.switched": "Đợt «{name}» dùng phiên bản {version} cho các phiếu mới.",
 })
 
 

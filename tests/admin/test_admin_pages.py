@@ -184,6 +184,52 @@ def test_questionnaire_page_edit_preview_and_save_a_new_version(demo_db):
     assert active_campaign(max_age=0).questionnaire_id == versions[1].id != base
 
 
+def test_questionnaire_page_insert_a_question_mid_campaign(demo_db):
+    at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
+    editors = [d for d in at.dataframe if d.proto.editing_mode]
+    questions = json.loads(editors[0].proto.columns)
+    # empty cells stay empty, pillars are offered by name, not by code
+    assert all(e.proto.placeholder == "" for e in editors)
+    assert "Dân biết" in json.dumps(questions["pillar"], ensure_ascii=False)
+    # a new question (between q04 and q05) ...
+    at.session_state["qb_questions_1"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"order": 45, "id": "q_moi", "type": "single", "text": "Câu chèn thêm?",
+         "required": False, "pillar": "dan_biet", "profile": False}]}
+    at.run()
+    assert not at.exception
+    # ... is offered at once in the options' question list, without "Cập nhật bảng"
+    options = json.loads([d for d in at.dataframe if d.proto.editing_mode][1].proto.columns)
+    assert "q_moi" in json.dumps(options["question"], ensure_ascii=False)
+    rev = at.session_state["qb_rev"]
+    at.session_state[f"qb_options_{rev}"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"question": "q_moi", "order": 1, "value": "1", "label": "Có", "score": 100},
+        {"question": "q_moi", "order": 2, "value": "0", "label": "Không", "score": 0}]}
+    at.run()
+    assert "Thêm câu: q\\_moi" in texts(at)
+    at.checkbox(key="qb_use_active").check().run()
+    body = texts(at)
+    assert "số thứ tự câu hỏi người dân thấy sẽ thay đổi giữa đợt" in body
+    assert "câu mới q\\_moi là câu 5; câu 5 (q05) thành câu 6" in body
+    # saved without confirming: the version exists, the campaign keeps its own, and the
+    # confirmation is offered on this page
+    before = active_campaign(max_age=0).questionnaire_id
+    _button(at, "qb_save").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert "Đã lưu bảng hỏi PKS03 phiên bản 2" in body and "Xác nhận ở mục" in body
+    assert active_campaign(max_age=0).questionnaire_id == before
+    with session_scope() as s:
+        v2 = s.exec(select(Questionnaire).where(Questionnaire.version == 2)).one().id
+    assert at.selectbox(key="qb_switch_pick").value == v2
+    assert _button(at, "qb_switch").disabled
+    at.checkbox(key=f"qb_sw{v2}_allow_mixed").check()
+    at.checkbox(key=f"qb_sw{v2}_allow_renumber").check().run()
+    _button(at, "qb_switch").click().run()
+    assert not at.exception
+    assert "dùng phiên bản 2 cho các phiếu mới" in texts(at)
+    assert active_campaign(max_age=0).questionnaire_id == v2
+
+
 def test_questionnaire_page_reports_problems_and_blocks_saving(demo_db):
     at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
     at.session_state["qb_questions_1"] = {
