@@ -1096,6 +1096,34 @@ VI.update({
 })
 
 
+# --- the roster on a phone: one person at a time (issue 14, items 4 and 10) --------------------
+VI.update({
+    "roster.view_mode": "Cách xem",
+    "roster.view.cards": "Từng người (điện thoại)",
+    "roster.view.table": "Cả bảng (máy tính)",
+    "roster.last_update": "Cập nhật lần cuối lúc {at} ({n} người, {who}).",
+    "roster.ph.full_name": "Ví dụ: Nguyễn Văn An",
+    "roster.ph.position": "Ví dụ: Chi hội trưởng nông dân",
+    "roster.ph.organisation": "Chọn tổ chức",
+    "roster.ph.phone": "Ví dụ: 0912345678",
+    "roster.ph.duty_days": "Chọn ngày trực",
+    "roster.person.add": "Thêm người hỗ trợ",
+    "roster.person.new": "Người hỗ trợ mới",
+    "roster.person.edit": "Sửa thông tin: {name}",
+    "roster.person.edit_button": "Sửa",
+    "roster.person.save": "Lưu người này",
+    "roster.person.saved": "Đã lưu {name}. Danh sách có {n} người.",
+    "roster.person.other_row": "Người thứ {row} trong danh sách: {message}",
+    "roster.person.none": "Danh sách chưa có ai. Bấm «Thêm người hỗ trợ» để thêm từng người.",
+    "roster.person.line": "☎ {phone} · Ngày trực: {days} · Ca: {shift}",
+    "roster.person.remove": "Xóa",
+    "roster.person.remove_confirm": "Xóa {name} khỏi danh sách trực?",
+    "roster.person.remove_do": "Xóa {name}",
+    "roster.person.removed": "Đã xóa {name}. Danh sách còn {n} người.",
+    "overview.updated": "Cập nhật lần cuối",
+})
+
+
 _LANGS = {"vi": VI}
 
 

@@ -49,6 +49,7 @@ st.dataframe([{t("common.district"): s.commune.district_full_name,
                t("common.commune"): s.commune.full_name,
                t("overview.people"): s.entries,
                t("overview.submitted"): fmt_datetime(s.submitted_at) or "—",
+               t("overview.updated"): fmt_datetime(s.updated_at) or "—",
                t("overview.state"): LABELS[states[s.commune.code]],
                t("overview.is_published"): "✓" if s.published else "",
                t("completeness.contact"): s.contact_name, t("completeness.phone"): s.contact_phone}
