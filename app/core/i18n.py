@@ -581,7 +581,7 @@ VI: dict[str, str] = {
     "nominations.sug.col.person": "Họ và tên",
     "nominations.sug.col.position": "Chức vụ",
     "nominations.sug.col.org": "Tổ chức",
-    "nominations.sug.col.days": "Ngày trực",
+    "nominations.sug.col.days": "Ngày trực được tính (đã qua, xã đã báo cáo)",
     "nominations.sug.col.shift": "Ca",
     "nominations.sug.col.shifts": "Số ca trực",
     "nominations.form.collective_title": "**Đề xuất tập thể:** tổ công tác {commune}",
@@ -625,7 +625,8 @@ VI: dict[str, str] = {
     "nominations.hist.action": "Thao tác",
     "nominations.hist.to": "Trạng thái mới",
     "nominations.hist.note": "Ghi chú",
-    "nominations.ev.individual": "Trực {shifts} ca trong {days} ngày ({shift}) tại {commune}",
+    "nominations.ev.individual": "Trực {shifts} ca trong {days} ngày đã qua và đã báo cáo ({shift}) tại {commune}",
+    "nominations.ev.planned": "lịch trực đăng ký {planned} ngày",
     "nominations.ev.reports": "Báo cáo {done}/{total} ngày",
     "nominations.ev.answers": "{answers} phiếu / {visits} lượt khách (tỷ lệ {ratio})",
     "nominations.ev.band": "{inband}/{days} ngày có tỷ lệ trong ngưỡng {low}–{high}",
@@ -1121,6 +1122,24 @@ VI.update({
     "roster.person.remove_do": "Xóa {name}",
     "roster.person.removed": "Đã xóa {name}. Danh sách còn {n} người.",
     "overview.updated": "Cập nhật lần cuối",
+})
+
+
+# --- nominations: the final list as an administrative document (issue 14, item 6) ------------
+VI.update({
+    "nominations.export.sheet": "Đề xuất khen thưởng",
+    "nominations.doc.parent": "TỈNH ỦY BẮC GIANG",
+    "nominations.doc.body": "BAN DÂN VẬN",
+    "nominations.doc.number": "Số:        /DS-BDVTU",
+    "nominations.doc.nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "nominations.doc.motto": "Độc lập - Tự do - Hạnh phúc",
+    "nominations.doc.place_date": "Bắc Giang, ngày {day} tháng {month} năm {year}",
+    "nominations.doc.title": "DANH SÁCH",
+    "nominations.doc.recipients": "Nơi nhận:",
+    "nominations.doc.recipient_lines": "- Thường trực Tỉnh ủy (để báo cáo);\n- Ban Thi đua - Khen thưởng tỉnh;\n- Hội Nông dân tỉnh;\n- Lưu VT.",
+    "nominations.doc.sign_for": "T/M BAN DÂN VẬN",
+    "nominations.doc.sign_title": "TRƯỞNG BAN",
+    "nominations.doc.sign_hint": "(Ký, ghi rõ họ tên, đóng dấu)",
 })
 
 
