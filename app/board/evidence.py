@@ -113,6 +113,11 @@ def _days_so_far(campaign: Campaign, now: datetime | None = None) -> list[date]:
     return [d for d in campaign_days(campaign) if d <= today]
 
 
+def days_due(campaign: Campaign, now: datetime | None = None) -> list[date]:
+    """Campaign days whose daily report is due (see ``_days_due``)."""
+    return _days_due(campaign, now)
+
+
 def _days_due(campaign: Campaign, now: datetime | None = None) -> list[date]:
     """Campaign days whose daily report is due: earlier days, and today once the report
     cut-off time (e.g. 20:00) has passed."""

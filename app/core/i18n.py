@@ -1143,6 +1143,42 @@ VI.update({
 })
 
 
+# --- reminders and helper figures for the district and province (issue 14, officials' asks) ----
+VI.update({
+    "reminder.title": "Tin nhắn nhắc các đơn vị chưa báo cáo",
+    "reminder.help": "Sao chép (nút ở góc khung) rồi dán vào nhóm Zalo của huyện hoặc tin nhắn SMS gửi người liên hệ của xã. Người liên hệ do xã khai ở trang danh sách hỗ trợ (nếu chưa khai: người Hội Nông dân đầu tiên trong danh sách).",
+    "reminder.group": "Nhóm Zalo: {district} ({n} đơn vị)",
+    "reminder.sms_title": "SMS từng đơn vị",
+    "reminder.no_phone": "Chưa có số điện thoại để nhắn: {communes}.",
+    "reminder.where": "tại {url}",
+    "reminder.where_app": "trên trang khảo sát (mục Báo cáo hằng ngày)",
+    "reminder.group_head": "[Khảo sát QCDC] Đến nay, {n} đơn vị chưa gửi báo cáo ngày {day}. Đề nghị các tổ công tác gửi báo cáo trước {cutoff} hôm nay {where}:",
+    "reminder.group_line": "{i}. {commune} – {who}",
+    "reminder.no_contact": "chưa có người liên hệ",
+    "reminder.group_foot": "Ban Chỉ đạo {district}.",
+    "reminder.sms": "[Khảo sát QCDC] {commune} chưa gửi báo cáo ngày {day}. Đề nghị gửi trước {cutoff} {where}. BCĐ {district}.",
+    "helpers.title": "Người hỗ trợ: ca trực và số người dân được hướng dẫn",
+    "helpers.honest": "Báo cáo ngày chỉ ghi **tổng số người được hướng dẫn của cả xã** trong ngày, không ghi theo từng người. Cột «Ước tính được hướng dẫn» chia số đó cho những người có lịch trực hôm ấy theo số ca (cả ngày tính 2 ca, sáng hoặc chiều 1 ca): đó là **ước tính**, không phải số ghi nhận của từng người. Chỉ tính các ngày đã qua giờ chốt mà xã đã báo cáo.",
+    "helpers.none": "Chưa có ngày trực nào đã qua và được báo cáo.",
+    "helpers.col.person": "Người hỗ trợ",
+    "helpers.col.commune": "Đơn vị",
+    "helpers.col.org": "Tổ chức",
+    "helpers.col.days": "Ngày trực đã tính",
+    "helpers.col.shifts": "Số ca",
+    "helpers.col.guided": "Ước tính được hướng dẫn",
+    "helpers.col.per_shift": "Bình quân mỗi ca (ước tính)",
+    "helpers.days_title": "Theo ngày: người trực theo lịch và theo báo cáo",
+    "helpers.col.day": "Ngày",
+    "helpers.col.scheduled": "Có lịch trực",
+    "helpers.col.reported": "Báo cáo có mặt",
+    "helpers.col.guided_day": "Được hướng dẫn (báo cáo)",
+    "helpers.col.per_shift_day": "Bình quân mỗi ca",
+    "helpers.mismatch": "Lệch giữa lịch trực và báo cáo: {n} ngày-đơn vị.",
+    "helpers.download": "Tải bảng người hỗ trợ (Excel)",
+    "helpers.sheet": "Người hỗ trợ",
+})
+
+
 _LANGS = {"vi": VI}
 
 

@@ -150,3 +150,30 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
 
 def publicity_label(code: str) -> str:
     return PUBLICITY_CHANNELS.get(code, code)
+
+
+def reminder_section(info, campaign) -> None:
+    """Messages to paste into the district's Zalo group or an SMS, for the communes that have
+    not reported the day, with their contact's phone."""
+    from app.operations.completeness import reminders
+    from app.ui.core.public_url import current_address
+    if not info.missing:
+        return
+    st.subheader(t("reminder.title"))
+    st.caption(t("reminder.help"))
+    address = current_address()
+    url = address.link("bao-cao-ngay") if address else None
+    for r in reminders(info, campaign, report_url=url):
+        n = len(r.messages) + len(r.without_phone)
+        with st.expander(t("reminder.group", district=r.district_name, n=n),
+                         expanded=len(info.missing) <= 20):
+            st.code(r.group_text, language=None, wrap_lines=True)
+            if r.messages:
+                st.markdown(f"**{t('reminder.sms_title')}**")
+                for m, text in r.messages:
+                    st.caption(f"{md_escape(m.commune.full_name)} · {md_escape(m.contact_name)} "
+                               f"· ☎ {md_escape(m.contact_phone)}")
+                    st.code(text, language=None, wrap_lines=True)
+            if r.without_phone:
+                st.warning(t("reminder.no_phone", communes=", ".join(
+                    m.commune.full_name for m in r.without_phone)), icon=":material/phone_disabled:")
