@@ -1179,6 +1179,22 @@ VI.update({
 })
 
 
+# --- search in the activity feed and in the citizens' own words (issue 14, officials' asks) ---
+VI.update({
+    "feed.tab.reports": "Báo cáo các xã",
+    "feed.tab.opinions": "Ý kiến của người dân",
+    "feed.search": "Tìm trong khó khăn, kiến nghị, tên xã",
+    "feed.search_ph": "Ví dụ: mạng yếu, thiếu người, Tân Yên",
+    "feed.count_search": "{n} báo cáo có «{text}».",
+    "feed.empty_search": "Không có báo cáo nào chứa nội dung này.",
+    "opinions.help": "Câu trả lời của người dân cho các câu hỏi mở của phiếu (kiến nghị, góp ý về bộ phận một cửa), chỉ từ các phiếu được tính, không kèm thông tin nhận dạng. Tìm không phân biệt hoa thường, có dấu hay không dấu.",
+    "opinions.search": "Tìm trong ý kiến của người dân",
+    "opinions.search_ph": "Ví dụ: thủ tục, chờ lâu, công khai",
+    "opinions.count": "{n} ý kiến.",
+    "opinions.none": "Chưa có ý kiến nào phù hợp.",
+})
+
+
 _LANGS = {"vi": VI}
 
 

@@ -88,3 +88,51 @@ def test_completeness_page_offers_reminders_to_copy(demo_db):
     codes = [c.value for c in at.code]
     assert any(v.startswith("[Khảo sát QCDC]") for v in codes)
     assert all("localhost" not in v for v in codes)
+
+
+def test_feed_search_in_difficulties_ignores_case_and_accents(campaign):
+    from app.operations.daily_reports import feed
+    day = campaign.start_date
+    with session_scope() as s:
+        s.add(DailyReport(campaign_id=campaign.id, commune_code="07201", day=day, visits=5,
+                          difficulties="Mạng Internet yếu vào buổi sáng"))
+        s.add(DailyReport(campaign_id=campaign.id, commune_code="07204", day=day, visits=5,
+                          proposals="Đề nghị thêm máy tính bảng"))
+        s.add(DailyReport(campaign_id=campaign.id, commune_code="07243", day=day, visits=5,
+                          difficulties="Mạng yếu"))  # another district
+    items, total = feed(HUYEN, campaign.id, text="mang YEU")
+    assert total == 1 and [i.commune.code for i in items] == ["07201"]
+    items, total = feed(TINH, campaign.id, text="mạng yếu")
+    assert total == 2 and {i.commune.code for i in items} == {"07201", "07243"}
+    assert feed(TINH, campaign.id, text="may tinh bang")[1] == 1
+    assert feed(TINH, campaign.id, text="Thọ Xương")[1] == 1  # the commune's name
+    assert feed(TINH, campaign.id, text="không có đâu")[1] == 0
+
+
+def test_citizens_words_searchable_by_their_communes_staff_only(active):
+    from app.monitoring.opinions import search_opinions
+    from app.survey.responses import submit_response
+    defn = active.definition
+    base = {q.id: q.options[0].value for q in defn.questions if q.type == "single"}
+    base.update({q.id: [q.options[0].value] for q in defn.questions if q.type == "multi"})
+    base.update({q.id: q.scale_max for q in defn.questions if q.type == "rating"})
+    for code, words, tok in (("07201", "Thủ tục chờ lâu quá", "tok-opinion-1"),
+                             ("07204", "Cán bộ nhiệt tình", "tok-opinion-2"),
+                             ("07243", "Chờ lâu, cần thêm ghế", "tok-opinion-3")):
+        assert submit_response(active, code, base | {"y_kien": words}, tok).ok
+    found, total = search_opinions(HUYEN, active.campaign.id, "cho lau")
+    assert total == 1 and found[0].text == "Thủ tục chờ lâu quá"
+    assert found[0].commune_name == "Phường Thọ Xương"
+    assert search_opinions(TINH, active.campaign.id, "chờ lâu")[1] == 2
+    assert search_opinions(TINH, active.campaign.id)[1] == 3
+    assert search_opinions(HUYEN, active.campaign.id, district_code="215") == ([], 0)
+    with pytest.raises(AuthError):
+        search_opinions(XA, active.campaign.id, "chờ")
+
+
+def test_feed_page_searches(demo_db):
+    at = app_for("pages/monitor/feed.py", user="demo.huyen", timeout=60)
+    assert not at.exception
+    at.text_input(key="feed_search").input("không có chữ này đâu").run()
+    assert "Không có báo cáo nào chứa nội dung này." in texts(at)
+    assert "Ý kiến của người dân" in [tab.label for tab in at.tabs]
