@@ -16,7 +16,7 @@ from app.core.auth import Scope
 from app.core.campaigns import active_campaign
 from db.engine import session_scope
 from db.models import AuditLog, Campaign, Nomination, Questionnaire, User
-from tests.apptest import app_for, select_row, texts
+from tests.apptest import app_for, keyed_frame, select_row, texts
 
 TINH = Scope("demo.tinh", "Ban Dân vận Tỉnh ủy (demo)", "province")
 ADMIN = Scope("demo.admin", "Quản trị viên (demo)", "admin")
@@ -449,6 +449,11 @@ def test_audit_page_filters_and_shows_before_after(demo_db):
     assert any(j.value for j in at.json)
     values = [j.value for j in at.json]
     assert any('"proposed"' in v for v in values) and any('"shortlisted"' in v for v in values)
+    # in words, not codes and JSON
+    table = keyed_frame(at, "audit_table")
+    assert list(table["Thao tác"]) == ["Đưa đề xuất vào danh sách xét chọn"]
+    assert "{" not in " ".join(table["Nội dung"])
+    assert f"demo.admin đưa đề xuất vào danh sách xét chọn: đề xuất {n.id}" in texts(at)
 
 
 @pytest.mark.parametrize("page", ["pages/admin/questionnaire.py", "pages/admin/users.py",

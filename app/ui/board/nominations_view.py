@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.board import nominations as nom
 from app.core.auth import AuthError
-from app.core.fmt import fmt_date, fmt_datetime, fmt_float
+from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int
 from app.core.i18n import t
 from app.ui.admin.widgets import campaign_select, commune_options, district_options
 from app.ui.core.flash import rerun_with
@@ -75,18 +75,22 @@ def render(scope) -> None:
                 t("nominations.sug.col.commune"): f.commune_name,
                 t("nominations.sug.col.district"): f.district_name,
                 t("nominations.sug.col.reports"): f"{f.days_reported}/{f.days_total}",
-                t("nominations.sug.col.visits"): f.visits,
-                t("nominations.sug.col.answers"): f.answers,
-                t("nominations.sug.col.ratio"): None if f.ratio is None else round(f.ratio, 2),
+                t("nominations.sug.col.visits"): fmt_int(f.visits),
+                t("nominations.sug.col.answers"): fmt_int(f.answers),
+                t("nominations.sug.col.ratio"): fmt_float(f.ratio, 2),
                 t("nominations.sug.col.band"): f"{f.days_in_band}/{f.days_with_visits}",
                 t("nominations.sug.col.roster"): (fmt_date(f.roster_submitted_at) + " " +
                                           (yes if f.roster_on_time else t("nominations.sug.late"))
                                           if f.roster_submitted_at else no),
-                t("nominations.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
+                t("nominations.sug.col.index"): fmt_float(f.index_overall, 1),
                 t("nominations.sug.col.met"): f"{f.criteria_met}/4" + (" ★" if f.meets_all else ""),
             } for f in shown])
             code = keyed_table(df, [f.commune_code for f in shown], key="nom_sug_collectives",
-                               hide_index=True, height=min(38 + 35 * len(df), 460))
+                               hide_index=True, height=min(38 + 35 * len(df), 460),
+                               column_config={t(k): st.column_config.TextColumn(
+                                   t(k), alignment="right") for k in (
+                                   "nominations.sug.col.visits", "nominations.sug.col.answers",
+                                   "nominations.sug.col.ratio", "nominations.sug.col.index")})
             st.caption(t("nominations.sug.pick"))
             if code is not None and can_propose:
                 f = next(x for x in shown if x.commune_code == code)

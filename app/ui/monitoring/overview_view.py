@@ -148,10 +148,10 @@ def commune_card(ov: Overview) -> None:
                         width="stretch")
     st.dataframe(df, hide_index=True, width="stretch", column_config={
         "pillar": st.column_config.TextColumn(t("dashboard.col.pillar")),
-        "index": st.column_config.NumberColumn(t("dashboard.col.index"), format="%.1f"),
-        "index_low": st.column_config.NumberColumn(t("dashboard.col.ci_low"), format="%.1f"),
-        "index_high": st.column_config.NumberColumn(t("dashboard.col.ci_high"), format="%.1f"),
-        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="%d")})
+        "index": st.column_config.NumberColumn(t("dashboard.col.index"), format="localized", step=0.1),
+        "index_low": st.column_config.NumberColumn(t("dashboard.col.ci_low"), format="localized", step=0.1),
+        "index_high": st.column_config.NumberColumn(t("dashboard.col.ci_high"), format="localized", step=0.1),
+        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="localized")})
     st.caption(t("dashboard.commune_report", reports=fmt_int(row["reports"]),
                  expected=fmt_int(row["reports_expected"]), visits=fmt_int(row["visits"]),
                  ratio=fmt_float(row["ratio"], 2) if row["ratio"] == row["ratio"]
@@ -191,13 +191,13 @@ def question_results(ov: Overview) -> None:
                 st.markdown(f"{label}{md_escape(qq['question'].iloc[0])}")
             _show(charts.question_chart(part), width="stretch")
             table = part[["number", "question", "option", "n", "share"]].copy()
-            table["share"] = table["share"].astype(float) * 100
+            table["share"] = table["share"].astype(float)
             st.dataframe(table, hide_index=True, width="stretch", column_config={
                 "number": st.column_config.NumberColumn(t("dashboard.col.number"), format="%d"),
                 "question": st.column_config.TextColumn(t("dashboard.col.question"), width="large"),
                 "option": st.column_config.TextColumn(t("dashboard.col.option")),
                 "n": st.column_config.NumberColumn(t("dashboard.col.count"), format="localized"),
-                "share": st.column_config.NumberColumn(t("dashboard.col.share"), format="%.1f%%")})
+                "share": st.column_config.NumberColumn(t("dashboard.col.share"), format="percent", step=0.001)})
 
 
 TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "visits", "ratio",
@@ -254,10 +254,10 @@ def commune_table(ov: Overview) -> None:
             "excluded": st.column_config.NumberColumn(t("dashboard.col.excluded"),
                                                       format="localized"),
             "visits": st.column_config.NumberColumn(t("dashboard.col.visits"), format="localized"),
-            "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="%.2f"),
+            "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="localized", step=0.01),
             "ratio_label": st.column_config.TextColumn(t("dashboard.col.ratio_status")),
             "reports_text": st.column_config.TextColumn(t("dashboard.col.reports")),
-            "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
+            "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="localized", step=0.1,
                                                      min_value=0, max_value=100),
             "ci_text": st.column_config.TextColumn(t("dashboard.col.ci")),
             "n_scored": st.column_config.NumberColumn(t("dashboard.col.n_scored"),

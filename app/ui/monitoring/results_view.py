@@ -51,13 +51,13 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
         "name": st.column_config.TextColumn(t("dashboard.col.commune")),
         "district": st.column_config.TextColumn(t("dashboard.col.district")),
         "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="localized"),
-        "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
+        "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="localized", step=0.1,
                                                  min_value=0, max_value=100),
         "ci": st.column_config.TextColumn(t("dashboard.col.ci")),
         "status": st.column_config.TextColumn(t("dashboard.col.status")),
     }
     for pid, name in board.pillars:
-        config[pid] = st.column_config.NumberColumn(name, format="%.1f")
+        config[pid] = st.column_config.NumberColumn(name, format="localized", step=0.1)
     st.dataframe(df, hide_index=True, width="stretch", column_config=config,
                  height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
     st.caption(t("export.uncertain_note"))
