@@ -44,6 +44,7 @@ with admitted(gated=not signed_in) as ok:  # citizens: a few runs at a time (app
         st.stop()  # the busy message is shown, or the browser has gone
     layout.demo_banner(session.settings().demo_mode)
     if signed_in:
+        layout.print_style()  # staff pages print without the app's furniture
         sidebar_menu(scope, specs, pages)
         # what an earlier run said before its st.rerun()
         flash.show_flashes(current.key if current is not None else None)

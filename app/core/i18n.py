@@ -1192,6 +1192,8 @@ VI.update({
     "opinions.search_ph": "Ví dụ: thủ tục, chờ lâu, công khai",
     "opinions.count": "{n} ý kiến.",
     "opinions.none": "Chưa có ý kiến nào phù hợp.",
+    "dashboard.print": "Bản để in",
+    "dashboard.print_help": "Hiện mọi mục liên tiếp (không theo thẻ), bảng đầy đủ, ngừng tự cập nhật; rồi bấm Ctrl+P để in hoặc lưu PDF. Khi in, menu, nút và ô chọn được ẩn.",
 })
 
 

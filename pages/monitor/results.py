@@ -11,6 +11,7 @@ from app.ui.monitoring import results_view as view
 from app.ui.monitoring.yoy_view import year_on_year
 
 scope, campaign_id = dash.dashboard_page("results")
+printing = dash.print_toggle()
 tab_rank, tab_years = st.tabs([t("results.tab.ranking"), t("campaigns.tab.compare")],
                               key="results_tabs", on_change="rerun")
 with tab_rank:
@@ -28,7 +29,7 @@ with tab_rank:
         except LookupError:
             st.info(t("dashboard.no_campaign"))
             st.stop()
-        view.ranking(board, show_rank=scope.role != "commune")
+        view.ranking(board, show_rank=scope.role != "commune", printing=printing)
         view.export_section(scope, campaign_id, district)
 with tab_years:
     if tab_years.open is not False:

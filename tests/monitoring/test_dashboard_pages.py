@@ -165,3 +165,21 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     assert at.selectbox(key="xa").value is None
     assert set(keyed_frame(at, "dash_tbl")["code"]) == \
         {c.code for c in geography().communes_of("213")}
+
+
+def test_print_view_shows_every_section_and_whole_tables(demo_db):
+    at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
+    at.toggle(key="dash_print").set_value(True).run()
+    assert not at.exception
+    assert not at.tabs  # every section in turn (a tab prints only when open)
+    heads = [h.value for h in at.subheader]
+    for title in ("Theo đơn vị", "Theo thời gian", "Kết quả từng câu hỏi", "Bảng các xã"):
+        assert title in heads
+    assert not [tg for tg in at.toggle if tg.key == "dash_live"]  # no refresh while printing
+    table = at.table[0].value
+    assert len(table) == len(geography().communes_of("213"))  # the whole table
+    ratio = next(c for c in table.columns if c.startswith("Tỷ lệ"))
+    assert any("," in v for v in table[ratio]) and not any("." in v for v in table[ratio])
+    res = app_for("pages/monitor/results.py", user="demo.huyen", timeout=90)
+    res.toggle(key="dash_print").set_value(True).run()
+    assert not res.exception and len(res.table[0].value) > 0

@@ -183,7 +183,8 @@ def question_results(ov: Overview) -> None:
         name = part["pillar"].iloc[0]
         idx = ov.scores.total.get(pid) if pid != "_profile" else None
         head = name + (f" · {t('dashboard.col.index')} {index_text(idx)}" if idx else "")
-        with st.expander(head, expanded=(pid == pillar_ids[0])):
+        printing = bool(st.session_state.get("dash_print"))
+        with st.expander(head, expanded=printing or pid == pillar_ids[0]):
             for qid in dict.fromkeys(part["question_id"]):
                 qq = part[part["question_id"] == qid]
                 num = qq["number"].iloc[0]
@@ -273,12 +274,41 @@ def commune_table(ov: Overview) -> None:
             st.rerun(scope="app")
 
 
-def render(ov: Overview) -> None:
+def print_table(ov: Overview) -> None:
+    """The commune table whole, as text written the Vietnamese way (for paper)."""
+    df = commune_table_frame(ov)
+    columns = {"name": t("dashboard.col.commune"), "district_name": t("dashboard.col.district"),
+               "answers": t("dashboard.col.answers"), "visits": t("dashboard.col.visits"),
+               "ratio": t("dashboard.col.ratio"), "ratio_label": t("dashboard.col.ratio_status"),
+               "index": t("dashboard.col.index"), "status_label": t("dashboard.col.status"),
+               "reports_text": t("dashboard.col.reports")}
+    if ov.level != LEVEL_PROVINCE:
+        columns.pop("district_name")
+    out = pd.DataFrame({label: df[col] for col, label in columns.items()})
+    for col, digits in (("answers", 0), ("visits", 0), ("ratio", 2), ("index", 1)):
+        label = columns[col]
+        out[label] = [fmt_int(v) if digits == 0 else fmt_float(v, digits)
+                      if v is not None and v == v else "–" for v in df[col]]
+    st.table(out.set_index(columns["name"]))
+
+
+def render(ov: Overview, printing: bool = False) -> None:
     st.caption(t("dashboard.updated", time=ov.computed_at.strftime("%H:%M:%S"),
                  level=level_label(ov), day=fmt_date(ov.ref_day)))
     if not ov.is_today:
         st.info(t("dashboard.not_today", day=fmt_date(ov.ref_day)))
     kpis(ov)
+    if printing:  # every section in turn: tabs print only the one open
+        sections = ([("dashboard.tab.commune", commune_card)] if ov.level == LEVEL_COMMUNE
+                    else [("dashboard.tab.units", unit_charts)])
+        sections += [("dashboard.tab.time", time_charts),
+                     ("dashboard.tab.questions", question_results)]
+        if ov.level != LEVEL_COMMUNE:
+            sections.append(("dashboard.tab.table", print_table))
+        for title, draw in sections:
+            st.subheader(t(title))
+            draw(ov)
+        return
     if ov.level == LEVEL_COMMUNE:
         tabs = st.tabs([t("dashboard.tab.commune"), t("dashboard.tab.time"), t("dashboard.tab.questions")])
         with tabs[0]:

@@ -27,7 +27,7 @@ def board_frame(board: ScoreBoard) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
+def ranking(board: ScoreBoard, show_rank: bool = True, printing: bool = False) -> None:
     c = st.columns(4)
     ranked = board.ranked
     c[0].metric(t("export.kpi.threshold"), fmt_float(board.threshold, 1))
@@ -58,8 +58,19 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
     }
     for pid, name in board.pillars:
         config[pid] = st.column_config.NumberColumn(name, format="localized", step=0.1)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config,
-                 height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
+    if printing:  # the whole table on paper, numbers written the Vietnamese way
+        out = df.copy()
+        for col in ["index", *[pid for pid, _ in board.pillars]]:
+            out[col] = [fmt_float(v, 1) if v is not None and v == v else "–" for v in out[col]]
+        out["n"] = [fmt_int(v) for v in out["n"]]
+        if "rank" in out:
+            out["rank"] = [fmt_int(v) if v == v and v is not None else "" for v in out["rank"]]
+        out = out.rename(columns={k: v["label"] for k, v in config.items()
+                                  if k in out and isinstance(v, dict) and v.get("label")})
+        st.table(out.set_index(out.columns[0]))
+    else:
+        st.dataframe(df, hide_index=True, width="stretch", column_config=config,
+                     height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
     st.caption(t("export.uncertain_note"))
 
 
