@@ -48,7 +48,7 @@ def render(scope) -> None:
                         t("audit.col.what"): av.summary(e)} for e in entries])
     if entries:
         picked = keyed_table(df, [e.id for e in entries], key="audit_table", hide_index=True,
-                             height=440)
+                             height=min(440, 38 + 35 * len(entries)))
         st.download_button(t("audit.csv"), data=av.to_csv(entries), file_name="nhat_ky.csv",
                            mime="text/csv", icon=":material/download:", key="audit_csv",
                            on_click="ignore")

@@ -117,13 +117,12 @@ def _cards(scope, campaign, view, days) -> None:
                         + md_escape(", ".join(x for x in (e.position, e.organisation) if x)))
             st.caption(t("roster.person.line", phone=e.phone, days=_days_text(entry_days(e)),
                          shift=SHIFTS.get(e.shift, e.shift)))
-            a, b = st.columns(2)
-            if a.button(t("roster.person.edit_button"), key=f"roster_edit_{e.id}",
-                        icon=":material/edit:", width="stretch"):
+            row = st.container(horizontal=True)  # side by side on a phone too
+            if row.button(t("roster.person.edit_button"), key=f"roster_edit_{e.id}",
+                          icon=":material/edit:"):
                 st.session_state[EDIT_KEY] = e.id
                 st.rerun()
-            with b.popover(t("roster.person.remove"), icon=":material/delete:",
-                           width="stretch"):
+            with row.popover(t("roster.person.remove"), icon=":material/delete:"):
                 st.write(t("roster.person.remove_confirm", name=e.full_name))
                 if st.button(t("roster.person.remove_do", name=e.full_name),
                              key=f"roster_remove_{e.id}", type="primary"):
@@ -293,9 +292,11 @@ def render(scope) -> None:
         status = view.status
         with st.form("roster_contact"):
             cname = st.text_input(t("roster.contact_name"), value=(status.contact_name or "")
-                                  if status else "", max_chars=100)
+                                  if status else "", max_chars=100,
+                                  placeholder=t("roster.ph.full_name"))
             cphone = st.text_input(t("roster.contact_phone"), value=(status.contact_phone or "")
-                                   if status else "", max_chars=16)
+                                   if status else "", max_chars=16,
+                                   placeholder=t("roster.ph.phone"))
             if st.form_submit_button(t("common.save")):
                 r = set_contact(scope, campaign, commune.code, cname, cphone)
                 if r.ok:
