@@ -148,7 +148,7 @@ def export_pdf(scope: Scope, campaign_id: int) -> bytes:
     pdf.line(pdf.l_margin + left_w / 2 - 14, y, pdf.l_margin + left_w / 2 + 14, y)
     pdf.set_y(y + 1.5)
     pdf.set_font("DejaVu", "", 10.5)
-    pdf.cell(left_w, 5.5, nfc(t("nominations.doc.number", year=fl.campaign_year)), align="C")
+    pdf.cell(left_w, 5.5, nfc(t("nominations.doc.number")), align="C")
     pdf.set_xy(right_x, top)
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(right_w, 5.5, nfc(t("nominations.doc.nation")), align="C",
