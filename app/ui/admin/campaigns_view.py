@@ -15,6 +15,7 @@ from app.core.i18n import t
 from app.ui.admin.widgets import show_problems
 from app.ui.core.flash import rerun_with
 from app.ui.core.public_url import address_caption, require_address
+from app.ui.core.text import md_escape
 from app.ui.monitoring.yoy_view import year_on_year
 
 KEY_NEW_VERSION = "camp_new_version"
@@ -114,7 +115,7 @@ def _list_tab(scope, summaries, by_id, is_admin: bool) -> None:
             except (ca.CampaignError, AuthError) as exc:
                 st.error(str(exc))
             else:
-                rerun_with(t("campaigns.activated", name=by_id[pick].name))
+                rerun_with(t("campaigns.activated", name=md_escape(by_id[pick].name)))
         st.caption(t("campaigns.activate_help"))
 
     st.subheader(t("campaigns.archive_title"))
@@ -125,29 +126,29 @@ def _list_tab(scope, summaries, by_id, is_admin: bool) -> None:
     camp = by_id[cid]
     data = ca.campaign_data(cid)
     if camp.is_active:
-        st.caption(t("campaigns.archive_active_help", name=camp.name))
+        st.caption(t("campaigns.archive_active_help", name=md_escape(camp.name)))
     elif camp.archived:
-        if st.button(t("campaigns.unarchive", name=camp.name), key=f"camp_unarchive_{cid}",
+        if st.button(t("campaigns.unarchive", name=md_escape(camp.name)), key=f"camp_unarchive_{cid}",
                      icon=":material/unarchive:"):
-            rerun_with(t("campaigns.unarchived", name=ca.set_archived(scope, cid, False)))
+            rerun_with(t("campaigns.unarchived", name=md_escape(ca.set_archived(scope, cid, False))))
     elif any(data.values()):
         st.caption(t("campaigns.archive_help", answers=fmt_int(data["answers"]),
                      reports=fmt_int(data["reports"])))
-        if st.button(t("campaigns.archive", name=camp.name), key=f"camp_archive_{cid}",
+        if st.button(t("campaigns.archive", name=md_escape(camp.name)), key=f"camp_archive_{cid}",
                      icon=":material/archive:"):
-            rerun_with(t("campaigns.archived", name=ca.set_archived(scope, cid, True)))
+            rerun_with(t("campaigns.archived", name=md_escape(ca.set_archived(scope, cid, True))))
     else:
         st.caption(t("campaigns.delete_help"))
-        sure = st.checkbox(t("campaigns.delete_confirm", name=camp.name),
+        sure = st.checkbox(t("campaigns.delete_confirm", name=md_escape(camp.name)),
                            key=f"camp_delete_sure_{cid}")
-        if st.button(t("campaigns.delete", name=camp.name), key=f"camp_delete_{cid}",
+        if st.button(t("campaigns.delete", name=md_escape(camp.name)), key=f"camp_delete_{cid}",
                      icon=":material/delete:", disabled=not sure):
             try:
                 name = ca.delete_campaign(scope, cid)
             except (ca.CampaignError, AuthError) as exc:
                 st.error(str(exc))
             else:
-                rerun_with(t("campaigns.deleted", name=name))
+                rerun_with(t("campaigns.deleted", name=md_escape(name)))
 
 
 def render(scope) -> None:
@@ -192,7 +193,7 @@ def render(scope) -> None:
                 st.error(str(exc))
             else:
                 st.session_state[KEY_NEW_VERSION] = version + 1
-                rerun_with(t("campaigns.created", name=c.name))
+                rerun_with(t("campaigns.created", name=md_escape(c.name)))
     with tab_objs[3]:
         editable = [c for c in summaries if not c.archived]
         if not editable:
@@ -215,4 +216,4 @@ def render(scope) -> None:
             except ca.CampaignError as exc:
                 _errors(exc)
             else:
-                rerun_with(t("campaigns.updated", name=values["name"]))
+                rerun_with(t("campaigns.updated", name=md_escape(values["name"])))

@@ -114,7 +114,7 @@ def render(scope) -> None:
         note = st.text_input(t("questionnaire.note"), key="qb_note", max_chars=500)
         use_active = allow_mixed = allow_renumber = False
         if active:
-            use_active = st.checkbox(t("questionnaire.use_active", name=active.campaign.name),
+            use_active = st.checkbox(t("questionnaire.use_active", name=md_escape(active.campaign.name)),
                                      key="qb_use_active")
             if use_active and data is not None:
                 allow_mixed, allow_renumber = _switch_consequences(
@@ -191,7 +191,8 @@ def _switch_consequences(active, answers: int, changes, window_open: bool,
     if changes:
         text = md_escape(qa.renumbering_text(changes))
         if window_open:
-            st.warning(t("questionnaire.renumber_open", name=active.campaign.name, changes=text),
+            st.warning(t("questionnaire.renumber_open", name=md_escape(active.campaign.name),
+                         changes=text),
                        icon=":material/format_list_numbered:")
             allow_renumber = st.checkbox(t("questionnaire.allow_renumber"),
                                          key=f"{prefix}_allow_renumber")
@@ -204,7 +205,7 @@ def _switch_consequences(active, answers: int, changes, window_open: bool,
 def _switch_section(scope, active, versions, by_id) -> None:
     """The version the active campaign uses, and switching it, confirmed on this page."""
     st.divider()
-    st.subheader(t("questionnaire.switch_title", name=active.campaign.name))
+    st.subheader(t("questionnaire.switch_title", name=md_escape(active.campaign.name)))
     cur = by_id.get(active.questionnaire_id)
     if cur is not None:
         st.caption(t("questionnaire.switch_current", code=cur.code, version=cur.version))
@@ -221,7 +222,7 @@ def _switch_section(scope, active, versions, by_id) -> None:
     allow_mixed, allow_renumber = _switch_consequences(
         active, check["answers_other"], check["renumbered"], check["open"], f"qb_sw{vid}")
     if st.button(t("questionnaire.switch_do", version=check["version"],
-                   name=active.campaign.name), key="qb_switch", icon=":material/swap_horiz:",
+                   name=md_escape(active.campaign.name)), key="qb_switch", icon=":material/swap_horiz:",
                  disabled=not (allow_mixed and allow_renumber)):
         try:
             qa.assign_to_campaign(scope, active.campaign.id, vid, allow_mixed=allow_mixed,
@@ -230,4 +231,4 @@ def _switch_section(scope, active, versions, by_id) -> None:
             st.error(str(exc))
         else:
             rerun_with(t("questionnaire.switched", version=check["version"],
-                         name=active.campaign.name))
+                         name=md_escape(active.campaign.name)))

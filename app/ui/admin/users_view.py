@@ -17,6 +17,7 @@ from app.ui.admin.widgets import commune_options, district_options
 from app.ui.core.flash import rerun_with
 from app.ui.core.public_url import current_address
 from app.ui.core.selection import keyed_table
+from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
@@ -94,7 +95,7 @@ def render(scope) -> None:
         else:
             u = next(x for x in users if x.id == picked)
             st.subheader(t("users.edit_title", username=u.username))
-            st.caption(t("users.edit_caption", name=u.name, unit=u.unit_name))
+            st.caption(t("users.edit_caption", name=md_escape(u.name), unit=md_escape(u.unit_name)))
             if u.is_demo:
                 st.info(t("users.err.demo"))
             else:

@@ -87,7 +87,7 @@ def _person_form(scope, campaign, view, days, editing) -> None:
     result = save_roster(scope, campaign, view.commune.code, records)
     if result.ok:
         st.session_state.pop(EDIT_KEY, None)
-        rerun_with(t("roster.person.saved", name=name.strip(), n=result.saved))
+        rerun_with(t("roster.person.saved", name=md_escape(name.strip()), n=result.saved))
     mine = [p for p in result.problems if p.row in (where, None)]
     for p in mine or result.problems:
         st.error(p.message if p.row in (where, None) else t("roster.person.other_row",
@@ -123,8 +123,8 @@ def _cards(scope, campaign, view, days) -> None:
                 st.session_state[EDIT_KEY] = e.id
                 st.rerun()
             with row.popover(t("roster.person.remove"), icon=":material/delete:"):
-                st.write(t("roster.person.remove_confirm", name=e.full_name))
-                if st.button(t("roster.person.remove_do", name=e.full_name),
+                st.write(t("roster.person.remove_confirm", name=md_escape(e.full_name)))
+                if st.button(t("roster.person.remove_do", name=md_escape(e.full_name)),
                              key=f"roster_remove_{e.id}", type="primary"):
                     records = [entry_record(x) for x in view.entries if x.id != e.id]
                     if not records:
@@ -132,7 +132,7 @@ def _cards(scope, campaign, view, days) -> None:
                     else:
                         result = save_roster(scope, campaign, view.commune.code, records)
                         if result.ok:
-                            rerun_with(t("roster.person.removed", name=e.full_name,
+                            rerun_with(t("roster.person.removed", name=md_escape(e.full_name),
                                          n=result.saved))
                         problems_table(result.problems)
 
