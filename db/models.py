@@ -147,6 +147,10 @@ class User(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: NaiveDatetime | None = None
     is_demo: bool = False
+    # created, or its password, role, unit or state changed, while the app ran in demo mode
+    # (where anybody could sign in as demo.admin): disabled when the app starts in production
+    # until an administrator resets its password there (app/core/auth.py, app/core/demo.py)
+    made_in_demo: bool = False
     created_at: NaiveDatetime | None = None
     last_login_at: NaiveDatetime | None = None
     # sessions (and sign-in cookies) issued at or before this local time are refused: set on
@@ -275,3 +279,23 @@ class AuditLog(SQLModel, table=True):
     entity_id: str | None = None
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A token of the read API (app/api, docs/API.md) for one named consumer, with a role
+    (province, district) and unit. Only a hash of the token is stored; ``prefix`` is its public
+    part, shown in lists. Use is counted in memory and added here every few seconds."""
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    prefix: str = Field(unique=True, index=True, max_length=16)
+    token_hash: str = Field(max_length=64)
+    role: str  # province, district
+    district_code: str | None = Field(default=None, foreign_key="district.code")
+    created_at: NaiveDatetime
+    created_by: str
+    expires_at: NaiveDatetime | None = None
+    revoked_at: NaiveDatetime | None = None
+    revoked_by: str | None = None
+    last_used_at: NaiveDatetime | None = None
+    use_count: int = 0

@@ -21,11 +21,20 @@ favicon and /static/ from it. Rendering fails if that folder was not prepared.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "nginx" / "qcdc.conf.template"
+DEFAULT_ACCESS_LOG = "/var/log/nginx/qcdc.access.log"
+# (package, page) of the custom components drawn in frames: the sign-in cookie's
+COMPONENT_PAGES = [("extra_streamlit_components",
+                    "CookieManager/frontend/build/index.html")]
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 DEFAULT_STATIC = Path("/opt/qcdc/static")  # deploy/prepare_static.py DEFAULT_OUT
 STAMP = ".qcdc-static.json"                # written by deploy/prepare_static.py
 # Debian's libnginx-mod-http-brotli-static (its package also enables it in modules-enabled/)
@@ -42,12 +51,66 @@ def check_static_dir(static_dir: Path) -> Path:
     return static_dir
 
 
+def component_pages() -> list[Path]:
+    """The pages of the custom components the app draws in frames (the sign-in cookie's, from
+    streamlit-authenticator): their inline scripts must be allowed by the CSP too."""
+    pages = []
+    for package, page in COMPONENT_PAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError(f"{package} is not installed: pip install -r requirements.txt")
+        pages.append(Path(list(spec.submodule_search_locations)[0]) / page)
+    return pages
+
+
+def app_page_scripts() -> tuple[str, ...]:
+    """The app's own page scripts (app/ui/core/page_scripts.py: constant texts)."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from app.ui.core.page_scripts import SCRIPTS
+    return SCRIPTS
+
+
+def inline_script_hashes(static_dir: Path) -> list[str]:
+    """CSP sources ('sha256-...') of every inline script the browser runs: the pages of the
+    prepared copy and of the components, and the app's own page scripts. Rendered again after
+    an upgrade, like the copy."""
+    bodies: list[str] = []
+    for page in [static_dir / "index.html", *component_pages()]:
+        bodies += INLINE_SCRIPT.findall(page.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for body in [*bodies, *app_page_scripts()]:
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        if f"'sha256-{digest}'" not in out:
+            out.append(f"'sha256-{digest}'")
+    return out
+
+
+def content_security_policy(static_dir: Path) -> str:
+    scripts = " ".join(["'self'", "'wasm-unsafe-eval'", *inline_script_hashes(static_dir)])
+    return ("default-src 'self'; "
+            f"script-src {scripts}; "
+            "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; "
+            "font-src 'self' data:; "
+            "connect-src 'self'; "
+            "media-src 'self' data: blob:; "
+            "worker-src 'self' blob:; "
+            "frame-src 'self'; "
+            "object-src 'none'; "
+            "base-uri 'self'; "
+            "form-action 'self'; "
+            "frame-ancestors 'self'")
+
+
 def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                 backend_host: str = "127.0.0.1", static_dir: Path | None = None,
                 tls_cert: str | None = None, tls_key: str | None = None,
-                brotli: bool | None = None) -> str:
+                brotli: bool | None = None, access_log: str | None = DEFAULT_ACCESS_LOG) -> str:
     """The site's server blocks. `brotli`: serve the copy's .br files (default: when the
-    nginx module is installed)."""
+    nginx module is installed). `access_log`: the file of the site's access log in the
+    `qcdc_private` format (no query strings, no upload paths); None: nginx's own setting."""
     static_dir = check_static_dir(static_dir or DEFAULT_STATIC)
     if brotli is None:
         brotli = BROTLI_MODULE.is_file()
@@ -63,6 +126,7 @@ def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                '    add_header Strict-Transport-Security "max-age=31536000" always;')
         redirect = ("server {\n    listen 80;\n    listen [::]:80;\n"
                     f"    server_name {server_name};\n"
+                    + (f"    access_log {access_log} qcdc_private;\n" if access_log else "") +
                     "    location /.well-known/acme-challenge/ { root /var/www/html; }\n"
                     "    location / { return 301 https://$host$request_uri; }\n}\n")
         secure = "; Secure"
@@ -76,6 +140,16 @@ def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                        "@STREAMLIT_STATIC@": str(static_dir)}.items():
         text = text.replace(key, value)
     text = text.replace("@HSTS@\n", hsts + "\n" if hsts else "")
+    text = text.replace("@ACCESS_LOG@\n", f"    access_log {access_log} qcdc_private;\n"
+                        if access_log else "")
+    headers = [f'add_header Content-Security-Policy "{content_security_policy(static_dir)}" '
+               "always;",
+               'add_header X-Content-Type-Options "nosniff" always;',
+               'add_header Referrer-Policy "same-origin" always;']
+    first = text.index("@SECURITY_HEADERS@\n")  # the server's own, then each location's
+    text = (text[:first] + "".join(f"    {h}\n" for h in headers)
+            + text[first + len("@SECURITY_HEADERS@\n"):])
+    text = text.replace("@SECURITY_HEADERS@\n", "".join(f"        {h}\n" for h in headers))
     text = text.replace("@BROTLI_STATIC@\n", "        brotli_static on;\n" if brotli else "")
     if "@" in "".join(line.split("#")[0] for line in text.splitlines()):
         raise ValueError("unfilled placeholder in the nginx template")

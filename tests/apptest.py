@@ -1,6 +1,8 @@
 """Helpers for Streamlit AppTest tests that drive the real entry script and pages."""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -32,7 +34,13 @@ def texts(at: AppTest) -> str:
                  "info", "success", "exception"):
         for el in getattr(at, kind, []):
             parts.append(str(getattr(el, "value", "")))
-    return "\n".join(parts)
+    # st.html blocks (a question's own error sits above its options), without their markup
+    # and without scripts, as a reader sees them
+    for el in at.get("html"):
+        body = re.sub(r"<script.*?</script>", "", str(el.value), flags=re.S)
+        parts.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
+    # without the invisible word joiners md_escape puts in addresses (app/ui/core/text.py)
+    return "\n".join(parts).replace("\u2060", "")
 
 
 def answer_all(at: AppTest, defn, *, skip: set[str] = frozenset(), choice: int = 0) -> AppTest:

@@ -27,9 +27,10 @@ os.environ["QCDC_I18N_STRICT"] = "1"
 
 
 def _reset_process_caches() -> None:
-    from app.core import campaigns, reference
+    from app.core import auth, campaigns, reference
     from db.engine import dispose_engines
     dispose_engines()
+    auth.forget_all_failures()
     reference.reset_cache()
     campaigns._cache.clear()
     import streamlit as st

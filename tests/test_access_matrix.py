@@ -357,6 +357,7 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
     "questionnaire_id": lambda w, c, u: w.active.questionnaire_id,
     "earlier_id": lambda w, c, u: w.campaign_ids[0],
     "later_id": lambda w, c, u: w.campaign_ids[-1],
+    "token_id": lambda w, c, u: 1,  # (an API token: only administrators reach any)
     "exclude": lambda w, c, u: True,
     "active": lambda w, c, u: False,
     "published": lambda w, c, u: False,

@@ -102,8 +102,8 @@ def test_repeated_failures_slow_down_then_lock_and_unlock_later(db, monkeypatch)
     locked = sign_in("target", "Secret123", sleep=no_sleep)  # the right password, but locked
     assert not locked.ok and "tạm khóa" in locked.message
     actions = _actions("target")
-    assert actions.count("auth.failed") == auth.LOCK_AFTER - 1 and "auth.locked" in actions
-    assert "auth.sign_in" not in actions
+    # four failures, the lock, then the refused attempt while locked (audited too)
+    assert actions == ["auth.failed"] * (auth.LOCK_AFTER - 1) + ["auth.locked", "auth.failed"]
     # an unknown user name costs a bcrypt check too and says exactly the same thing
     assert sign_in("nobody.at.all", "Wrong-pass1", sleep=no_sleep).message == \
         sign_in("target2", "x", sleep=no_sleep).message
@@ -111,6 +111,53 @@ def test_repeated_failures_slow_down_then_lock_and_unlock_later(db, monkeypatch)
     monkeypatch.setattr(clock, "now", lambda: later)
     assert sign_in("target", "Secret123", sleep=no_sleep).ok
     assert _user("target").failed_attempts == 0
+
+
+# --- no account enumeration: one answer, one time -------------------------------------------------
+
+def _refusals(rounds: int) -> dict[str, list[tuple[str, float, float]]]:
+    """Sign-in attempts as an attacker makes them: (message, delay asked for, work done before
+    that delay) per kind of account. The work is this thread's CPU time (bcrypt runs in the
+    calling thread): what the answer time is made of, without the noise of a shared machine."""
+    from app.admin import users as users_admin
+    create_user("chef", "Chef", "Secret123", "admin")
+    out: dict[str, list] = {k: [] for k in ("unknown", "wrong", "generated", "disabled", "locked")}
+    accounts = []
+    for i in range(rounds):
+        create_user(f"real.{i}", "R", "Secret123", "province")
+        gen, _pw = users_admin.create_account(ADMIN, username=f"xa.gen{i}", name="G",
+                                              role="commune", commune_code="07201")
+        gone = create_user(f"gone.{i}", "G", "Secret123", "farmers")
+        locked = create_user(f"locked.{i}", "L", "Secret123", "province")
+        with session_scope() as s:
+            s.get(User, gone.id).active = False
+            s.get(User, locked.id).locked_until = clock.now() + timedelta(minutes=10)
+        accounts.append({"unknown": (f"nobody.{i}", "Secret123"), "wrong": (f"real.{i}", "Wrong-pass1"),
+                         "generated": (gen.username, "Wrong-pass1"),
+                         "disabled": (f"gone.{i}", "Secret123"),  # the right password
+                         "locked": (f"locked.{i}", "Secret123")})
+    for attempt in accounts:
+        for kind, (username, password) in attempt.items():
+            delays: list[float] = []
+            t0 = time.thread_time()
+            res = sign_in(username, password, sleep=delays.append)
+            out[kind].append((res.message, delays, time.thread_time() - t0))
+            assert not res.ok
+    return out
+
+
+def test_unknown_wrong_disabled_and_locked_accounts_answer_alike(db):
+    """Whatever the account (none, a wrong password, a generated password hashed at a lower
+    cost, disabled, locked), a failed sign-in says the same words after the same delay and the
+    same bcrypt work: nothing tells an attacker which names exist."""
+    got = _refusals(rounds=3)
+    messages = {m for rows in got.values() for m, _d, _s in rows}
+    assert len(messages) == 1, messages
+    assert {repr(d) for rows in got.values() for _m, d, _s in rows} == {repr([auth.failure_delay(1)])}
+    medians = {k: sorted(s for _m, _d, s in rows)[len(rows) // 2] for k, rows in got.items()}
+    slow, fast = max(medians.values()), min(medians.values())
+    assert fast > 0.02, medians  # a real bcrypt check every time (cost 12: ~0.2 s of CPU)
+    assert slow / fast < 1.6, medians
 
 
 # --- sessions expire ----------------------------------------------------------------------------
@@ -190,7 +237,9 @@ def test_signing_out_elsewhere_ends_an_open_session(demo_db):
     sign_out_everywhere("demo.xa")  # e.g. the sign-out button on another phone
     at.run()
     assert _signed_in(at) is None
-    assert "Phiên làm việc đã kết thúc" in str(at.session_state["qcdc_flash"])
+    # the tab shows the sign-in page, saying why
+    assert "Phiên làm việc đã kết thúc" in texts(at)
+    assert [w for w in at.text_input if w.label == "Mật khẩu"]
 
 
 @pytest.mark.parametrize("how", ["own change", "admin reset", "disabled"])
@@ -241,9 +290,11 @@ def test_renaming_or_other_edits_do_not_end_sessions(db, monkeypatch):
 
 @pytest.mark.parametrize("key,ok", [
     (None, False), ("", False), ("short-key", False), (DEFAULT_DEMO_COOKIE_KEY, False),
+    ("change-me-to-64-random-hex-characters-from-openssl-rand-hex-32-xxxx", False),
     ("k" * 31, False), ("a-random-production-key-" + "z" * 16, True),
 ])
-def test_cookie_key_is_required_outside_demo_mode(monkeypatch, key, ok):
+def test_cookie_key_is_required_outside_demo_mode(monkeypatch, tmp_path, key, ok):
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QCDC_DEMO", "0")
     if key is None:
         monkeypatch.delenv("QCDC_COOKIE_KEY", raising=False)
@@ -254,9 +305,25 @@ def test_cookie_key_is_required_outside_demo_mode(monkeypatch, key, ok):
     else:
         with pytest.raises(ConfigError):
             load_settings()
-    monkeypatch.setenv("QCDC_DEMO", "1")  # demo mode falls back to the (public) demo key
+
+
+def test_demo_mode_signs_cookies_with_a_key_of_its_own(monkeypatch, tmp_path):
+    """Demo mode without a configured key: a key generated for the installation, kept in the
+    data folder (0600), the same for every process and restart; never a published one."""
+    monkeypatch.setenv("QCDC_DEMO", "1")
     monkeypatch.delenv("QCDC_COOKIE_KEY", raising=False)
-    assert load_settings().cookie_key == DEFAULT_DEMO_COOKIE_KEY
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path / "one"))
+    key = load_settings().cookie_key
+    path = tmp_path / "one" / "keys" / "cookie.key"
+    assert re.fullmatch(r"[0-9a-f]{64}", key) and path.read_text().strip() == key
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert load_settings().cookie_key == key  # kept
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path / "two"))
+    assert load_settings().cookie_key != key  # another installation, another key
+    for published in (DEFAULT_DEMO_COOKIE_KEY, "change-me-too"):
+        monkeypatch.setenv("QCDC_COOKIE_KEY", published)
+        with pytest.raises(ConfigError):
+            load_settings()
 
 
 def test_the_app_refuses_to_start_without_a_cookie_key(db, monkeypatch):

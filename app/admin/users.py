@@ -28,7 +28,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.core import audit, clock
-from app.core.auth import ROLES, USERNAME_RE, AuthError, Scope, generate_password, validate_unit
+from app.core.auth import (
+    ROLES,
+    USERNAME_RE,
+    AuthError,
+    Scope,
+    generate_password,
+    in_demo_mode,
+    validate_unit,
+)
 from app.core.i18n import t
 from app.core.reference import geography
 from db.engine import session_scope
@@ -71,6 +79,7 @@ class UserRow:
     is_demo: bool
     created_at: datetime | None
     last_login_at: datetime | None
+    made_in_demo: bool = False
 
 
 def _unit_name(role: str, dcode: str | None, ccode: str | None) -> str:
@@ -104,7 +113,7 @@ def list_users(scope: Scope, *, role: str | None = None, district_code: str | No
                                 u.commune_code, _unit_name(u.role, u.district_code, u.commune_code),
                                 u.active, u.must_change_password,
                                 bool(u.locked_until and u.locked_until > now), u.is_demo,
-                                u.created_at, u.last_login_at))
+                                u.created_at, u.last_login_at, u.made_in_demo))
         return rows
 
 
@@ -161,7 +170,7 @@ def _row(user_id: int) -> UserRow:
                        u.commune_code, _unit_name(u.role, u.district_code, u.commune_code),
                        u.active, u.must_change_password,
                        bool(u.locked_until and u.locked_until > now), u.is_demo,
-                       u.created_at, u.last_login_at)
+                       u.created_at, u.last_login_at, u.made_in_demo)
 
 
 def update_account(scope: Scope, user_id: int, *, name: str, role: str,
@@ -200,6 +209,8 @@ def set_active(scope: Scope, user_id: int, active: bool) -> UserRow:
                 raise AuthError(t("users.err.self_disable"))
             if u.role == "admin" and _active_admins(s, u.id) == 0:
                 raise AuthError(t("users.err.last_admin"))
+        if active and u.made_in_demo and not in_demo_mode():
+            raise AuthError(t("users.err.made_in_demo"))
         before = {"active": u.active}
         u.active = active
         if active:

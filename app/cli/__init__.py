@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.admin.backup import add_backup_commands  # backup, restore (issue 6)
     add_backup_commands(sub)
 
+    from app.admin.api_tokens import add_api_token_commands  # api-token (issue 17)
+    add_api_token_commands(sub)
+
     # More subcommands are added here, each with its handler function above.
     return p
 

@@ -70,6 +70,9 @@ PAGES: list[PageSpec] = [
              ("admin", "province"), "admin", wide=True),
     PageSpec("audit", "pages/admin/audit.py", "nhat-ky", ":material/history:", ("admin",),
              "admin", wide=True),
+    # read API tokens (issue 17)
+    PageSpec("api_tokens", "pages/admin/api_tokens.py", "khoa-api", ":material/key:", ("admin",),
+             "admin", wide=True),
 ]
 
 

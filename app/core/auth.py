@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import secrets
 import string
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -150,6 +152,70 @@ def failure_delay(failed_attempts: int) -> float:
     return min(0.25 * (2 ** max(failed_attempts - 1, 0)), 4.0)
 
 
+# --- one answer, one time: failed sign-ins tell nothing about the account ---------------------
+# A failed sign-in says the same words (``auth.refused``) after the same bcrypt work and the same
+# delay whether the name is unknown, the password wrong, the account disabled or locked:
+# - every attempt runs bcrypt at the work of cost ``CHECK_COST``: an unknown name is checked
+#   against a valid dummy hash, and a hash of a lower cost (generated passwords, see
+#   app/admin/users.py) is followed by dummy checks of its cost up to the same work;
+# - the delay grows with the failures in a row *of the name typed* (counted in this process for
+#   every name, existing or not), not with the account's own counter;
+# - every failure writes one audit row (unknown names included, so the database work is alike).
+CHECK_COST = 12
+_DUMMY_HASHES = {  # bcrypt hashes of a password nobody types (valid: checking them costs work)
+    10: b"$2b$10$pVFFzSl1LJDfmz.OyZ0KIOEzDB5G6wEQQswf0GRd60Hm45UoJ/8fW",
+    12: b"$2b$12$IKalTnVfWen.A4mxC76bKu1WuDz.TpKvR.Tgs6qFIXcGgfZYB.0gC",
+}
+_BCRYPT_COST = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
+_failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # name -> (in a row, last at)
+_failures_lock = threading.Lock()
+_FAILURES_KEPT = 10_000  # names remembered (oldest forgotten first): bounded memory
+
+
+def _dummy_hash(cost: int) -> bytes:
+    h = _DUMMY_HASHES.get(cost)
+    if h is None:
+        h = _DUMMY_HASHES[cost] = bcrypt.hashpw(b"qcdc-no-such-account", bcrypt.gensalt(cost))
+    return h
+
+
+def check_password_evenly(password: str, hashed: str | None) -> bool:
+    """``check_password`` with the same bcrypt work whatever `hashed` is (missing, not a bcrypt
+    hash, or of a lower cost than ``CHECK_COST``)."""
+    m = _BCRYPT_COST.match(hashed or "")
+    if m is None:
+        check_password(password, _dummy_hash(CHECK_COST).decode("ascii"))
+        return False
+    cost = int(m.group(1))
+    ok = check_password(password, hashed)
+    for _ in range(2 ** max(CHECK_COST - cost, 0) - 1):  # e.g. cost 10: 3 more, 4 x 2^10 work
+        check_password(password, _dummy_hash(cost).decode("ascii"))
+    return ok
+
+
+def _count_failure(username: str) -> int:
+    """One more failure of the name typed; the failures in a row (within LOCK_MINUTES)."""
+    now = time.monotonic()
+    with _failures_lock:
+        n, last = _failures.pop(username, (0, now))
+        n = 1 if now - last > LOCK_MINUTES * 60 else n + 1
+        _failures[username] = (n, now)
+        while len(_failures) > _FAILURES_KEPT:
+            _failures.popitem(last=False)
+    return n
+
+
+def _forget_failures(username: str) -> None:
+    with _failures_lock:
+        _failures.pop(username, None)
+
+
+def forget_all_failures() -> None:
+    """Forget every name's failures in a row (tests; a restart does the same)."""
+    with _failures_lock:
+        _failures.clear()
+
+
 def scope_for(user: User) -> Scope:
     return Scope(username=user.username, name=user.name, role=user.role,
                  district_code=user.district_code, commune_code=user.commune_code)
@@ -165,47 +231,57 @@ class SignInResult:
     ok: bool
     message: str = ""
     user: User | None = None
+    delay: float = 0.0  # seconds the caller waits before answering (a failure)
 
 
-def sign_in(username: str, password: str, *, sleep=time.sleep) -> SignInResult:
-    """Check a username and password against the database, with lockout and audit."""
+def attempt_sign_in(username: str, password: str) -> SignInResult:
+    """Check a username and password against the database, with lockout and audit, without
+    waiting: a failure's ``delay`` is for the caller to wait *after* releasing anything it
+    holds (app/ui/core/session.py waits outside every admission slot)."""
     username = (username or "").strip().lower()
     if not username or not password:
         return SignInResult(False, t("auth.empty"))
     now = clock.now()
-    with session_scope() as s:
+    with session_scope() as s:  # read, then check without holding a connection
         user = s.exec(select(User).where(User.username == username)).first()
-        if user is None:
-            check_password(password, "$2b$12$" + "x" * 53)  # same cost as a real check
-            return SignInResult(False, t("auth.failed"))
-        if not user.active:
-            return SignInResult(False, t("auth.disabled"))
-        if user.locked_until and user.locked_until > now:
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            return SignInResult(False, t("auth.locked", minutes=minutes))
-        if check_password(password, user.password_hash):
+        user_id = user.id if user else None
+        hashed = user.password_hash if user else None
+        active = bool(user and user.active)
+        locked = bool(user and user.locked_until and user.locked_until > now)
+    ok = check_password_evenly(password, hashed)
+    usable = user_id is not None and active and not locked
+    with session_scope() as s:
+        user = s.get(User, user_id) if user_id is not None else None
+        if ok and usable and user is not None:
             user.failed_attempts = 0
             user.locked_until = None
             user.last_login_at = now
             s.add(user)
             audit.record(s, username, "auth.sign_in", "user", user.id)
+            _forget_failures(username)
             return SignInResult(True, user=user)
-        user.failed_attempts = (user.failed_attempts or 0) + 1
-        attempts = user.failed_attempts
-        if attempts >= LOCK_AFTER:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_attempts = 0
-            audit.record(s, username, "auth.locked", "user", user.id,
-                         after={"locked_until": user.locked_until})
-        else:
-            audit.record(s, username, "auth.failed", "user", user.id,
-                         after={"failed_attempts": attempts})
-        s.add(user)
-        locked = user.locked_until
-    sleep(failure_delay(attempts))
-    if locked and locked > now:
-        return SignInResult(False, t("auth.locked", minutes=LOCK_MINUTES))
-    return SignInResult(False, t("auth.failed"))
+        action, after = "auth.failed", {"reason": "unknown" if user is None else
+                                        "disabled" if not active else
+                                        "locked" if locked else "password"}
+        if user is not None and usable:
+            user.failed_attempts = (user.failed_attempts or 0) + 1
+            after["failed_attempts"] = user.failed_attempts
+            if user.failed_attempts >= LOCK_AFTER:
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                user.failed_attempts = 0
+                action, after["locked_until"] = "auth.locked", user.locked_until
+            s.add(user)
+        audit.record(s, username[:64], action, "user", user_id, after=after)
+    return SignInResult(False, t("auth.refused", minutes=LOCK_MINUTES, times=LOCK_AFTER),
+                        delay=failure_delay(_count_failure(username)))
+
+
+def sign_in(username: str, password: str, *, sleep=time.sleep) -> SignInResult:
+    """``attempt_sign_in``, then the failure's delay (for callers that hold nothing)."""
+    result = attempt_sign_in(username, password)
+    if not result.ok and result.delay:
+        sleep(result.delay)
+    return result
 
 
 def validate_unit(session, role: str, district_code: str | None,
@@ -324,9 +400,30 @@ def user_from_cookie(token: object, key: str, session_hours: float,
     return user, issued
 
 
+# what makes an account one that demo mode's public administrator could have made or taken over
+_DEMO_SENSITIVE = ("password_hash", "role", "district_code", "commune_code", "active")
+
+
+def in_demo_mode() -> bool:
+    """Is the app (or the command line) running in demo mode now?"""
+    from app.core.settings import read_settings
+    return read_settings().demo_mode
+
+
 @event.listens_for(_OrmSession, "before_flush")
 def _revoke_on_credential_change(session, _flush_context, _instances) -> None:
-    """A changed password or a disabled account ends the user's sessions, whoever changed it."""
+    """A changed password or a disabled account ends the user's sessions, whoever changed it.
+
+    Demo mode, where anybody may sign in as demo.admin: an account created there, or whose
+    password, role, unit or state changes there, is marked ``made_in_demo`` (the app disables
+    it when it starts in production, app/core/demo.py); a password set in production (an
+    administrator's reset) clears the mark. Every code path is covered: the users page, bulk
+    creation, the command line."""
+    demo = None
+    for obj in session.new:
+        if isinstance(obj, User) and not obj.is_demo:
+            demo = in_demo_mode() if demo is None else demo
+            obj.made_in_demo = demo
     for obj in session.dirty:
         if not isinstance(obj, User):
             continue
@@ -335,6 +432,13 @@ def _revoke_on_credential_change(session, _flush_context, _instances) -> None:
         active = state.attrs.active.history
         if pw.has_changes() or (active.has_changes() and obj.active is False):
             obj.sessions_revoked_at = _precise_now()
+        if not obj.is_demo and any(getattr(state.attrs, a).history.has_changes()
+                                   for a in _DEMO_SENSITIVE):
+            demo = in_demo_mode() if demo is None else demo
+            if demo:
+                obj.made_in_demo = True
+            elif pw.has_changes():
+                obj.made_in_demo = False
 
 
 def count_users() -> int:

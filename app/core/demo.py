@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from app.core import clock
+from app.core import audit, clock
 from app.core.auth import hash_password
 from app.core.reference import geography
 from app.survey.questionnaire import Definition, answer_hash, score_answers
@@ -77,12 +77,31 @@ def ensure_demo_accounts() -> None:
 
 
 def disable_demo_accounts() -> int:
-    """Outside demo mode the demo accounts (whose password is public) cannot sign in."""
+    """Outside demo mode nothing demo mode let anybody do can sign in: the demo accounts
+    (public password) and every account made or changed in demo mode (``made_in_demo``: demo.admin
+    could have created it, or set its password) are disabled, audited and logged. An
+    administrator re-enables such an account after resetting its password in production
+    (app/admin/users.py)."""
+    import logging
+    now = clock.now()
     with session_scope() as s:
+        made = s.exec(select(User).where(User.is_demo == False, User.made_in_demo == True,  # noqa: E712
+                                         User.active == True)).all()  # noqa: E712
+        for u in made:
+            u.active = False  # through the ORM: the account's sessions end too
+            s.add(u)
         res = s.execute(update(User).where(User.is_demo == True, User.active == True)  # noqa: E712
-                        .values(active=False))
+                        .values(active=False, sessions_revoked_at=now))
         s.execute(update(Campaign).where(Campaign.is_demo == True).values(is_active=False))  # noqa: E712
-        return res.rowcount or 0
+        if made:
+            names = [u.username for u in made]
+            audit.record(s, "system", "demo.disable_accounts", "user", None,
+                         after={"usernames": names})
+            logging.getLogger("qcdc").warning(
+                "demo mode is off: disabled %d account(s) made or changed in demo mode (%s); an "
+                "administrator may re-enable each after resetting its password",
+                len(names), ", ".join(names))
+        return (res.rowcount or 0) + len(made)
 
 
 def _clear_campaign_activity(s, campaign_id: int) -> None:

@@ -7,8 +7,8 @@ no other module reads a ``QCDC_*`` variable itself. Nothing here imports Streaml
 import time, nor anything of the app or db/ (db.engine reads ``data_dir`` from here).
 
 ``read_settings()`` reads them as they are; ``load_settings()`` also applies the start-up rules
-(outside demo mode a cookie key of at least 32 characters is required) and is what the app
-uses at start.
+(outside demo mode a cookie key of at least 32 characters is required; in demo mode one is
+generated for the installation) and is what the app uses at start.
 """
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# the demo key of earlier versions, published in the source code: refused in every mode
 DEFAULT_DEMO_COOKIE_KEY = "qcdc-demo-cookie-key-not-for-production"
+PLACEHOLDER_PREFIX = "change-me"  # deploy/qcdc.env.example's placeholders
 ROOT = Path(__file__).resolve().parents[2]
 
 # (environment variable, secrets name or None, default, meaning)
@@ -38,6 +40,7 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
     ("QCDC_PUBLIC_URL", "qcdc.public_url", None,
      "public address of the app, printed in QR codes, posters and share links"),
+    ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
 ]
 
 
@@ -99,6 +102,7 @@ class Settings:
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
+    api_rate_per_min: float
     public_url: str | None = None
 
 
@@ -120,12 +124,15 @@ def read_settings() -> Settings:
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
         public_url=env("QCDC_PUBLIC_URL"),
+        api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
     )
 
 
 def load_settings() -> Settings:
     """The settings the app starts with: outside demo mode a real cookie key is required; in
-    demo mode a missing key becomes the demo key."""
+    demo mode a missing key becomes a key generated for this installation and kept in the data
+    folder (``<data dir>/keys/cookie.key``, app/core/keyfiles.py): never a key anybody could
+    read in the source code, so nobody can forge a sign-in cookie for a demo server."""
     s = read_settings()
     key = s.cookie_key
     if not key:
@@ -133,9 +140,14 @@ def load_settings() -> Settings:
             raise ConfigError(
                 "QCDC_COOKIE_KEY (or [auth] cookie_key in .streamlit/secrets.toml) must be set "
                 "outside demo mode.")
-        key = DEFAULT_DEMO_COOKIE_KEY
-    elif not s.demo_mode and (key == DEFAULT_DEMO_COOKIE_KEY or len(key) < 32):
+        from app.core.keyfiles import installation_key
+        key = installation_key("cookie", s.data_dir)
+    elif key == DEFAULT_DEMO_COOKIE_KEY or key.startswith(PLACEHOLDER_PREFIX):
+        raise ConfigError("The cookie key is one published in the source code (the old demo "
+                          "key or the placeholder of deploy/qcdc.env.example): set a random one "
+                          "(openssl rand -hex 32), or none in demo mode to have one generated.")
+    elif not s.demo_mode and len(key) < 32:
         raise ConfigError("The cookie key must be a random string of at least 32 characters "
-                          "and not the demo key outside demo mode.")
+                          "outside demo mode.")
     from dataclasses import replace
     return replace(s, cookie_key=key)

@@ -5,10 +5,11 @@ from app.core.auth import AuthError, change_password
 from app.core.i18n import t
 from app.ui.core.flash import rerun_with
 from app.ui.core.session import renew_session, require_page
+from app.ui.core.text import md_escape
 
 scope = require_page("account")
 st.title(t("nav.account"))
-st.write(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
+st.write(t("auth.welcome", name=md_escape(scope.name), role=t(f"role.{scope.role}")))
 if st.session_state.get("qcdc_must_change"):
     st.warning(t("auth.must_change"))
 with st.form("change_password", clear_on_submit=True):

@@ -8,6 +8,7 @@ from app.core.i18n import t
 from app.ui.core import layout
 from app.ui.core.auth_view import demo_accounts_table
 from app.ui.core.session import cookie_written, current_scope, do_sign_in, settings, write_cookie
+from app.ui.core.text import md_escape
 
 layout.public_style()
 scope = current_scope()
@@ -28,7 +29,7 @@ if scope.role != "public":
         # reruns the page the browser was on: the read may answer after the write has taken
         # the user on, and would leave them here. Soon after a sign-in, take them on again.
         st.switch_page(access.page(landing[0]).path)
-    st.success(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
+    st.success(t("auth.welcome", name=md_escape(scope.name), role=t(f"role.{scope.role}")))
     st.page_link(access.start_page(scope.role).path, label=t("auth.go_start"),
                  icon=":material/arrow_forward:")
     st.stop()

@@ -9,7 +9,14 @@ from app.ui.core import layout
 from app.ui.core.text import md_escape
 from app.ui.survey.commune_picker import commune_picker
 from app.ui.survey.survey_form import render_form
-from app.ui.survey.survey_page import handle_submit, prefix_for, recover_stored_submission, show_thanks
+from app.ui.survey.survey_page import (
+    handle_submit,
+    prefix_for,
+    recover_stored_submission,
+    remember_sheet,
+    show_thanks,
+    submit_without_callback,
+)
 
 layout.public_style()
 raw = st.query_params.get_all("xa")
@@ -43,6 +50,7 @@ if state != WINDOW_OPEN:
     st.stop()
 
 prefix = prefix_for(campaign.id, commune.code)
+remember_sheet(prefix)  # the browser keeps this form's token: a sheet is never sent twice
 recover_stored_submission(prefix)
 if show_thanks(prefix, active.definition):
     st.stop()
@@ -51,6 +59,8 @@ st.caption(t("survey.campaign_dates", start=fmt_date(campaign.start_date),
              end=fmt_date(campaign.end_date)))
 if active.definition.intro:
     st.write(md_escape(active.definition.intro))
-render_form(active.definition, prefix,
-            on_submit=lambda: handle_submit(active, commune.code, prefix),
-            errors=st.session_state.get(f"{prefix}__errors"))
+submitted = render_form(active.definition, prefix,
+                        on_submit=lambda: handle_submit(active, commune.code, prefix),
+                        errors=st.session_state.get(f"{prefix}__errors"),
+                        errors_seq=st.session_state.get(f"{prefix}__errors_seq", 0))
+submit_without_callback(active, commune.code, prefix, submitted)

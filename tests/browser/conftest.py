@@ -53,7 +53,11 @@ def start_server(data_dir: Path, env_extra: dict | None = None, port: int | None
     # need not wait out the 5 s cache of production
     env.update({"QCDC_DATA_DIR": str(data_dir), "QCDC_DEMO": "1", "QCDC_CAMPAIGN_CACHE_S": "0"})
     env.pop("DATABASE_URL", None)
-    env.update(env_extra or {})
+    for name, value in (env_extra or {}).items():  # None: not set for this server
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log_path = data_dir / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 (the server process writes it until stopped)
     proc = subprocess.Popen(
@@ -86,10 +90,12 @@ def prepare_static_copy(out: Path) -> dict:
     return prepare(streamlit_static_dir(), out)
 
 
-def start_nginx(ports: list[int], prefix: Path, static_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_nginx(ports: list[int], prefix: Path, static_dir: Path,
+                site_access_log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """The shipped nginx configuration (deploy/render_nginx.py --standalone) in front of the
     app processes on `ports`, in the foreground on a free loopback port; (process, base URL).
-    The access log (prefix/logs/access.log) names the upstream that served each request."""
+    The access log (prefix/logs/access.log) names the upstream that served each request;
+    `site_access_log`: the site's own log in the shipped format instead."""
     sys.path.insert(0, str(ROOT / "deploy"))
     from render_nginx import render_site, render_standalone
     if not Path(NGINX).exists():
@@ -97,7 +103,8 @@ def start_nginx(ports: list[int], prefix: Path, static_dir: Path) -> tuple[subpr
     port = _free_port()
     conf = prefix / "nginx.conf"
     conf.parent.mkdir(parents=True, exist_ok=True)
-    site = render_site(ports, listen=f"127.0.0.1:{port}", static_dir=static_dir)
+    site = render_site(ports, listen=f"127.0.0.1:{port}", static_dir=static_dir,
+                       access_log=str(site_access_log) if site_access_log else None)
     conf.write_text(render_standalone(site, prefix, access_log=True))
     proc = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -139,6 +146,30 @@ def live_server(_templates, tmp_path_factory):
     server = start_server(data_dir)
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def behind_nginx(_templates, tmp_path_factory):
+    """One app process (demo data) behind the shipped nginx configuration, serving the
+    lightened copy of the bundle (deploy/prepare_static.py); the site's access log in the
+    shipped format is `site_log`. Shared by the modules that check the deployment."""
+    base = tmp_path_factory.mktemp("nginx-site")
+    data = base / "app"
+    data.mkdir()
+    shutil.copy(_templates["demo"] / "qcdc.db", data / "qcdc.db")
+    info = prepare_static_copy(base / "static")
+    server = start_server(data)
+    nginx = None
+    site_log = base / "nginx" / "logs" / "site.log"
+    try:
+        nginx, url = start_nginx([int(server.url.rsplit(":", 1)[1])], base / "nginx",
+                                 base / "static", site_access_log=site_log)
+        yield {"url": url, "server": server, "static": base / "static", "prepared": info,
+               "site_log": site_log}
+    finally:
+        if nginx is not None:
+            stop_nginx(nginx)
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

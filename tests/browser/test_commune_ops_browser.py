@@ -82,3 +82,49 @@ def test_commune_reports_with_photo_and_district_sees_it_in_feed(live_server, br
     assert NOTE in first.first.inner_text()
     page.screenshot(path=str(live_server.data_dir / "feed_district.png"), full_page=True)
     ctx.close()
+
+
+def test_a_photo_sent_as_svg_gets_a_vietnamese_message_and_the_report_is_kept(
+        live_server, browser, tmp_path):
+    """The browser only offers JPG/PNG, so an attacker renames the upload on its way (as a
+    proxy would): an SVG with a script reaches the server under its own name. The page says
+    in Vietnamese that the file is not a photo and keeps the report; nothing crashes."""
+    _sql(live_server, "UPDATE campaign SET report_cutoff = '23:59' WHERE is_active = 1")
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+           b"<script>alert(1)</script><rect width='9' height='9'/></svg>")
+    fake = tmp_path / "anh.png"
+    fake.write_bytes(svg)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+
+    def as_svg(route):  # the same upload, as an SVG file (built again: Playwright does not
+        # hand the file's bytes of a multipart body to the route)
+        boundary = route.request.headers["content-type"].split("boundary=")[1]
+        route.continue_(post_data=(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="anh.svg"; '
+            f'filename="anh.svg"\r\nContent-Type: image/svg+xml\r\n\r\n').encode()
+            + svg + f"\r\n--{boundary}--\r\n".encode())
+    page.route("**/_stcore/upload_file/**", as_svg)
+    try:
+        sign_in(page, live_server, "demo.xa")
+        wait_idle(page)
+        page.goto(live_server.url + "/bao-cao-ngay")
+        submit = page.get_by_role("button", name=SUBMIT)
+        submit.wait_for()
+        wait_idle(page)
+        page.get_by_label("Khó khăn, vướng mắc").fill("Báo cáo kèm tệp SVG")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(fake))
+        page.get_by_text("anh.png").wait_for()
+        wait_idle(page)
+        submit.click()
+        page.get_by_text("Đã lưu báo cáo ngày").wait_for(timeout=60_000)
+        wait_idle(page)
+        text = page.inner_text("body")
+        assert "encountered an error" not in text
+        assert "Tệp «anh.svg» không phải là ảnh; không được lưu." in text
+    finally:
+        ctx.close()
+    rows = _sql(live_server, "SELECT difficulties FROM daily_report WHERE commune_code = '07201'"
+                " AND updated_by = 'demo.xa' ORDER BY updated_at DESC LIMIT 1")
+    assert rows[0][0] == "Báo cáo kèm tệp SVG"

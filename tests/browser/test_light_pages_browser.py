@@ -9,45 +9,17 @@ deterministic, times are not asserted), an icon still shows as an icon, and staf
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.browser.conftest import (
-    ROOT,
-    prepare_static_copy,
-    start_nginx,
-    start_server,
-    stop_nginx,
-    stop_server,
-    wait_idle,
-)
+from tests.browser.conftest import ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
 FIRST_LOAD_LIMIT_KB = 800
-
-
-@pytest.fixture(scope="module")
-def behind_nginx(_templates, tmp_path_factory):
-    base = tmp_path_factory.mktemp("light")
-    data = base / "app"
-    data.mkdir()
-    shutil.copy(_templates["demo"] / "qcdc.db", data / "qcdc.db")
-    info = prepare_static_copy(base / "static")
-    server = start_server(data)
-    nginx = None
-    try:
-        nginx, url = start_nginx([int(server.url.rsplit(":", 1)[1])], base / "nginx",
-                                 base / "static")
-        yield {"url": url, "server": server, "static": base / "static", "prepared": info}
-    finally:
-        if nginx is not None:
-            stop_nginx(nginx)
-        stop_server(server)
 
 
 def _get(url: str) -> tuple[int, dict, bytes]:

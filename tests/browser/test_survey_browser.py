@@ -95,3 +95,39 @@ def test_the_first_citizen_after_a_restart_never_sees_the_list_of_staff_pages(
         assert icon.startswith("data:image/png;base64,")
     finally:
         stop_server(server)
+
+
+def test_a_missing_answer_is_shown_above_its_question_and_scrolled_to(live_server, phone_page):
+    """A citizen taps "Gửi" at the bottom with two questions left: the page brings the first of
+    them into view, with the message above its options (not under them, where it reads as the
+    next question's), and the other answers are kept."""
+    page = phone_page
+    before = _responses(live_server)
+    page.goto(live_server.url + "/survey?xa=07201")
+    page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
+    wait_idle(page)
+    groups = page.locator('div[role="radiogroup"]')
+    for i in range(groups.count()):
+        if i not in (4, 9):
+            groups.nth(i).locator("label").first.click()
+    page.locator('[data-testid="stCheckbox"] label').first.click()
+    page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+    first = page.locator("[data-qcdc-err]").first
+    first.wait_for()
+    wait_idle(page)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-qcdc-err]').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }", timeout=10_000)
+    assert page.locator("[data-qcdc-err]").count() == 2
+    assert "Vui lòng trả lời câu này." in first.inner_text()
+    # the message sits right above the options of question 5 (the fifth radio group)
+    err_box = first.bounding_box()
+    group_box = groups.nth(4).bounding_box()
+    previous_box = groups.nth(3).bounding_box()
+    assert previous_box["y"] < err_box["y"] < group_box["y"]
+    assert _responses(live_server) == before
+    groups.nth(4).locator("label").first.click()
+    groups.nth(9).locator("label").first.click()
+    page.get_by_role("button", name="Gửi phiếu khảo sát").click()
+    page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!").wait_for(timeout=30_000)
+    assert _responses(live_server) == before + 1

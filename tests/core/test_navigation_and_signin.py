@@ -44,7 +44,7 @@ def test_sign_in_with_wrong_then_right_password(demo_db):
     at.text_input[0].input("demo.tinh")
     at.text_input[1].input("sai-mat-khau1")
     at.button[0].click().run()
-    assert "Tên đăng nhập hoặc mật khẩu không đúng." in texts(at)
+    assert "Không đăng nhập được: tên đăng nhập hoặc mật khẩu không đúng" in texts(at)
     at.text_input[1].input("Demo@2024")
     at.button[0].click().run()
     assert not at.exception

@@ -14,6 +14,7 @@ from app.core import clock
 from app.core.fmt import fmt_int
 from app.core.i18n import t
 from app.ui.core.selection import keyed_table
+from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
@@ -55,10 +56,11 @@ def render(scope) -> None:
         if picked is not None:
             e = next(x for x in entries if x.id == picked)
             st.subheader(t("audit.detail", id=e.id))
-            st.write(av.sentence(e))
+            st.markdown(md_escape(av.sentence(e)))  # names typed by users
             st.caption(t("audit.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
-                         actor=e.actor, action=av.action_label(e.action),
-                         entity=av.entity_label(e.entity), entity_id=e.entity_id or "–"))
+                         actor=md_escape(e.actor), action=md_escape(av.action_label(e.action)),
+                         entity=md_escape(av.entity_label(e.entity)),
+                         entity_id=md_escape(e.entity_id or "–")))
             ch = av.changes(e.before, e.after)
             if ch:
                 st.dataframe(pd.DataFrame([{

@@ -128,14 +128,14 @@ def render(scope) -> None:
             except (qa.BuilderError, AuthError) as exc:
                 st.error(str(exc))
             else:
-                msg = t("questionnaire.saved", code=row.code, version=row.version)
+                msg = t("questionnaire.saved", code=md_escape(row.code), version=row.version)
                 kind = "success"
                 if use_active and active:
                     try:
                         qa.assign_to_campaign(scope, active.campaign.id, row.id,
                                               allow_mixed=allow_mixed,
                                               allow_renumber=allow_renumber)
-                        msg += " " + t("questionnaire.assigned", name=active.campaign.name)
+                        msg += " " + t("questionnaire.assigned", name=md_escape(active.campaign.name))
                     except qa.BuilderError as exc:
                         # saved, not in use yet: the confirmation is offered below, here
                         msg += " " + str(exc) + " " + t("questionnaire.confirm_below")

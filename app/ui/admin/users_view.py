@@ -84,7 +84,9 @@ def render(scope) -> None:
             t("users.col.state"): (t("users.state.disabled") if not u.active else
                                    t("users.state.locked") if u.locked else
                                    t("users.state.must_change") if u.must_change_password else
-                                   t("users.state.active")) + (" · demo" if u.is_demo else ""),
+                                   t("users.state.active")) + (" · demo" if u.is_demo else "")
+                                  + (f" · {t('users.state.made_in_demo')}" if u.made_in_demo
+                                     else ""),
             t("users.col.last_login"): fmt_datetime(u.last_login_at)} for u in users])
         # the account acted on is the one whose row was clicked, by its id: a list that changes
         # meanwhile (a filter, another admin's change) never moves the action to another row

@@ -38,7 +38,7 @@ def render(scope) -> None:
         except (nom.NominationError, AuthError) as exc:
             st.error(str(exc))
         else:
-            rerun_with(t("nominations.proposed", id=v.id, name=v.name))
+            rerun_with(t("nominations.proposed", id=v.id, name=md_escape(v.name)))
 
 
     def _proposal_form(key: str, title: str, *, name: str, unit: str, achievements: str,

@@ -26,6 +26,9 @@ div[data-testid="stCheckbox"] label { padding: 0.35rem 0; min-height: 40px; }
 .stFormSubmitButton button, .stButton button { min-height: 52px; font-size: 1.1rem; font-weight: 600; }
 h1 { font-size: 1.7rem !important; } h2 { font-size: 1.35rem !important; } h3 { font-size: 1.2rem !important; }
 .qcdc-q { font-weight: 600; margin-top: 0.6rem; }
+.qcdc-err { color: #8c1d18; background: #fdecea; border-left: 4px solid #b3261e;
+            padding: 0.45rem 0.7rem; border-radius: 4px; font-weight: 600; font-size: 1.05rem; }
+div[data-testid="stElementContainer"]:has(script[data-qcdc]) { display: none; }
 </style>
 """
 

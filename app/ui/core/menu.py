@@ -10,6 +10,7 @@ from app.core import access
 from app.core.auth import Scope
 from app.core.i18n import t
 from app.ui.core import session
+from app.ui.core.text import md_escape
 
 _page_cache: dict[tuple[str, bool], st.Page] = {}
 
@@ -79,7 +80,7 @@ def build_pages(specs: list[access.PageSpec], default_key: str) -> dict[str, st.
 def sidebar_menu(scope: Scope, specs: list[access.PageSpec], pages: dict[str, st.Page]) -> None:
     with st.sidebar:
         st.markdown(f"**{t('app.short')}**")
-        st.caption(t("auth.welcome", name=scope.name, role=t(f"role.{scope.role}")))
+        st.caption(t("auth.welcome", name=md_escape(scope.name), role=t(f"role.{scope.role}")))
         sections: dict[str, list[access.PageSpec]] = {}
         for spec in specs:
             if spec.show_signed_in and spec.key != "home":

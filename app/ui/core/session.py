@@ -12,6 +12,7 @@ was restored from the cookie or not.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 import streamlit as st
@@ -20,18 +21,23 @@ from app.core import access
 from app.core.auth import (
     ANONYMOUS,
     Scope,
+    attempt_sign_in,
     get_user,
     scope_for,
     session_revoked,
-    sign_in,
     sign_out_everywhere,
     user_from_cookie,
 )
 from app.core.i18n import t
 from app.core.settings import load_settings
+from app.survey import admission
 
 _KEY_USER = "qcdc_user"
 _KEY_SINCE = "qcdc_signed_in_at"
+_KEY_SCOPE = "qcdc_scope"
+# set when this session's sign-in ended during a run (expired, revoked, disabled): the entry
+# script then shows the sign-in page, whatever page the tab was on
+SESSION_ENDED = "qcdc_session_ended"
 
 
 @st.cache_resource(show_spinner=False)
@@ -91,14 +97,14 @@ def current_scope() -> Scope:
     since = st.session_state.setdefault(_KEY_SINCE, time.time())
     if time.time() - since > settings().session_hours * 3600:
         sign_out(expired=True, revoke=False)
+        st.session_state[SESSION_ENDED] = True
         return ANONYMOUS
     user = get_user(username)
-    if user is None or not user.active:
-        sign_out(revoke=False)
-        return ANONYMOUS
-    if session_revoked(user, since):  # signed out elsewhere, password changed or reset
+    if user is None or not user.active or session_revoked(user, since):
+        # disabled, signed out elsewhere, password changed or reset
         sign_out(revoke=False)
         st.session_state["qcdc_flash"] = t("auth.session_ended")
+        st.session_state[SESSION_ENDED] = True
         return ANONYMOUS
     if st.session_state.pop("qcdc_renew_cookie", False):
         try:
@@ -106,13 +112,55 @@ def current_scope() -> Scope:
         except Exception:  # the session still works; only reload-persistence is lost
             pass
     st.session_state["qcdc_must_change"] = bool(user.must_change_password)
-    return scope_for(user)
+    scope = scope_for(user)
+    st.session_state[_KEY_SCOPE] = scope  # what this run's page (and its fragments) serve
+    return scope
+
+
+# The password checks of the sign-in page: one at a time per process, in a gate of their own
+# (never the citizens' slot: streamlit_app.py does not gate the sign-in page). bcrypt releases
+# the interpreter lock, so one check at a time keeps at most one core busy with them whatever
+# the number of attempts; a failure's delay is waited after the check has left the gate.
+SIGNIN_WAIT_S = 15.0
+_signin_gate = admission.Gate(concurrency=1, max_wait_s=SIGNIN_WAIT_S,
+                              priority_wait_s=SIGNIN_WAIT_S, initial_hold_s=0.25)
+
+
+def live_fragment(run_every=None):
+    """``st.fragment(run_every=...)`` for signed-in pages: every rerun of the fragment checks the
+    session as a full run does (``current_scope``: expiry, a disabled account, a changed
+    password or role, signing out elsewhere). If it no longer holds the scope the page was drawn
+    for, the whole app reruns, which shows the sign-in page (``require_page``), and the
+    fragment draws nothing. A fragment's rerun runs only the fragment, never the entry script
+    or the page's ``require_page``: without this check a tab left open kept receiving fresh
+    figures after the account was disabled. Use it for every fragment
+    (``tests/test_fragment_revocation.py`` checks that nothing calls st.fragment directly)."""
+    def decorate(body):
+        @st.fragment(run_every=run_every)
+        @functools.wraps(body)
+        def guarded(*args, **kwargs):
+            drawn_for = st.session_state.get(_KEY_SCOPE)
+            if _in_fragment_rerun() and current_scope() != drawn_for:
+                st.rerun(scope="app")
+            return body(*args, **kwargs)
+        return guarded
+    return decorate
+
+
+def _in_fragment_rerun() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def do_sign_in(username: str, password: str) -> str | None:
     """Check the password; on success set the session and the cookie. Returns an error text."""
-    result = sign_in(username, password)
+    with _signin_gate.slot(admission.NEW) as ticket:
+        if ticket is None:
+            return t("auth.busy")
+        result = attempt_sign_in(username, password)
     if not result.ok:
+        time.sleep(result.delay)  # holding no slot, no connection
         return result.message
     user = result.user
     st.session_state[_KEY_USER] = user.username
@@ -180,8 +228,8 @@ def sign_out(expired: bool = False, revoke: bool = True) -> None:
                 authenticator.cookie_controller.delete_cookie()
         except Exception:
             pass
-    for key in (_KEY_USER, _KEY_SINCE, "authentication_status", "username", "name", "roles",
-                "qcdc_must_change"):
+    for key in (_KEY_USER, _KEY_SINCE, _KEY_SCOPE, "authentication_status", "username", "name",
+                "roles", "qcdc_must_change"):
         st.session_state.pop(key, None)
     st.session_state["qcdc_signed_out"] = True
     if expired:

@@ -21,10 +21,11 @@ connection.
   closing its websocket right after the tap, on a loaded machine (three busy loops on two
   cores), 3 blank pages in 10 tries. A session that can be resumed now finishes its run
   (a survey run takes well under a second; a page whose browser never comes back costs that
-  run once), so the reconnected browser gets the thank-you screen: 55 of 56 tries, the
-  other a blank page with the answers stored once. A session that must not be resumed
-  (signed out) is stopped as before. The answers are stored once whatever happens: the
-  submission token (app/survey/responses.py); see also app/ui/survey/survey_page.recover_stored_submission.
+  run once). A session that must not be resumed (signed out) is stopped as before. With one
+  run at a time per session (``runner.fastReruns = false`` in .streamlit/config.toml), the
+  reconnecting browser's request is taken by that same run once its write is done, and the
+  page finds the stored sheet by its token (app/ui/survey/survey_page.recover_stored_submission);
+  the answers are stored once whatever happens (app/survey/responses.py).
 """
 from __future__ import annotations
 

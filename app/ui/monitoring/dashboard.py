@@ -200,8 +200,9 @@ def live_overview(scope: Scope, campaign_id: int, district: str | None, commune:
     """Draw ``render(overview)`` in a fragment that refreshes itself every ``run_every``
     (None: paused); a refused unit or a missing campaign is said in Vietnamese instead."""
     from app.core.auth import AuthError
+    from app.ui.core.session import live_fragment
 
-    @st.fragment(run_every=run_every)
+    @live_fragment(run_every=run_every)  # each rerun checks the session first
     def live() -> None:
         try:
             ov = cached_overview(scope, campaign_id, district, commune)

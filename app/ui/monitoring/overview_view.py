@@ -268,7 +268,7 @@ def commune_table(ov: Overview) -> None:
         })
     if code is not None:
         name = df.loc[df["code"] == code, "name"].iloc[0]
-        if st.button(t("dashboard.open_commune", name=name), icon=":material/zoom_in:",
+        if st.button(t("dashboard.open_commune", name=md_escape(name)), icon=":material/zoom_in:",
                      key="dash_tbl_open"):
             st.session_state[KEY_GOTO] = code
             st.rerun(scope="app")

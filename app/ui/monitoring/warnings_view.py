@@ -8,6 +8,7 @@ from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int
 from app.core.i18n import t
 from app.monitoring import warnings as anomalies
+from app.ui.core.text import md_escape
 from app.ui.monitoring import dashboard as dash
 
 KEY_KINDS = "warn_kinds"
@@ -143,12 +144,12 @@ def _run(fn, message: str) -> None:
 def detail(scope: Scope, campaign_id: int, w: anomalies.Alert) -> None:
     st.subheader(f"{w.title}: {w.commune_name}")
     st.write(w.reason)
-    st.page_link("pages/monitor/overview.py", label=t("warn.open_overview", name=w.commune_name),
+    st.page_link("pages/monitor/overview.py", label=t("warn.open_overview", name=md_escape(w.commune_name)),
                  icon=":material/monitoring:",
                  query_params={"huyen": w.district_code, "xa": w.commune_code})
     if w.reviewed:
         st.caption(t("warn.reviewed_by", who=w.reviewed_by, at=fmt_datetime(w.reviewed_at))
-                   + (f" · {t('warn.note')}: {w.note}" if w.note else ""))
+                   + (f" · {t('warn.note')}: {md_escape(w.note)}" if w.note else ""))
     if w.response_ids:
         try:
             rows = anomalies.flagged_responses(scope, campaign_id, w.key)

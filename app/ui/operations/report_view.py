@@ -126,7 +126,12 @@ def render(scope) -> None:
                             st.image(blob, width="stretch")
                         if st.checkbox(t("report.photo_remove"), key=f"{k}_rm_{p.id}"):
                             remove.append(p.id)
-            types = ["jpg", "jpeg", "png"] + (["heic", "heif"] if HEIF_SUPPORTED else [])
+            # The browser offers these files only; the server checks every file's content itself
+            # (app/operations/photos.py: any other file gets a Vietnamese message). The MIME
+            # types also turn off Streamlit's own check of the name's extension, which crashes
+            # the page on a forged upload (an SVG sent under its own name).
+            types = ["jpg", "jpeg", "png", "image/jpeg", "image/png"] + (
+                ["heic", "heif", "image/heic", "image/heif"] if HEIF_SUPPORTED else [])
             uploads = st.file_uploader(
                 t("report.photos_add", max=MAX_PHOTOS - len(view.photos)), type=types,
                 accept_multiple_files=True, key=f"{k}_photos", max_upload_size=max_photo_mb,
@@ -150,7 +155,7 @@ def render(scope) -> None:
                     msgs = [("success", t("report.saved", day=fmt_date(day), n=result.n_photos,
                                           at=clock.now().strftime("%H:%M")))]
                     msgs += [("warning", w) for w in result.warnings]
-                    msgs += [("error", e) for e in result.photo_errors]
+                    msgs += [("error", md_escape(e)) for e in result.photo_errors]
                     st.session_state["report_form_version"] = version + 1
                     flash_all(msgs)
                     rerun_with()

@@ -115,8 +115,9 @@ def _cards(scope, campaign, view, days) -> None:
         with st.container(border=True):
             st.markdown(f"**{md_escape(e.full_name)}**  \n"
                         + md_escape(", ".join(x for x in (e.position, e.organisation) if x)))
-            st.caption(t("roster.person.line", phone=e.phone, days=_days_text(entry_days(e)),
-                         shift=SHIFTS.get(e.shift, e.shift)))
+            st.caption(t("roster.person.line", phone=md_escape(e.phone),
+                         days=_days_text(entry_days(e)),
+                         shift=md_escape(SHIFTS.get(e.shift, e.shift))))
             row = st.container(horizontal=True)  # side by side on a phone too
             if row.button(t("roster.person.edit_button"), key=f"roster_edit_{e.id}",
                           icon=":material/edit:"):

@@ -5,6 +5,7 @@ a failed validation, a rerun or a reconnect keeps what the citizen already chose
 """
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import streamlit as st
 
 from app.core.i18n import t
 from app.survey.questionnaire import Definition, Question
+from app.ui.core import page_scripts
 from app.ui.core.text import md_escape
 
 
@@ -112,6 +114,9 @@ def _layout(defn: Definition) -> _Layout:
 def _question(shown: _Shown, prefix: str, error: str | None, disabled: bool) -> None:
     q = shown.q
     key = widget_key(prefix, q.id)
+    if error:  # above the options, where the eye lands when the page scrolls to it
+        st.html(f'<div class="qcdc-err" role="alert" data-qcdc-err="{html.escape(q.id)}">'
+                f'⚠ {html.escape(error)}</div>')
     if q.type in ("single", "rating"):
         st.radio(shown.label, shown.values, format_func=shown.labels.__getitem__, index=None,
                  key=key, disabled=disabled)
@@ -123,13 +128,14 @@ def _question(shown: _Shown, prefix: str, error: str | None, disabled: bool) -> 
     elif q.type == "text":
         st.text_area(shown.label, key=key, max_chars=q.max_length, height=90,
                      placeholder=t("survey.text_placeholder"), disabled=disabled)
-    if error:
-        st.error(error, icon=":material/error:")
 
 
 def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
-                errors: dict[str, str] | None = None, disabled: bool = False) -> None:
-    """The questionnaire in one st.form, grouped by pillar, profile last."""
+                errors: dict[str, str] | None = None, disabled: bool = False,
+                errors_seq: int = 0) -> bool:
+    """The questionnaire in one st.form, grouped by pillar, profile last. True when this run
+    comes from a tap on the submit button. With errors (``errors_seq`` counts the taps that
+    had some), the page scrolls to the first question that needs an answer."""
     errors = errors or {}
     st.session_state.setdefault(f"{prefix}__started", time.time())
     layout = _layout(defn)
@@ -142,8 +148,17 @@ def render_form(defn: Definition, prefix: str, on_submit: Callable[[], None],
                 _question(item, prefix, errors.get(item.q.id), disabled)
         if errors:
             _summary(defn, errors, layout.numbers)
-        st.form_submit_button(t("survey.submit"), type="primary", width="stretch",
-                              on_click=on_submit, disabled=disabled)
+            _scroll_to_first_error(errors_seq)
+        return st.form_submit_button(t("survey.submit"), type="primary", width="stretch",
+                                     on_click=on_submit, disabled=disabled)
+
+
+def _scroll_to_first_error(seq: int) -> None:
+    """After a tap on "Gửi" with questions left, bring the first of them into view (the tap
+    was at the bottom of a long form; the list of questions at the top is out of sight).
+    A script runs once per distinct content, hence the tap counter beside it."""
+    st.html(page_scripts.html_with_script(page_scripts.SCROLL_TO_ERROR, {"qcdc-tap": seq}),
+            unsafe_allow_javascript=True)
 
 
 def _summary(defn: Definition, errors: dict[str, str], numbers: dict[str, int]) -> None:

@@ -1,7 +1,15 @@
-"""Submit handling and the thank-you screen of the public survey (kept out of the page file)."""
+"""Submit handling and the thank-you screen of the public survey (kept out of the page file).
+
+A sheet is known by its submission token from the moment its form is first shown: the token
+lives in the server session and in the citizen's browser (app/ui/survey/browser_memory.py), so
+whatever happens to the connection or the server, the page can ask the database whether the
+sheet is already stored (``recover_stored_submission``) and a second tap, a retry after a
+server restart or a reload stores nothing twice.
+"""
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 import streamlit as st
 from sqlalchemy.exc import OperationalError
@@ -12,6 +20,7 @@ from app.core.i18n import t
 from app.survey import admission
 from app.survey.questionnaire import Definition
 from app.survey.responses import CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token, submit_response
+from app.ui.survey import browser_memory
 from app.ui.survey.gate import storing_answers
 from app.ui.survey.survey_form import clear_answers, collect_answers
 
@@ -23,10 +32,27 @@ def prefix_for(campaign_id: int, commune_code: str) -> str:
 
 
 def _token(prefix: str) -> str:
+    """This sheet's submission token: the session's, else the one this browser kept from an
+    earlier visit of the same form (then the database is asked once whether it is stored),
+    else a new one. The browser is told to keep it (``remember_sheet``)."""
     key = f"{prefix}__token"
-    if key not in st.session_state:
-        st.session_state[key] = new_submission_token()
-    return st.session_state[key]
+    token = st.session_state.get(key)
+    if token is None:
+        kept = None
+        if f"{prefix}__cookie_read" not in st.session_state:  # once: the cookie the browser
+            st.session_state[f"{prefix}__cookie_read"] = True  # sent when this page opened
+            kept = browser_memory.read(browser_memory.token_cookie(prefix))
+        if kept is not None:
+            st.session_state[f"{prefix}__check"] = "kept"
+        token = kept or new_submission_token()
+        st.session_state[key] = token
+    return token
+
+
+def remember_sheet(prefix: str) -> None:
+    """The browser keeps this sheet's token and its own anonymous id (cookies)."""
+    browser_memory.remember({browser_memory.token_cookie(prefix): _token(prefix),
+                             browser_memory.BROWSER_COOKIE: browser_memory.browser_id()})
 
 
 def _signals(prefix: str) -> Signals:
@@ -47,20 +73,29 @@ def _signals(prefix: str) -> Signals:
                    started_at=st.session_state.get(f"{prefix}__started"))
 
 
-def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> None:
-    """Form callback: runs once per tap, before the rerun that draws the result."""
+def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
+                  holding_slot: bool = False) -> None:
+    """Form callback: runs once per tap, before the rerun that draws the result (and, after a
+    server restart, from the page itself, which already holds an admission slot:
+    ``submit_without_callback``)."""
+    st.session_state[f"{prefix}__tapped"] = True
     if st.session_state.get(f"{prefix}__done"):
         return  # a second tap after success: nothing to do
+    st.session_state[f"{prefix}__check"] = "tapped"  # from now on, look for the stored sheet
+    # Everything the write needs is read from the session first: once the browser asks for
+    # another run (a reconnect, a second tap), every session-state access ends this one, and
+    # the answers must still be stored; the next run finds them by their token.
     answers = collect_answers(active.definition, prefix)
+    token, signals = _token(prefix), _signals(prefix)
     try:
         # answers go before newcomers' forms; the widget values stay in the form either way
-        with storing_answers(), admission.gate().slot(admission.PRIORITY) as ticket:
+        with storing_answers(), _slot(holding_slot) as ticket:
             if ticket is None:
                 log.warning("server busy on submit for %s", commune_code)
                 st.session_state[f"{prefix}__errors"] = {"_": t("common.server_busy")}
                 return
-            result = submit_response(active, commune_code, answers, _token(prefix),
-                                     _signals(prefix), is_demo=False)
+            result = submit_response(active, commune_code, answers, token, signals,
+                                     is_demo=False)
     except DatabaseBusy:
         log.warning("database busy on submit for %s", commune_code)
         st.session_state[f"{prefix}__errors"] = {"_": t("common.db_busy")}
@@ -69,26 +104,39 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str) -> Non
     if result.ok:
         st.session_state.pop(f"{prefix}__errors", None)
         st.session_state[f"{prefix}__done"] = _done(result.response_id, result.submitted_at,
-                                                    _token(prefix))
+                                                    token)
     elif result.status == CLOSED:
         st.session_state[f"{prefix}__errors"] = {"_": t("survey.closed_now")}
     else:
         st.session_state[f"{prefix}__errors"] = result.errors
+        st.session_state[f"{prefix}__errors_seq"] = st.session_state.get(
+            f"{prefix}__errors_seq", 0) + 1
 
 
-def _done(response_id: int, submitted_at, token: str) -> dict:
-    """What the thank-you screen shows: the time and a short reference of the answers."""
-    return {"id": response_id, "at": fmt_datetime(submitted_at), "ref": token[:8].upper()}
+def _slot(holding_slot: bool):
+    if holding_slot:
+        return nullcontext(True)
+    return admission.gate().slot(admission.PRIORITY)
+
+
+def _done(response_id: int, submitted_at, token: str, earlier: bool = False) -> dict:
+    """What the thank-you screen shows: the time and a short reference of the answers, and
+    whether the sheet was sent on an earlier visit of this browser."""
+    return {"id": response_id, "at": fmt_datetime(submitted_at), "ref": token[:8].upper(),
+            "earlier": earlier}
 
 
 def recover_stored_submission(prefix: str) -> bool:
-    """The thank-you screen for answers stored by a run that was cut short.
+    """The thank-you screen for a sheet already stored under this form's token.
 
-    A submit run stopped by Streamlit (the connection dropped, the browser asked for a new
+    Two cases. A submit run cut short (the connection dropped, the browser asked for a new
     run) still finishes its database write, but its session-state changes after the write
-    are lost: a stopped run raises at every st.session_state access. The answers are then
-    found by the submission token, which exists only once "Gửi phiếu" was tapped."""
-    if st.session_state.get(f"{prefix}__done"):
+    may be lost; the next run finds the answers by their token. And a browser that kept the
+    token of a sheet it sent (a reload, a new tab, a retry after a server restart) is told
+    that the sheet was received instead of being offered an empty form to send again. The
+    database is asked only in those cases: after a tap, and once for a kept token."""
+    check = st.session_state.get(f"{prefix}__check")
+    if not check or st.session_state.get(f"{prefix}__done"):
         return False
     token = st.session_state.get(f"{prefix}__token")
     if not token:
@@ -99,11 +147,28 @@ def recover_stored_submission(prefix: str) -> bool:
         log.warning("could not look up submission token for %s", prefix)
         return False
     if found is None:
+        if check == "kept":
+            st.session_state.pop(f"{prefix}__check", None)  # a form not sent yet: go on with it
         return False
     st.session_state.pop(f"{prefix}__errors", None)
-    st.session_state[f"{prefix}__done"] = _done(found[0], found[1], token)
-    log.info("recovered a submission cut short for %s", prefix)
+    st.session_state[f"{prefix}__done"] = _done(found[0], found[1], token,
+                                                earlier=check == "kept")
+    log.info("found a stored submission for %s (%s)", prefix, check)
     return True
+
+
+def submit_without_callback(active: ActiveCampaign, commune_code: str, prefix: str,
+                            submitted: bool) -> None:
+    """A tap whose callback Streamlit did not call: the first tap after a server restart.
+
+    The browser reconnects to a new server session that has not drawn the form yet, so the
+    form's callback is unknown to it; the tap reruns the page with the button pressed and the
+    answers, but no callback. Store them here (same token, so never twice) and redraw."""
+    tapped = st.session_state.pop(f"{prefix}__tapped", False)
+    if submitted and not tapped and not st.session_state.get(f"{prefix}__done"):
+        handle_submit(active, commune_code, prefix, holding_slot=True)
+        st.session_state.pop(f"{prefix}__tapped", None)
+        st.rerun()
 
 
 def show_thanks(prefix: str, defn: Definition) -> bool:
@@ -112,9 +177,11 @@ def show_thanks(prefix: str, defn: Definition) -> bool:
         return False
     st.success(f"### {t('survey.thanks_title')}", icon=":material/check_circle:")
     st.write(t("survey.thanks_body", time=done["at"], ref=done["ref"]))
+    if done.get("earlier"):
+        st.info(t("survey.received_earlier"), icon=":material/info:")
     if st.button(t("survey.thanks_again"), key=f"{prefix}__again"):
         clear_answers(defn, prefix)
-        for k in ("__done", "__token", "__errors", "__started"):
+        for k in ("__done", "__token", "__errors", "__started", "__check", "__tapped"):
             st.session_state.pop(f"{prefix}{k}", None)
-        st.rerun()
+        st.rerun()  # the next form draws a new token, which the browser then keeps
     return True

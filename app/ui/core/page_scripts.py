@@ -1,0 +1,37 @@
+"""The few scripts the app's own pages run in the browser, each a constant text.
+
+Behind the shipped nginx the Content-Security-Policy runs an inline script only if its hash is
+listed (deploy/render_nginx.py adds the hashes of ``SCRIPTS``), so a script's text never
+changes with the data: what it works on travels in ``data-`` attributes of an element drawn
+with it, and ``html_with_script`` draws both in one ``st.html``. Streamlit runs the script each
+time that element's content changes (a new value, a new tap), not on every rerun.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+# Keeps the cookies named in <span data-qcdc-cookies='{"name": [value or null, days]}'>
+# (app/ui/survey/browser_memory.py).
+COOKIES = (
+    "(function(){var s=location.protocol==='https:'?';Secure':'';"
+    "document.querySelectorAll('[data-qcdc-cookies]').forEach(function(e){"
+    "var v=JSON.parse(e.getAttribute('data-qcdc-cookies'));"
+    "for(var k in v){var x=v[k][0];document.cookie=k+'='+(x===null?'':x)+';path=/;SameSite=Lax'"
+    "+s+';max-age='+(x===null?0:v[k][1]*86400);}});})();")
+
+# Brings the first question that still needs an answer into view (app/ui/survey/survey_form.py).
+SCROLL_TO_ERROR = (
+    "setTimeout(function(){var e=document.querySelector('[data-qcdc-err]');"
+    "if(e){e.scrollIntoView({block:'center'});}},150);")
+
+SCRIPTS = (COOKIES, SCROLL_TO_ERROR)
+
+
+def html_with_script(script: str, data: dict[str, object]) -> str:
+    """A hidden element carrying `data` (as data- attributes) and one of ``SCRIPTS``."""
+    if script not in SCRIPTS:
+        raise ValueError("page scripts are constants of app/ui/core/page_scripts.py")
+    attrs = " ".join(f"data-{name}='{html.escape(json.dumps(value), quote=True)}'"
+                     for name, value in data.items())
+    return f'<span hidden {attrs}></span><script data-qcdc="script">{script}</script>'
