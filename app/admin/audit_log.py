@@ -158,6 +158,8 @@ def value_text(value: Any, field: str = "") -> str:
     if field == "status" and isinstance(value, str) \
             and f"nominations.status.{value}" in _known_keys():
         return t(f"nominations.status.{value}")
+    if isinstance(value, str) and f"audit.value.{field}.{value}" in _known_keys():
+        return t(f"audit.value.{field}.{value}")  # a code in words ("excel" -> "tệp Excel")
     if value is None or value == "":
         return t("audit.value.empty")
     if isinstance(value, bool):

@@ -1206,7 +1206,7 @@ VI.update({
     "audit.sentence": "{actor} {action}: {what}",
     "audit.action.other": "Thao tác {code}",
     "audit.action.demo_generate": "Tạo dữ liệu mẫu (demo)",
-    "audit.action.auth_failed": "Đăng nhập sai mật khẩu",
+    "audit.action.auth_failed": "Đăng nhập không thành công",
     "audit.action.auth_locked": "Tài khoản bị tạm khóa do đăng nhập sai",
     "audit.action.auth_sign_in": "Đăng nhập",
     "audit.action.auth_sign_out": "Đăng xuất",
@@ -1311,6 +1311,22 @@ VI.update({
     "audit.changes.changed": "sửa câu {ids}",
     "audit.col.what": "Nội dung",
     "audit.raw": "Dữ liệu gốc (cho kỹ thuật viên)",
+    # actions, objects and fields of the read API's tokens and the demo mode's end (issue 17)
+    "audit.action.api_token_create": "Cấp khóa truy cập API",
+    "audit.action.api_token_expire": "Đổi hạn dùng khóa truy cập API",
+    "audit.action.api_token_revoke": "Thu hồi khóa truy cập API",
+    "audit.action.demo_disable_accounts": "Khóa các tài khoản tạo trong chế độ demo",
+    "audit.entity.api_token": "khóa API",
+    "audit.field.prefix": "Đầu khóa",
+    "audit.field.expires_at": "Hết hạn",
+    "audit.field.revoked": "Đã thu hồi",
+    # coded values in words: audit.value.<field>.<value>
+    "audit.value.source.editor": "nhập trên trang",
+    "audit.value.source.excel": "tệp Excel",
+    "audit.value.reason.unknown": "không có tên đăng nhập này",
+    "audit.value.reason.disabled": "tài khoản đã bị vô hiệu hóa",
+    "audit.value.reason.locked": "tài khoản đang bị tạm khóa",
+    "audit.value.reason.password": "sai mật khẩu",
 })
 
 
