@@ -15,6 +15,7 @@ from app.core.i18n import t
 from app.ui.admin.widgets import district_options
 from app.ui.core.flash import rerun_with
 from app.ui.core.public_url import browser_base_url, current_address
+from app.ui.core.selection import keyed_table
 
 _SECRET = "api_tokens_secret"
 
@@ -55,14 +56,13 @@ def _list(scope) -> None:
         t("api_tokens.col.expires"): fmt_datetime(r.expires_at) or t("api_tokens.never"),
         t("api_tokens.col.last_used"): fmt_datetime(r.last_used_at),
         t("api_tokens.col.uses"): fmt_int(r.use_count)} for r in rows])
-    event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key="api_tokens_table")
+    # the pick is the token's id: a token issued meanwhile (sorted first) moves the rows
+    picked = keyed_table(df, [r.id for r in rows], key="api_tokens_table", hide_index=True)
     st.caption(t("api_tokens.uses_note"))
-    picked = event.selection.rows if event else []
-    if not picked:
+    if picked is None:
         st.caption(t("api_tokens.pick"))
         return
-    row = rows[picked[0]]
+    row = next(r for r in rows if r.id == picked)
     st.subheader(t("api_tokens.edit_title", name=row.name, token=row.shown_as))
     if row.state == "revoked":
         st.info(t("api_tokens.revoked_info", when=fmt_datetime(row.revoked_at),
