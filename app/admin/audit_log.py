@@ -150,9 +150,12 @@ def _known_keys() -> set[str]:
     return set(VI)
 
 
-def value_text(value: Any, field: str = "") -> str:
-    """A stored value in words: yes/no, dates dd/mm/yyyy, numbers 1.234,5, lists shortened."""
+def value_text(value: Any, field: str = "", entity: str = "") -> str:
+    """A stored value in words: yes/no, dates dd/mm/yyyy, numbers 1.234,5, lists shortened;
+    a code in words where one is known for the entity's field or the field."""
     from app.core.fmt import fmt_date, fmt_float, fmt_int
+    if isinstance(value, str) and f"audit.value.{entity}.{field}.{value}" in _known_keys():
+        return t(f"audit.value.{entity}.{field}.{value}")  # an API token's role: its reach
     if field == "role" and isinstance(value, str) and f"role.{value}" in _known_keys():
         return t(f"role.{value}")
     if field == "status" and isinstance(value, str) \
@@ -197,11 +200,11 @@ def summary(e: AuditEntry, limit: int = 220) -> str:
         if k in a and k in b:
             if a[k] == b[k]:
                 continue
-            parts.append(f"{field_label(k)}: {value_text(b[k], k)} → {value_text(a[k], k)}")
+            parts.append(f"{field_label(k)}: {value_text(b[k], k, e.entity)} → {value_text(a[k], k, e.entity)}")
         elif k in a:
-            parts.append(f"{field_label(k)}: {value_text(a[k], k)}")
+            parts.append(f"{field_label(k)}: {value_text(a[k], k, e.entity)}")
         else:
-            parts.append(f"{field_label(k)}: {value_text(b[k], k)} → {t('audit.value.empty')}")
+            parts.append(f"{field_label(k)}: {value_text(b[k], k, e.entity)} → {t('audit.value.empty')}")
     if isinstance(e.after, dict) and isinstance(e.after.get("changes"), dict):
         ch = e.after["changes"]
         for kind in ("added", "removed", "changed"):
@@ -215,5 +218,7 @@ def sentence(e: AuditEntry) -> str:
     """The entry as one sentence: who did what to what, and the details."""
     what = entity_label(e.entity) + (f" {e.entity_id}" if e.entity_id else "")
     detail = summary(e)
-    return t("audit.sentence", actor=e.actor, action=action_label(e.action).lower(),
+    label = action_label(e.action)
+    # "Cấp khóa truy cập API" -> "cấp khóa truy cập API": only the first letter
+    return t("audit.sentence", actor=e.actor, action=label[:1].lower() + label[1:],
              what=what) + (f" ({detail})" if detail else "")

@@ -1321,6 +1321,8 @@ VI.update({
     "audit.field.expires_at": "Hết hạn",
     "audit.field.revoked": "Đã thu hồi",
     # coded values in words: audit.value.<field>.<value>
+    "audit.value.api_token.role.province": "đọc toàn tỉnh",
+    "audit.value.api_token.role.district": "đọc một huyện",
     "audit.value.source.editor": "nhập trên trang",
     "audit.value.source.excel": "tệp Excel",
     "audit.value.reason.unknown": "không có tên đăng nhập này",

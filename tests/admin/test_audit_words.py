@@ -74,7 +74,8 @@ def test_api_token_entries_in_words(db):
     row, _ = tokens.create_token(ADMIN, "Cổng báo cáo tỉnh", "province", days=30)
     tokens.revoke_token(ADMIN, row.id)
     created, revoked = _latest("api_token.create"), _latest("api_token.revoke")
-    assert av.sentence(created).startswith("admin1 cấp khóa truy cập api: khóa API")
+    assert av.sentence(created).startswith("admin1 cấp khóa truy cập API: khóa API")
+    assert "Vai trò: đọc toàn tỉnh" in av.summary(created)  # not the Board's name
     assert "Tên: Cổng báo cáo tỉnh" in av.summary(created) and "Hết hạn: " in av.summary(created)
     assert "Đã thu hồi: không → có" in av.summary(revoked)
     assert "api_token" not in av.sentence(revoked) and "prefix" not in av.summary(created)

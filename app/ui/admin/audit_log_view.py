@@ -65,9 +65,9 @@ def render(scope) -> None:
             if ch:
                 st.dataframe(pd.DataFrame([{
                     t("audit.col.field"): av.field_label(x["field"]),
-                    t("audit.col.before"): av.value_text(x["before"], x["field"])
+                    t("audit.col.before"): av.value_text(x["before"], x["field"], e.entity)
                     if x["before"] is not None else "",
-                    t("audit.col.after"): av.value_text(x["after"], x["field"])
+                    t("audit.col.after"): av.value_text(x["after"], x["field"], e.entity)
                     if x["after"] is not None else "",
                     t("audit.col.changed"): "●" if x.get("changed", True) else ""} for x in ch]),
                     hide_index=True)
