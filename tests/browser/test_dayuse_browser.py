@@ -74,3 +74,46 @@ def test_password_change_says_it_worked_after_the_page_reloads(live_server, desk
     # and it did work: the new password signs in
     page.context.clear_cookies()
     sign_in(page, live_server, "xa.doimatkhau", "Moi2024matkhau")
+
+
+def _cli(server, *args: str) -> str:
+    env = dict(os.environ, QCDC_DATA_DIR=str(server.data_dir))
+    env.pop("DATABASE_URL", None)
+    r = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_a_picked_row_stays_the_one_acted_on_when_the_list_changes(live_server, desktop_page):
+    """Issue 14 item 1 outside the warnings page: the administrator picks a token, another
+    token is issued meanwhile (it sorts first, where the pick was), and the revocation still
+    lands on the token whose name the administrator read."""
+    import json
+    _cli(live_server, "api-token", "create", "Cổng báo cáo tỉnh", "--role", "province")
+    _cli(live_server, "api-token", "create", "Sổ tay phân tích", "--role", "province")
+    page = desktop_page
+    sign_in(page, live_server, "demo.admin")
+    page.goto(live_server.url + "/khoa-api")
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 52)               # the first row: Sổ tay
+    wait_idle(page)
+    heading = page.get_by_role("heading", name="Sổ tay phân tích")
+    heading.wait_for()
+    _cli(live_server, "api-token", "create", "Power BI Sở Nội vụ", "--role", "province")
+    page.get_by_role("tab", name="Cấp khóa mới").click()         # any rerun: the list is new
+    wait_idle(page)
+    page.get_by_role("tab", name="Danh sách khóa").click()
+    wait_idle(page)
+    page.get_by_text("3 khóa", exact=True).wait_for()             # the new list is on screen
+    assert heading.is_visible()                                  # still the token read
+    assert page.get_by_role("heading", name="Power BI Sở Nội vụ").count() == 0
+    page.get_by_text("Tôi chắc chắn muốn thu hồi khóa này").click()
+    page.get_by_role("button", name="Thu hồi khóa").click()
+    page.get_by_text("Đã thu hồi khóa «Sổ tay phân tích».").first.wait_for()
+    states = {r["name"]: r["state"] for r in json.loads(
+        _cli(live_server, "api-token", "list", "--all"))}
+    assert states == {"Power BI Sở Nội vụ": "active", "Sổ tay phân tích": "revoked",
+                      "Cổng báo cáo tỉnh": "active"}
