@@ -354,6 +354,8 @@ def test_campaigns_page_create_validate_and_switch(demo_db):
     assert not at.exception
     # demo mode: the printed address is the browser's (AppTest has none: said plainly)
     assert "QCDC_PUBLIC_URL" in texts(at)
+    names = list(at.dataframe[0].value["Đợt khảo sát"])
+    assert len(names) == 1 and names[0].endswith(" (DEMO)")  # said once, not "(DEMO) (demo)"
     name = [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"][0]
     name.input("Đợt thử nghiệm")
     low = [ti for ti in at.text_input if ti.label.startswith("Tỷ lệ phiếu/lượt khách tối thiểu")][0]

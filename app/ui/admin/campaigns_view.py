@@ -86,7 +86,9 @@ def _list_tab(scope, summaries, by_id, is_admin: bool) -> None:
         st.info(t("campaigns.none"))
         return
     st.dataframe(pd.DataFrame([{
-        t("campaigns.col.name"): c.name + (" (demo)" if c.is_demo else ""),
+        # the demo's own name says DEMO already: "(DEMO) (demo)" read as a mistake
+        t("campaigns.col.name"): c.name + (" (demo)" if c.is_demo and "demo" not in
+                                           c.name.lower() else ""),
         t("campaigns.col.year"): str(c.year),
         t("campaigns.col.window"): f"{fmt_date(c.start_date)} – {fmt_date(c.end_date)}",
         t("campaigns.col.active"): ("✓" if c.is_active else "")
