@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.core import access
 from app.core.i18n import t
-from app.ui.core import entry, layout, session, streamlit_fixes
+from app.ui.core import entry, flash, layout, session, streamlit_fixes
 from app.ui.core.menu import navigation_pages, sidebar_menu
 from app.ui.survey.gate import admitted
 
@@ -60,7 +60,10 @@ else:
         layout.page_top(session.settings().demo_mode,
                         public=current is not None and current.section == "public")
         if signed_in:
+            layout.print_style()  # staff pages print without the app's furniture
             sidebar_menu(scope, specs, pages)
             session.keep_sign_in_cookie()  # a reload stays signed in
+            # what an earlier run said before its st.rerun()
+            flash.show_flashes(current.key if current is not None else None)
         with entry.through_entry():
             nav.run()

@@ -37,6 +37,16 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
      one more round trip before the form; preloaded, they travel with the scripts and the
      frontend's own requests take the answers.
 
+5. The English that Streamlit shows and offers no parameter for, in Vietnamese (``TRANSLATIONS``):
+   "Press Ctrl+Enter to submit form", the file uploader's "Upload" and "10MB per file", "Drag
+   and drop files here", the drop-down lists' "Select all", "No results", "Choose an option",
+   the table toolbar's buttons; and numbers shown with ``format="localized"`` in tables and
+   metrics written the Vietnamese way (1.234,5) whatever the browser's language
+   (``Intl.NumberFormat`` is given "vi-VN"). Each literal is replaced only where it occurs the
+   expected number of times in its chunk; any other count leaves it in English and is listed
+   under ``"translations"`` in the summary. What stays English is listed in
+   tests/browser/test_english_browser.py (``ALLOWED``), with the reason.
+
 All are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
 (``"patches"``): the bundle is never broken, only heavier. Then every compressible file gets a
@@ -98,6 +108,79 @@ SURVEY_WIDGET_CHUNKS = ("Radio", "Checkbox", "TextArea", "Html")
 SERVER_CHECKS = ("/_stcore/health", "/_stcore/host-config")
 PIN_BACKEND_SCRIPT = ('<script>window.__streamlit=Object.assign('
                       '{BACKEND_BASE_URL:window.location.origin+"/"},window.__streamlit)</script>')
+
+
+# (chunk name before its hash, exact text in the minified chunk, replacement, times expected)
+TRANSLATIONS: list[tuple[str, str, str, int]] = [
+    ("InputInstructions", "`submit form`", "`gửi biểu mẫu`", 1),
+    ("InputInstructions", "`apply`", "`áp dụng`", 1),
+    ("InputInstructions", "`Press ${", "`Nhấn ${", 1),
+    ("InputInstructions", "+Enter to ${e}`", "+Enter để ${e}`", 1),
+    ("InputInstructions", "`Press Enter to ${e}`", "`Nhấn Enter để ${e}`", 1),
+    ("FileUploader", "`Drag and drop files here`", "`Kéo thả tệp vào đây`", 1),
+    ("FileUploader", "`Drag and drop a file here`", "`Kéo thả một tệp vào đây`", 1),
+    ("FileUploader", "`Drag and drop directories here`", "`Kéo thả thư mục vào đây`", 1),
+    ("FileUploader", "`Upload`", "`Tải lên`", 1),
+    ("FileUploader", "`Upload directories`", "`Tải thư mục lên`", 1),
+    ("FileUploader", "`Add files`", "`Thêm tệp`", 1),
+    ("FileUploader", " per file`", " mỗi tệp`", 1),
+    ("Multiselect", "`Select all`", "`Chọn tất cả`", 1),
+    ("Multiselect", "`Clear all`", "`Bỏ chọn tất cả`", 1),
+    ("Multiselect", "`No results`", "`Không có kết quả`", 2),
+    ("Selectbox", "`No results`", "`Không có kết quả`", 1),
+    ("Selectbox", "`Clear value`", "`Xóa lựa chọn`", 1),
+    ("utils", "`Choose an option`", "`Chọn…`", 1),
+    ("utils", "`Choose options`", "`Chọn…`", 1),
+    ("utils", "`No options to select`", "`Không có lựa chọn`", 1),
+    ("utils", "`Add an option`", "`Thêm lựa chọn`", 1),
+    ("utils", "`Add options`", "`Thêm lựa chọn`", 1),
+    ("utils", "`Choose or add an option`", "`Chọn hoặc thêm`", 1),
+    ("utils", "`Choose or add options`", "`Chọn hoặc thêm`", 1),
+    ("DateInput", "`Select...`", "`Chọn…`", 1),
+    ("DateInput", "`Clear date`", "`Xóa ngày`", 1),
+    ("DateInput", "`Clear dates`", "`Xóa ngày`", 1),
+    ("DataFrame", "placeholder:`Select...`", "placeholder:`Chọn…`", 1),
+    ("DataFrame", "label:`Select all`", "label:`Chọn tất cả`", 1),
+    ("DataFrame", "label:`Add row`", "label:`Thêm dòng`", 1),
+    ("DataFrame", "label:`Delete row(s)`", "label:`Xóa các dòng đã chọn`", 1),
+    ("DataFrame", "label:`Download as CSV`", "label:`Tải về (CSV)`", 1),
+    ("DataFrame", "label:`Search`", "label:`Tìm`", 1),
+    ("DataFrame", "label:`Clear selection`", "label:`Bỏ chọn`", 1),
+    ("DataFrame", "label:`Show/hide columns`", "label:`Ẩn/hiện cột`", 1),
+    ("Toolbar", "`Fullscreen`", "`Toàn màn hình`", 2),
+    ("Toolbar", "`Close fullscreen`", "`Thoát toàn màn hình`", 1),
+    ("formatNumber", "let n=navigator.languages", 'let n=["vi-VN"]', 1),
+    ("index", "title:e?`Stopping...`:`Stop`", "title:e?`Đang dừng…`:`Dừng`", 1),
+]
+
+
+def translate_chunks(files: dict, source: Path) -> dict:
+    """Apply TRANSLATIONS to the JS chunks of `files` (in place); returns the status:
+    how many literals were translated and which were not found as expected."""
+    js_dir = Path("static") / "js"
+    texts: dict[Path, str] = {}
+    done, missing = 0, []
+    for chunk, old, new, expected in TRANSLATIONS:
+        rels = [rel for rel in files if rel.parent == js_dir
+                and re.fullmatch(rf"{re.escape(chunk)}\.[\w-]+\.js", rel.name)]
+        for rel in rels:
+            if rel not in texts:
+                item = files[rel]
+                texts[rel] = (item.decode("utf-8") if isinstance(item, bytes)
+                              else (source / rel).read_text(encoding="utf-8"))
+        hits = {rel: texts[rel].count(old) for rel in rels}
+        if sum(hits.values()) != expected or len([h for h in hits.values() if h]) != 1:
+            missing.append(f"{chunk}: {old} (found {sum(hits.values())}, expected {expected})")
+            continue
+        rel = next(r for r, h in hits.items() if h)
+        texts[rel] = texts[rel].replace(old, new)
+        done += 1
+    for rel, text in texts.items():
+        original = files[rel]
+        original = original if isinstance(original, bytes) else (source / rel).read_bytes()
+        if text.encode("utf-8") != original:
+            files[rel] = text.encode("utf-8")
+    return {"translated": done, "of": len(TRANSLATIONS), "not_found": missing}
 
 
 def theme_uses_source_sans(config: Path = APP_CONFIG) -> bool:
@@ -284,6 +367,7 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
         files[index] = new_html.encode("utf-8")
     _patch_linked(files, source, html, MAIN_SCRIPT_RE, "main script", lighten_main_js,
                   patches, "material_symbols_preload")
+    patches["translations"] = translate_chunks(files, source)
     if use_theme_font:
         _patch_linked(files, source, html, MAIN_CSS_RE, "main stylesheet", lighten_main_css,
                       patches, "source_sans_font")

@@ -80,3 +80,25 @@ def submit_button(at: AppTest):
         if "Gửi phiếu" in str(b.label):
             return b
     raise AssertionError("no submit button on the page")
+
+
+def _keyed_widget(at: AppTest, key: str) -> str:
+    try:  # AppTest's session state has no .get()
+        gen = at.session_state[f"{key}__gen"]
+    except KeyError:
+        gen = 0
+    return key if gen == 0 else f"{key}~{gen}"
+
+
+def keyed_frame(at: AppTest, key: str):
+    """The data frame shown by the keyed table `key` (app/ui/core/selection.py)."""
+    return at.dataframe(key=_keyed_widget(at, key)).value
+
+
+def select_row(at: AppTest, key: str, row: int | None) -> AppTest:
+    """Click row `row` (a position on screen; None: no row) of the keyed table `key`
+    (app/ui/core/selection.py), as the browser would, and run the page."""
+    widget = _keyed_widget(at, key)
+    at.session_state[widget] = {"selection": {"rows": [] if row is None else [row],
+                                              "columns": [], "cells": []}}
+    return at.run()

@@ -43,6 +43,7 @@ def _use_dir(path: Path, demo: bool) -> None:
     os.environ["QCDC_DEMO"] = "1" if demo else "0"
     os.environ["QCDC_COOKIE_KEY"] = "test-cookie-key-" + "x" * 40
     os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("QCDC_PUBLIC_URL", None)  # tests that want one set it
     _reset_process_caches()
 
 

@@ -362,6 +362,7 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
     "exclude": lambda w, c, u: True,
     "active": lambda w, c, u: False,
     "published": lambda w, c, u: False,
+    "archived": lambda w, c, u: True,
     "actor": lambda w, c, u: c.scope.username or "anonymous",
     "name": lambda w, c, u: "Nguyễn Văn Thử",
     "phone": lambda w, c, u: "0912345678",

@@ -216,3 +216,40 @@ def test_a_damaged_brotli_copy_is_seen_as_stale_and_rewritten(tmp_path):
     again = prepare(src, out)
     assert again["compressed"] == 1
     assert brotli.decompress((out / "static/js/react-dom.Y2.js.br").read_bytes()) == b"x" * 1000
+
+
+def test_english_streamlit_offers_no_parameter_for_is_translated_where_found(tmp_path):
+    from prepare_static import TRANSLATIONS
+    src = _bundle(tmp_path / "src")
+    js = src / "static" / "js"
+    (js / "InputInstructions.Ab1.js").write_text(
+        "let e=a?`submit form`:`apply`;f(`Press ${r()?`⌘`:`Ctrl`}+Enter to ${e}`);"
+        "f(`Press Enter to ${e}`)" + ";" * 300)
+    (js / "FileUploader.Cd2.js").write_text(
+        "[`${T(t,D.Byte,0)} per file`];r(B,{children:l?`Drag and drop directories here`:t?"
+        "`Drag and drop files here`:`Drag and drop a file here`});`Upload`;`Upload directories`;"
+        "`Add files`" + ";" * 300)
+    # a chunk where a literal is not where it was: left as shipped, and said so
+    (js / "Selectbox.Ef3.js").write_text("`No results`;`No results`;`Clear value`" + ";" * 300)
+    info = prepare(src, tmp_path / "out")
+    status = info["patches"]["translations"]
+    out = tmp_path / "out" / "static" / "js"
+    instr = (out / "InputInstructions.Ab1.js").read_text()
+    assert "`Nhấn ${r()?`⌘`:`Ctrl`}+Enter để ${e}`" in instr and "`gửi biểu mẫu`" in instr
+    assert "Press" not in instr and "submit" not in instr
+    upload = (out / "FileUploader.Cd2.js").read_text()
+    assert "} mỗi tệp`" in upload and "`Tải lên`" in upload and "`Kéo thả tệp vào đây`" in upload
+    assert "Upload`" not in upload and "Drag" not in upload
+    sel = (out / "Selectbox.Ef3.js").read_text()
+    assert sel.count("`No results`") == 2 and "`Xóa lựa chọn`" in sel
+    assert any(m.startswith("Selectbox: `No results` (found 2, expected 1)")
+               for m in status["not_found"])
+    assert status["of"] == len(TRANSLATIONS) and status["translated"] == 13
+    assert (src / "static/js/FileUploader.Cd2.js").read_text().count("Upload") == 2  # untouched
+
+
+def test_every_translation_is_found_in_the_installed_streamlit(tmp_path):
+    """After a Streamlit upgrade this names the literals to look for again."""
+    from prepare_static import streamlit_static_dir
+    info = prepare(streamlit_static_dir(), tmp_path / "out")
+    assert info["patches"]["translations"]["not_found"] == []

@@ -267,6 +267,8 @@ _TAG = re.compile(r"QX[A-Za-z]+QX")
 # fields the browser shows as plain text (never Markdown): the payload may stand there as typed
 PLAIN = {"Code.code_text", "Dataframe.columns", "Dataframe.column", "Dataframe.cell",
          "Selectbox.options", "Selectbox.placeholder",
+         # the option picked, formatted as in options (sent when set through session_state)
+         "Selectbox.raw_value", "MultiSelect.raw_values",
          "Selectbox.default", "MultiSelect.options", "MultiSelect.placeholder",
          "MultiSelect.default", "TextInput.default", "TextInput.value", "TextInput.placeholder",
          "TextArea.default", "TextArea.value", "TextArea.placeholder", "VegaLiteChart.spec",

@@ -1,11 +1,23 @@
-"""Campaign administration: create and edit campaigns (validated), switch the active one, and
-browse earlier campaigns' results (a year-on-year comparison per commune).
+"""Campaign administration: create and edit campaigns (validated), switch the active one,
+archive or delete them, and browse earlier campaigns' results (a year-on-year comparison per
+commune).
 
 Writes are for ``admin`` only and audited; reads follow the user's scope (province-wide roles
 see every commune, a district its communes, a commune itself).
+
+- Names are unique: creating a campaign that exists already with exactly the same settings
+  returns that campaign (a double click on "Tạo đợt khảo sát" makes one campaign); another
+  campaign of the same name is refused.
+- A campaign that nothing refers to yet (no answer, report, roster, nomination...) may be
+  deleted; one with data is archived instead: it leaves the pickers of the dashboards and the
+  campaign menus but keeps its data and its place in the year-on-year comparison. The archive
+  is the ``campaigns.archived`` setting (a JSON list of ids), so no schema change was needed.
+- The printed address is no longer a campaign field: QR codes and links use the one public
+  address setting (``app/core/public_url.py``). The ``base_url`` column stays, unused.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,18 +26,31 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.admin.qr_bundle import valid_base_url
 from app.core import audit, campaigns, clock
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.core.reference import find_commune, geography
 from db.engine import session_scope
-from db.models import Campaign, CommuneHourTally, DailyReport, Questionnaire, Response, ScoreTally
+from db.models import (
+    Campaign,
+    CommuneHourTally,
+    DailyReport,
+    Inspector,
+    Nomination,
+    OptionTally,
+    Questionnaire,
+    Response,
+    RosterEntry,
+    RosterStatus,
+    ScoreTally,
+    Setting,
+    WarningReview,
+)
 
 FIELDS = ("name", "year", "start_date", "end_date", "roster_deadline", "report_cutoff",
-          "ratio_low", "ratio_high", "min_sample", "friendly_threshold", "questionnaire_id",
-          "base_url")
+          "ratio_low", "ratio_high", "min_sample", "friendly_threshold", "questionnaire_id")
+ARCHIVE_SETTING = campaigns.ARCHIVE_SETTING
 MAX_WINDOW_DAYS = 31
 _CUTOFF = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -110,10 +135,6 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
     if ft is None or not 0 <= ft <= 100:
         e["friendly_threshold"] = t("campaigns.err.threshold")
     v["friendly_threshold"] = ft
-    url = str(values.get("base_url") or "").strip().rstrip("/")
-    if not valid_base_url(url):
-        e["base_url"] = t("campaigns.err.base_url")
-    v["base_url"] = url
     qid = num("questionnaire_id", int)
     v["questionnaire_id"] = qid
     if qid is None or session is not None and session.get(Questionnaire, qid) is None:
@@ -121,18 +142,34 @@ def validate(values: dict[str, Any], *, session=None) -> tuple[dict[str, Any], d
     return v, e
 
 
+def _same_name(s, name: str, other_than: int | None = None) -> Campaign | None:
+    """The campaign named `name` whatever its capitals (compared in Python: SQLite's lower()
+    leaves "Đ" as it is)."""
+    key = " ".join(name.split()).casefold()
+    for c in s.exec(select(Campaign).order_by(Campaign.id)).all():
+        if c.id != other_than and " ".join(c.name.split()).casefold() == key:
+            return c
+    return None
+
+
 def create_campaign(scope: Scope, values: dict[str, Any], *, activate: bool = False) -> Campaign:
+    """A new campaign. The same campaign asked for twice (a double click) is created once: the
+    second request finds its twin (same name, same settings) and returns it."""
     _require_admin(scope)
     with session_scope() as s:
         clean, errors = validate(values, session=s)
         if errors:
             raise CampaignError(errors)
-        c = Campaign(**clean, is_active=False, is_demo=False, created_at=clock.now())
-        s.add(c)
-        s.flush()
-        audit.record(s, scope.username, "campaign.create", "campaign", c.id,
-                     after=_campaign_dict(c))
-        cid = c.id
+        twin = _same_name(s, clean["name"])
+        if twin is not None and any(getattr(twin, f) != clean[f] for f in FIELDS):
+            raise CampaignError({"name": t("campaigns.err.name_taken", name=clean["name"])})
+        if twin is None:
+            twin = Campaign(**clean, is_active=False, is_demo=False, created_at=clock.now())
+            s.add(twin)
+            s.flush()
+            audit.record(s, scope.username, "campaign.create", "campaign", twin.id,
+                         after=_campaign_dict(twin))
+        cid = twin.id
     if activate:
         activate_campaign(scope, cid)
     with session_scope() as s:
@@ -149,6 +186,8 @@ def update_campaign(scope: Scope, campaign_id: int, values: dict[str, Any], *,
         if c is None:
             raise CampaignError({"_": t("campaigns.err.not_found")})
         clean, errors = validate(values, session=s)
+        if not errors and _same_name(s, clean["name"], other_than=campaign_id) is not None:
+            errors["name"] = t("campaigns.err.name_taken", name=clean["name"])
         if not errors:
             first, last = s.exec(select(func.min(Response.day), func.max(Response.day))
                                  .where(Response.campaign_id == campaign_id)).one()
@@ -187,6 +226,8 @@ def activate_campaign(scope: Scope, campaign_id: int) -> None:
             raise CampaignError({"_": t("campaigns.err.not_found")})
         if c.is_demo and not load_settings().demo_mode:
             raise CampaignError({"_": t("campaigns.err.demo")})
+        if c.id in _archived_ids(s):
+            raise CampaignError({"_": t("campaigns.err.archived_active")})
         others = s.exec(select(Campaign).where(Campaign.is_active == True,  # noqa: E712
                                                Campaign.id != campaign_id)).all()
         before = [o.id for o in others]
@@ -201,6 +242,94 @@ def activate_campaign(scope: Scope, campaign_id: int) -> None:
         audit.record(s, scope.username, "campaign.activate", "campaign", c.id,
                      before={"active": before}, after={"active": [c.id]})
     campaigns.invalidate()
+
+
+# --------------------------------------------------------------------------------------------
+# Archive and delete
+# --------------------------------------------------------------------------------------------
+
+def _archived_ids(s) -> set[int]:
+    return campaigns.archived_ids_in(s)
+
+
+def archived_ids() -> set[int]:
+    with session_scope() as s:
+        return _archived_ids(s)
+
+
+def _save_archived(s, ids: set[int]) -> None:
+    row = s.get(Setting, ARCHIVE_SETTING) or Setting(key=ARCHIVE_SETTING)
+    row.value = json.dumps(sorted(ids))
+    s.add(row)
+
+
+def _campaign_data(s, campaign_id: int) -> dict[str, int]:
+    counts = {}
+    for key, model in (("answers", Response), ("reports", DailyReport), ("roster", RosterEntry),
+                       ("roster_status", RosterStatus), ("inspectors", Inspector),
+                       ("nominations", Nomination), ("reviews", WarningReview)):
+        counts[key] = int(s.exec(select(func.count()).select_from(model)
+                                 .where(model.campaign_id == campaign_id)).one())
+    return counts
+
+
+def campaign_data(campaign_id: int) -> dict[str, int]:
+    """How many rows of each kind belong to a campaign (what a deletion would lose)."""
+    with session_scope() as s:
+        return _campaign_data(s, campaign_id)
+
+
+def can_delete(campaign_id: int) -> bool:
+    return not any(campaign_data(campaign_id).values())
+
+
+def delete_campaign(scope: Scope, campaign_id: int) -> str:
+    """Delete a campaign nothing refers to yet (a mistake, a test); returns its name. One with
+    answers or any other data must be archived instead; the active one cannot go."""
+    _require_admin(scope)
+    with session_scope() as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise CampaignError({"_": t("campaigns.err.not_found")})
+        if c.is_active:
+            raise CampaignError({"_": t("campaigns.err.delete_active")})
+        data = {k: n for k, n in _campaign_data(s, campaign_id).items() if n}
+        if data:
+            raise CampaignError({"_": t("campaigns.err.delete_has_data", answers=data.get(
+                "answers", 0), other=sum(n for k, n in data.items() if k != "answers"))})
+        before = _campaign_dict(c)
+        name = c.name
+        for model in (CommuneHourTally, OptionTally, ScoreTally):  # empty for such a campaign
+            for row in s.exec(select(model).where(model.campaign_id == campaign_id)).all():
+                s.delete(row)
+        s.delete(c)
+        ids = _archived_ids(s)
+        if campaign_id in ids:
+            _save_archived(s, ids - {campaign_id})
+        audit.record(s, scope.username, "campaign.delete", "campaign", campaign_id,
+                     before=before)
+    campaigns.invalidate()
+    return name
+
+
+def set_archived(scope: Scope, campaign_id: int, archived: bool) -> str:
+    """Archive (or bring back) a campaign; returns its name. The active campaign cannot be
+    archived: switch to another first."""
+    _require_admin(scope)
+    with session_scope() as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise CampaignError({"_": t("campaigns.err.not_found")})
+        if archived and c.is_active:
+            raise CampaignError({"_": t("campaigns.err.archive_active")})
+        ids = _archived_ids(s)
+        if (campaign_id in ids) == archived:
+            return c.name
+        _save_archived(s, ids | {campaign_id} if archived else ids - {campaign_id})
+        audit.record(s, scope.username, "campaign.archive" if archived else "campaign.unarchive",
+                     "campaign", campaign_id, before={"archived": not archived},
+                     after={"archived": archived, "name": c.name})
+        return c.name
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,6 +350,7 @@ class CampaignSummary:
     communes_with_answers: int
     index_overall: float | None
     reports: int
+    archived: bool = False
 
 
 def _visible(scope: Scope) -> set[str] | None:
@@ -251,6 +381,7 @@ def campaign_summaries(scope: Scope) -> list[CampaignSummary]:
                 acc = idx.setdefault(cid, [0, 0.0])
                 acc[0] += n
                 acc[1] += total
+        archived = _archived_ids(s)
         reports: dict[int, int] = {}
         for cid, code in s.exec(select(DailyReport.campaign_id, DailyReport.commune_code)).all():
             if visible is None or code in visible:
@@ -263,7 +394,7 @@ def campaign_summaries(scope: Scope) -> list[CampaignSummary]:
                                        c.is_active, c.is_demo, qs.get(c.questionnaire_id, "?"),
                                        sum(a.values()), sum(1 for v in a.values() if v > 0),
                                        (i[1] / i[0]) if i and i[0] else None,
-                                       reports.get(c.id, 0)))
+                                       reports.get(c.id, 0), c.id in archived))
         return out
 
 
@@ -357,5 +488,4 @@ def default_values(today: date | None = None) -> dict[str, Any]:
             "roster_deadline": start - timedelta(days=2), "report_cutoff": "20:00",
             "ratio_low": 0.3, "ratio_high": 1.2, "min_sample": 30, "friendly_threshold": 80.0,
             "questionnaire_id": active.questionnaire_id if active else
-            (latest_q[0][0] if latest_q else None),
-            "base_url": active.campaign.base_url if active else "http://localhost:8501"}
+            (latest_q[0][0] if latest_q else None)}

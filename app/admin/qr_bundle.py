@@ -1,20 +1,16 @@
 """QR bundle for the admin page and the CLI: PNG files under assets/qr/, the PDF and a ZIP."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.admin.qr import qr_pdf, write_pngs, zip_pngs
+from app.core.public_url import valid_base_url
 from app.core.reference import geography
 
 QR_DIR = Path(__file__).resolve().parents[2] / "assets" / "qr"
-_URL_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~\-/]*)?$")
-
-
-def valid_base_url(url: str) -> bool:
-    return bool(url) and bool(_URL_RE.fullmatch(url.strip()))
+__all__ = ["QR_DIR", "QrBundle", "build_qr_bundle", "valid_base_url"]
 
 
 @dataclass

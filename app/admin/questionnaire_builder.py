@@ -8,7 +8,11 @@ Versioning rule: a Questionnaire row is never changed once written. Saving alway
 next version of the same ``code`` (``save_version``); answers keep the ``questionnaire_id`` they
 were given, so an old response is still read and scored with its own version. A campaign switches
 to a new version with ``assign_to_campaign``; when the campaign already has answers on another
-version, that needs an explicit ``allow_mixed`` (each response keeps its own version).
+version, that needs an explicit ``allow_mixed`` (each response keeps its own version). Citizens
+see the closed questions numbered ("Câu 5."); a version that numbers them differently (a
+question inserted, removed or moved) while the campaign's survey window is open needs an
+explicit ``allow_renumber``: helpers at the one-stop office and printed guidance refer to
+questions by number.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from sqlmodel import select
 
 from app.core import audit, campaigns, clock
 from app.core.auth import AuthError, Scope
+from app.core.campaigns import WINDOW_OPEN, window_state
 from app.core.i18n import t
 from app.survey.questionnaire import QUESTION_TYPES, DefinitionError, parse_definition
 from db.engine import session_scope
@@ -406,8 +411,62 @@ def save_version(scope: Scope, data: dict, *, base_id: int | None = None,
     raise BuilderError(t("questionnaire.err.busy"))
 
 
+def question_numbers(data: dict) -> dict[str, int]:
+    """The number a citizen sees before each closed question ("Câu 5."), by question id."""
+    return {str(q.get("id")): i for i, q in enumerate(data.get("questions") or [], start=1)}
+
+
+def renumbering(old: dict, new: dict) -> list[tuple[str, int | None, int | None]]:
+    """(question id, number before, number after) of every question whose number changes:
+    added (no number before), removed (none after) or moved."""
+    a, b = question_numbers(old), question_numbers(new)
+    out = [(qid, a.get(qid), b.get(qid)) for qid in dict.fromkeys([*b, *a])
+           if a.get(qid) != b.get(qid)]
+    return sorted(out, key=lambda x: (x[2] or x[1] or 0, x[1] or 0))
+
+
+def renumbering_text(changes: list[tuple[str, int | None, int | None]], limit: int = 6) -> str:
+    """The changes in words: "câu 5 (q05) thành câu 6; câu mới q19 là câu 5; ..."."""
+    parts = []
+    for qid, before, after in changes[:limit]:
+        if before is None:
+            parts.append(t("questionnaire.renumber.added", id=qid, after=after))
+        elif after is None:
+            parts.append(t("questionnaire.renumber.removed", id=qid, before=before))
+        else:
+            parts.append(t("questionnaire.renumber.moved", id=qid, before=before, after=after))
+    if len(changes) > limit:
+        parts.append(t("questionnaire.renumber.more", n=len(changes) - limit))
+    return "; ".join(parts)
+
+
+def campaign_answers(campaign_id: int) -> int:
+    with session_scope() as s:
+        return int(s.exec(select(func.count()).select_from(Response)
+                          .where(Response.campaign_id == campaign_id)).one())
+
+
+def campaign_switch_check(campaign_id: int, questionnaire_id: int) -> dict:
+    """What switching a campaign to this version means: answers already given on other
+    versions, and the question numbers that change while its survey window is open."""
+    with session_scope() as s:
+        c = s.get(Campaign, campaign_id)
+        q = s.get(Questionnaire, questionnaire_id)
+        if c is None or q is None:
+            raise BuilderError(t("questionnaire.err.not_found"))
+        cur = s.get(Questionnaire, c.questionnaire_id)
+        n_other = int(s.exec(select(func.count()).select_from(Response).where(
+            Response.campaign_id == campaign_id,
+            Response.questionnaire_id != questionnaire_id)).one())
+        changes = renumbering(json.loads(cur.definition), json.loads(q.definition)) \
+            if cur is not None and cur.id != q.id else []
+        return {"same": c.questionnaire_id == questionnaire_id, "answers_other": n_other,
+                "open": window_state(c) == WINDOW_OPEN, "renumbered": changes,
+                "campaign": c.name, "version": q.version}
+
+
 def assign_to_campaign(scope: Scope, campaign_id: int, questionnaire_id: int, *,
-                       allow_mixed: bool = False) -> None:
+                       allow_mixed: bool = False, allow_renumber: bool = False) -> None:
     """Make a campaign's new answers use this version (old answers keep theirs)."""
     _require_admin(scope)
     with session_scope() as s:
@@ -417,6 +476,12 @@ def assign_to_campaign(scope: Scope, campaign_id: int, questionnaire_id: int, *,
             raise BuilderError(t("questionnaire.err.not_found"))
         if c.questionnaire_id == questionnaire_id:
             return
+        cur = s.get(Questionnaire, c.questionnaire_id)
+        changes = renumbering(json.loads(cur.definition), json.loads(q.definition)) \
+            if cur is not None else []
+        if changes and window_state(c) == WINDOW_OPEN and not allow_renumber:
+            raise BuilderError(t("questionnaire.err.renumber", name=c.name,
+                                 changes=renumbering_text(changes)))
         n_other = int(s.exec(select(func.count()).select_from(Response).where(
             Response.campaign_id == campaign_id,
             Response.questionnaire_id != questionnaire_id)).one())

@@ -10,7 +10,8 @@ Rules:
   account of its own one, and returns the credentials once as an Excel sheet. It is idempotent:
   a unit that already has a (non-demo) account of its role is skipped, whatever its username.
 
-Generated passwords have ~71 bits of entropy (12 random letters and digits), so they are hashed
+Generated passwords have ~70 bits of entropy (12 random letters and digits, none that reads
+like another: no I, l, 1, O, o, 0), so they are hashed
 with a lower bcrypt cost (``GENERATED_ROUNDS``) than chosen ones: the cost protects guessable
 passwords, and 219 hashes at cost 12 would take minutes. They are replaced at first sign-in.
 """
@@ -256,9 +257,11 @@ class BulkResult:
     skipped: int          # units that already had an account
     conflicts: list[str]  # usernames taken by an account of another unit
 
-    @property
-    def sheet(self) -> bytes | None:
-        return credential_sheet(self.created) if self.created else None
+    def sheet(self, sign_in_url: str | None = None) -> bytes | None:
+        return credential_sheet(self.created, sign_in_url) if self.created else None
+
+    def slips(self, sign_in_url: str | None = None) -> bytes | None:
+        return credential_slips(self.created, sign_in_url) if self.created else None
 
 
 def district_username(code: str) -> str:
@@ -362,17 +365,20 @@ def bulk_create(actor: str, progress: Callable[[int, int], None] | None = None,
     return BulkResult(created, skipped, conflicts)
 
 
-def credential_sheet(creds: list[Credential]) -> bytes:
-    """The one-time credential sheet (.xlsx): unit, username, temporary password."""
+def credential_sheet(creds: list[Credential], sign_in_url: str | None = None) -> bytes:
+    """The one-time credential sheet (.xlsx): unit, username, temporary password, and the
+    address to sign in at."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     from app.core.spreadsheet import append_row
     wb = Workbook()
     ws = wb.active
-    ws.title = "Tai khoan"
+    ws.title = t("users.sheet.name")
     ws.append([t("users.sheet.title")])
     ws.append([t("users.sheet.note", date=clock.now().strftime("%H:%M %d/%m/%Y"))])
+    append_row(ws, [t("users.sheet.address", url=sign_in_url) if sign_in_url
+                    else t("users.sheet.no_address")])
     ws.append([])
     ws.append([t("users.sheet.no"), t("users.sheet.district"), t("users.sheet.unit"),
                t("users.sheet.role"), t("users.sheet.username"), t("users.sheet.password")])
@@ -381,14 +387,75 @@ def credential_sheet(creds: list[Credential]) -> bytes:
                         c.password])
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"].alignment = Alignment(wrap_text=False)
-    for cell in ws[4]:
+    ws["A3"].font = Font(bold=True)
+    for cell in ws[5]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEF", (6, 28, 44, 24, 16, 18)):
         ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+    for row in ws.iter_rows(min_row=6, min_col=5, max_col=6):
         for cell in row:
-            cell.font = Font(name="Consolas")
-    ws.freeze_panes = "A5"
+            cell.font = Font(name="Consolas", size=12)
+    ws.freeze_panes = "A6"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def credential_slips(creds: list[Credential], sign_in_url: str | None = None) -> bytes:
+    """One slip per unit to cut out and hand over (A4 PDF, four slips a page): the unit, its
+    user name, temporary password, where to sign in and what happens at the first sign-in."""
+    import unicodedata
+
+    from fpdf import FPDF
+
+    from app.core import pdf as pdf_setup
+
+    def nfc(x: str) -> str:
+        return unicodedata.normalize("NFC", x or "")
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf_setup.set_up(pdf, title=t("users.slip.title"), margins=(12, 10, 12), page_break=None)
+    per_page, slip_h, width = 4, 277.0 / 4, 186.0
+    for i, c in enumerate(creds):
+        if i % per_page == 0:
+            pdf.add_page()
+        y = 10 + (i % per_page) * slip_h
+        with pdf.local_context():
+            pdf.set_draw_color(150)
+            pdf.set_dash_pattern(dash=1.5, gap=1.5)
+            pdf.rect(12, y + 1, width, slip_h - 2)
+        pdf.set_xy(16, y + 5)
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.set_text_color(110)
+        pdf.cell(width - 8, 5, nfc(t("users.slip.heading")), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
+        pdf.set_x(16)
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.cell(width - 8, 7, nfc(c.name), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(16)
+        pdf.set_font("DejaVu", "", 10)
+        pdf.cell(width - 8, 5, nfc(f"{t(f'role.{c.role}')} · {c.district_name}"),
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+        for label, value in ((t("users.sheet.username"), c.username),
+                             (t("users.sheet.password"), c.password)):
+            pdf.set_x(16)
+            pdf.set_font("DejaVu", "", 11)
+            pdf.cell(48, 8, nfc(label) + ":")
+            pdf.set_font("DejaVu", "B", 16)
+            pdf.cell(width - 56, 8, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(16)
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(48, 7, nfc(t("users.slip.address")) + ":")
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(width - 56, 7, nfc(sign_in_url or t("users.slip.no_address")),
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(16)
+        pdf.set_font("DejaVu", "", 9)
+        pdf.multi_cell(width - 8, 4.5, nfc(t("users.slip.note")), new_x="LMARGIN",
+                       new_y="NEXT")
+    if not creds:
+        pdf.add_page()
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(0, 8, nfc(t("users.slip.none")))
+    return bytes(pdf.output())

@@ -15,7 +15,9 @@ Suggestions are computed from the campaign's data, never typed in:
   counted; ``app.monitoring.warnings.open_high_for``). A commune with one is marked, never
   "meets all", and ranked after the clean ones;
 - individuals: helpers of the rosters (RosterEntry) with the most duty shifts (a whole-day duty
-  counts two shifts, a morning or afternoon one).
+  counts two shifts, a morning or afternoon one), counting only the duty days that have passed
+  (their report is due) and that their commune reported: a shift planned for tomorrow, or on a
+  day nobody reported, is not evidence of anything yet.
 
 A nomination keeps a JSON **evidence snapshot** of those figures, computed on the server when it
 """
@@ -101,10 +103,11 @@ class IndividualFigures:
     commune_name: str
     district_code: str
     district_name: str
-    duty_days: list[str]
+    duty_days: list[str]   # the days counted: passed, and reported by the commune
     shift: str
     shifts: int
     commune_integrity_open: int = 0   # open high-score integrity warnings of the commune
+    days_planned: int = 0  # duty days on the roster inside the campaign window
 
     def as_evidence(self) -> dict:
         return asdict(self)
@@ -127,6 +130,11 @@ def _days_so_far(campaign: Campaign, now: datetime | None = None) -> list[date]:
     """Campaign days up to today (the figures of today so far count)."""
     today = (now or clock.now()).date()
     return [d for d in campaign_days(campaign) if d <= today]
+
+
+def days_due(campaign: Campaign, now: datetime | None = None) -> list[date]:
+    """Campaign days whose daily report is due (see ``_days_due``)."""
+    return _days_due(campaign, now)
 
 
 def _days_due(campaign: Campaign, now: datetime | None = None) -> list[date]:
@@ -232,27 +240,43 @@ def _commune_figures(s, campaign: Campaign, codes: list[str] | None = None,
     return out
 
 
-def _entry_figures(entry: RosterEntry, window: set[date]) -> IndividualFigures:
+def _reported_due_days(s, campaign: Campaign, now: datetime | None = None
+                       ) -> dict[str, set[date]]:
+    """For each commune, the campaign days whose report is due and that it reported."""
+    due = set(_days_due(campaign, now))
+    out: dict[str, set[date]] = {}
+    for code, day in s.exec(select(DailyReport.commune_code, DailyReport.day)
+                            .where(DailyReport.campaign_id == campaign.id)).all():
+        if day in due:
+            out.setdefault(code, set()).add(day)
+    return out
+
+
+def _entry_figures(entry: RosterEntry, window: set[date],
+                   counted: set[date]) -> IndividualFigures:
+    """A helper's figures: duty days inside the window (planned) and those counted."""
     c = find_commune(entry.commune_code)
     try:
         raw_days = json.loads(entry.duty_days or "[]")
     except (TypeError, ValueError):
         raw_days = []
-    days: list[str] = []
+    planned: list[str] = []
     for d in raw_days:
         try:
             day = date.fromisoformat(str(d)[:10])
         except ValueError:
             continue
-        if day in window and day.isoformat() not in days:
-            days.append(day.isoformat())
-    days.sort()
+        if day in window and day.isoformat() not in planned:
+            planned.append(day.isoformat())
+    planned.sort()
+    days = [d for d in planned if date.fromisoformat(d) in counted]
     return IndividualFigures(
         roster_entry_id=entry.id, full_name=entry.full_name, position=entry.position or "",
         organisation=entry.organisation or "", commune_code=entry.commune_code,
         commune_name=c.full_name if c else entry.commune_code,
         district_code=c.district_code if c else "", district_name=c.district_full_name if c else "",
-        duty_days=days, shift=entry.shift or "", shifts=len(days) * SHIFT_WEIGHT.get(entry.shift, 1))
+        duty_days=days, shift=entry.shift or "", shifts=len(days) * SHIFT_WEIGHT.get(entry.shift, 1),
+        days_planned=len(planned))
 
 
 def suggestions(scope: Scope, campaign_id: int, *, limit_individuals: int = 10,
@@ -266,8 +290,10 @@ def suggestions(scope: Scope, campaign_id: int, *, limit_individuals: int = 10,
         campaign = get_campaign(s, campaign_id)
         figures = list(_commune_figures(s, campaign, now=now, integrity=integrity).values())
         window = set(campaign_days(campaign))
+        reported = _reported_due_days(s, campaign, now)
         entries = s.exec(select(RosterEntry).where(RosterEntry.campaign_id == campaign_id)).all()
-        people = [_entry_figures(e, window) for e in entries]
+        people = [_entry_figures(e, window, reported.get(e.commune_code, set()))
+                  for e in entries]
     for p in people:
         p.commune_integrity_open = len(integrity.get(p.commune_code, []))
     figures.sort(key=lambda f: (f.integrity_clean, f.meets_all, f.criteria_met,
@@ -329,7 +355,9 @@ def evidence_snapshot(s, campaign: Campaign, kind: str, commune_code: str | None
         if commune_code in figs:
             snap["commune"] = figs[commune_code].as_evidence()
     if entry is not None:
-        snap["individual"] = _entry_figures(entry, set(campaign_days(campaign))).as_evidence()
+        counted = _reported_due_days(s, campaign).get(entry.commune_code, set())
+        snap["individual"] = _entry_figures(entry, set(campaign_days(campaign)),
+                                            counted).as_evidence()
     return snap
 
 
@@ -343,6 +371,9 @@ def evidence_summary(ev: dict) -> str:
         parts.append(t("nominations.ev.individual", shifts=ind.get("shifts", 0),
                        days=len(ind.get("duty_days") or []), shift=shift,
                        commune=ind.get("commune_name", "")))
+        planned = ind.get("days_planned")
+        if planned and planned > len(ind.get("duty_days") or []):
+            parts.append(t("nominations.ev.planned", planned=planned))
     com = ev.get("commune")
     camp = ev.get("campaign") or {}
     if com:

@@ -79,7 +79,7 @@ def export_excel(scope: Scope, campaign_id: int) -> bytes:
     fl = _checked_final(scope, campaign_id)
     wb = Workbook()
     ws = wb.active
-    ws.title = "De xuat khen thuong"
+    ws.title = t("nominations.export.sheet")
     headers = [t("nominations.col.no"), t("nominations.col.kind"), t("nominations.col.name"), t("nominations.col.unit"),
                t("nominations.col.achievements"), t("nominations.col.evidence")]
     append_row(ws, [t("nominations.export.title").upper()])
@@ -112,48 +112,121 @@ def export_excel(scope: Scope, campaign_id: int) -> bytes:
 
 
 def export_pdf(scope: Scope, campaign_id: int) -> bytes:
-    """The final list as a PDF "Danh sách đề xuất khen thưởng" (DejaVu fonts, Vietnamese)."""
+    """The final list as a PDF in the form of an administrative document: the issuing body and
+    the national heading side by side, place and date, the title, the list, the recipients and
+    the signature block (kept on the page of the list's end), the demo banner in demo mode."""
     import unicodedata
 
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
     from app.core import pdf as pdf_setup
+    from app.core.settings import read_settings
     fl = _checked_final(scope, campaign_id)
+    with session_scope() as s:
+        demo = get_campaign(s, campaign_id).is_demo or read_settings().demo_mode
 
     def nfc(x: str) -> str:
         return unicodedata.normalize("NFC", x or "")
 
+    today = clock.today()
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf_setup.set_up(pdf, title=t("nominations.export.title"), margins=(12, 12, 12),
+    pdf_setup.set_up(pdf, title=t("nominations.export.title"), margins=(15, 12, 15),
                      page_break=15, author=nfc(scope.name))
     pdf.add_page()
-    pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(120, 5, nfc(t("nominations.export.org")), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.cell(0, 8, nfc(t("nominations.export.title").upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    left_w, right_w = 100.0, 130.0
+    right_x = pdf.w - pdf.r_margin - right_w
+    top = pdf.get_y()
+    # issuing body (left) and national heading (right), each centred in its column
     pdf.set_font("DejaVu", "", 11)
-    pdf.multi_cell(0, 6, nfc(t("nominations.export.subtitle", campaign=fl.campaign_name)), align="C",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(left_w, 5.5, nfc(t("nominations.doc.parent")), align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(left_w, 5.5, nfc(t("nominations.doc.body")), align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    y = pdf.get_y() + 0.8
+    pdf.line(pdf.l_margin + left_w / 2 - 14, y, pdf.l_margin + left_w / 2 + 14, y)
+    pdf.set_y(y + 1.5)
+    pdf.set_font("DejaVu", "", 10.5)
+    pdf.cell(left_w, 5.5, nfc(t("nominations.doc.number")), align="C")
+    pdf.set_xy(right_x, top)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(right_w, 5.5, nfc(t("nominations.doc.nation")), align="C",
+             new_x="LEFT", new_y="NEXT")
+    motto = nfc(t("nominations.doc.motto"))
+    pdf.set_font("DejaVu", "B", 11.5)
+    pdf.cell(right_w, 5.5, motto, align="C", new_x="LEFT", new_y="NEXT")
+    y = pdf.get_y() + 0.8
+    half = pdf.get_string_width(motto) / 2
+    pdf.line(right_x + right_w / 2 - half, y, right_x + right_w / 2 + half, y)
+    pdf.set_xy(right_x, y + 1.5)
+    pdf.set_font("DejaVu", "I", 10.5)
+    pdf.cell(right_w, 5.5, nfc(t("nominations.doc.place_date", day=f"{today.day:02d}",
+                                 month=f"{today.month:02d}", year=today.year)), align="C")
+    pdf.set_y(top + 26)
+    if demo:
+        pdf.set_font("DejaVu", "B", 9.5)
+        pdf.set_text_color(150, 90, 0)
+        pdf.multi_cell(0, 5, nfc(t("demo.banner")), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
+        pdf.ln(1)
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 7, nfc(t("nominations.doc.title")), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 11.5)
+    pdf.multi_cell(0, 6, nfc(t("nominations.export.subtitle", campaign=fl.campaign_name)),
+                   align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
+    headers = [t("nominations.col.no"), t("nominations.col.kind"), t("nominations.col.name"),
+               t("nominations.col.unit"), t("nominations.col.achievements"),
+               t("nominations.col.evidence")]
+    rows = _rows(fl)
+
+    def table(part: list[list[str]], target=pdf) -> None:
+        target.set_font("DejaVu", "", 9)
+        with target.table(col_widths=(11, 19, 40, 45, 80, 72), text_align="LEFT",
+                          line_height=4.6, padding=1.2, repeat_headings=1,
+                          headings_style=FontFace(emphasis="BOLD",
+                                                  fill_color=(230, 236, 245))) as tbl:
+            row = tbl.row()
+            for h in headers:
+                row.cell(nfc(h))
+            for r in part:
+                row = tbl.row()
+                for v in r:
+                    row.cell(nfc(v))
+
+    closing_h = 62.0  # the "made by" line, recipients and signature
+    with pdf.offset_rendering() as trial:
+        table(rows, trial)
+        fits = trial.get_y() + closing_h <= trial.h - trial.b_margin
+    if fits or len(rows) < 2:
+        table(rows)
+    else:
+        # the signature must not stand alone on the last page: the last row goes with it
+        table(rows[:-1])
+        pdf.add_page()
+        table(rows[-1:])
+    pdf.ln(4)
     pdf.set_font("DejaVu", "", 9)
-    headers = [t("nominations.col.no"), t("nominations.col.kind"), t("nominations.col.name"), t("nominations.col.unit"),
-               t("nominations.col.achievements"), t("nominations.col.evidence")]
-    with pdf.table(col_widths=(11, 19, 40, 45, 80, 78), text_align="LEFT", line_height=4.6,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245)),
-                   padding=1.2) as table:
-        row = table.row()
-        for h in headers:
-            row.cell(nfc(h))
-        for r in _rows(fl):
-            row = table.row()
-            for v in r:
-                row.cell(nfc(v))
-    pdf.ln(6)
-    pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 6, nfc(t("nominations.export.made", date=fmt_date(clock.today()), by=scope.name)),
-             align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.6, nfc(t("nominations.export.made", date=fmt_date(today), by=scope.name)),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf_setup.keep_with_next(pdf, 52)
+    pdf.ln(3)
+    top = pdf.get_y()
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(left_w, 5, nfc(t("nominations.doc.recipients")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    for line in t("nominations.doc.recipient_lines").split("\n"):
+        pdf.cell(left_w, 4.6, nfc(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(right_x, top)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(right_w, 5.5, nfc(t("nominations.doc.sign_for")), align="C",
+             new_x="LEFT", new_y="NEXT")
+    pdf.cell(right_w, 5.5, nfc(t("nominations.doc.sign_title")), align="C",
+             new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "I", 9.5)
+    pdf.cell(right_w, 5, nfc(t("nominations.doc.sign_hint")), align="C",
+             new_x="LEFT", new_y="NEXT")
     out = bytes(pdf.output())
     _audit_export(scope, campaign_id, "pdf", fl.count)
     return out

@@ -27,7 +27,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "reopen": (("approved", "rejected"), "shortlisted", REVIEW_ROLES),
 }
 NOTE_REQUIRED = ("reject", "reopen")
-SHIFT_WEIGHT = {"ca_ngay": 2, "sang": 1, "chieu": 1}
+SHIFT_WEIGHT = {"sang": 1, "chieu": 1, "ca_ngay": 2}
 MAX_TEXT = 4000
 MAX_NAME = 200
 

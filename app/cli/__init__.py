@@ -29,7 +29,13 @@ def cmd_qr(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from app.admin.qr_bundle import QR_DIR, build_qr_bundle, valid_base_url
-    if not valid_base_url(args.base_url):
+    from app.core.public_url import configured_public_url, setting_problem
+    base_url = args.base_url or configured_public_url()
+    if args.base_url is None and base_url is None:
+        print(setting_problem() or "Chưa có địa chỉ công khai: dùng --base-url "
+              "https://khaosat.bacgiang.gov.vn hoặc đặt biến QCDC_PUBLIC_URL.", file=sys.stderr)
+        return 2
+    if not valid_base_url(base_url):
         print("Địa chỉ gốc phải bắt đầu bằng http:// hoặc https:// (ví dụ "
               "https://khaosat.bacgiang.gov.vn)", file=sys.stderr)
         return 2
@@ -39,8 +45,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         if done == total or done % 50 == 0:
             print(f"  {done}/{total}", file=sys.stderr)
-    bundle = build_qr_bundle(args.base_url, progress, out_dir=out)
-    print(json.dumps({"pngs": bundle.count, "dir": str(out),
+    bundle = build_qr_bundle(base_url, progress, out_dir=out)
+    print(json.dumps({"pngs": bundle.count, "dir": str(out), "base_url": bundle.base_url,
                       "pdf": str(out / "qr_codes.pdf")}, ensure_ascii=False))
     return 0
 
@@ -89,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_init_db)
 
     s = sub.add_parser("qr", help="write assets/qr/<code>.png for all communes and the PDF list")
-    s.add_argument("--base-url", required=True, help="public address of the app")
+    s.add_argument("--base-url", help="public address of the app (default: QCDC_PUBLIC_URL)")
     s.add_argument("--out", help="output folder (default assets/qr)")
     s.set_defaults(func=cmd_qr)
 

@@ -1,7 +1,7 @@
 """Command-line administration (registered by app/cli/__init__.py):
 
 ``python -m app.cli questionnaire export PATH.xlsx [--id N] [--check]``
-``python -m app.cli questionnaire import PATH.xlsx [--dry-run] [--use-for-active [--allow-mixed]]``
+``python -m app.cli questionnaire import PATH.xlsx [--dry-run] [--use-for-active [--allow-mixed] [--allow-renumber]]``
 ``python -m app.cli users bulk-create --out PATH.xlsx``
 
 The command line runs with the operator's rights (an administrator scope named ``cli``); every
@@ -121,7 +121,8 @@ def cmd_questionnaire_import(args: argparse.Namespace) -> int:
                 _err("Không có đợt khảo sát đang hoạt động.")
                 return 2
             assign_to_campaign(CLI_SCOPE, active.campaign.id, row.id,
-                               allow_mixed=args.allow_mixed)
+                               allow_mixed=args.allow_mixed,
+                               allow_renumber=args.allow_renumber)
             out["campaign_id"] = active.campaign.id
     except BuilderError as exc:
         _err(f"Lỗi: {exc}")
@@ -132,6 +133,7 @@ def cmd_questionnaire_import(args: argparse.Namespace) -> int:
 
 def cmd_users_bulk_create(args: argparse.Namespace) -> int:
     from app.admin.users import bulk_create, credential_sheet
+    from app.core.public_url import configured_public_url
     _ready()
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -155,7 +157,8 @@ def cmd_users_bulk_create(args: argparse.Namespace) -> int:
         if result.created:
             with os.fdopen(fd, "wb") as f:
                 fd = -1
-                f.write(credential_sheet(result.created))
+                base = configured_public_url()
+                f.write(credential_sheet(result.created, base and f"{base}/dang-nhap"))
     finally:
         if fd != -1:
             os.close(fd)
@@ -186,6 +189,9 @@ def add_admin_commands(sub) -> None:
     i.add_argument("--allow-mixed", action="store_true",
                    help="with --use-for-active: allowed even if the campaign has answers "
                         "(old answers keep their version)")
+    i.add_argument("--allow-renumber", action="store_true",
+                   help="with --use-for-active: allowed even if citizens' question numbers "
+                        "change while the survey window is open")
     i.set_defaults(func=cmd_questionnaire_import)
 
     u = sub.add_parser("users", help="user administration")

@@ -134,8 +134,13 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+# Generated passwords are read off paper and typed by hand: no I, l, 1, O, o, 0 (about 5.8 bits
+# per character, 12 characters ~70 bits).
+UNAMBIGUOUS = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1Oo0")
+
+
 def generate_password(length: int = 12) -> str:
-    alphabet = string.ascii_letters + string.digits
+    alphabet = UNAMBIGUOUS
     while True:
         pw = "".join(secrets.choice(alphabet) for _ in range(length))
         if password_problem(pw) is None:

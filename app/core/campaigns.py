@@ -12,7 +12,10 @@ from sqlmodel import select
 from app.core import clock
 from app.survey.questionnaire import Definition, parse_definition_cached
 from db.engine import session_scope
-from db.models import Campaign, Questionnaire
+from db.models import Campaign, Questionnaire, Setting
+
+# archived campaigns: a JSON list of ids in this setting (app/admin/campaigns.py writes it)
+ARCHIVE_SETTING = "campaigns.archived"
 
 _cache_seconds: float | None = None  # QCDC_CAMPAIGN_CACHE_S, read once per process
 _lock = threading.Lock()
@@ -91,9 +94,20 @@ def invalidate() -> None:
         _cache.pop("active", None)
 
 
-def list_campaigns() -> list[Campaign]:
+def archived_ids_in(session) -> set[int]:
+    row = session.get(Setting, ARCHIVE_SETTING)
+    try:
+        return {int(x) for x in json.loads(row.value)} if row and row.value else set()
+    except (TypeError, ValueError):
+        return set()
+
+
+def list_campaigns(include_archived: bool = False) -> list[Campaign]:
+    """Campaigns newest first; archived ones only when asked for (the active one always)."""
     with session_scope() as s:
-        return list(s.exec(select(Campaign).order_by(Campaign.start_date.desc())).all())
+        rows = list(s.exec(select(Campaign).order_by(Campaign.start_date.desc())).all())
+        hidden = set() if include_archived else archived_ids_in(s)
+    return [c for c in rows if c.id not in hidden or c.is_active]
 
 
 def definition_json(defn: Definition) -> str:

@@ -40,6 +40,8 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
     ("QCDC_SIGNALS_KEY", "qcdc.signals_key", None,
      "secret of the integrity fingerprints (else a key file in the data folder)"),
+    ("QCDC_PUBLIC_URL", "qcdc.public_url", None,
+     "public address of the app, printed in QR codes, posters and share links"),
     ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
 ]
 
@@ -104,6 +106,7 @@ class Settings:
     boundary_geojson: str | None
     signals_key: str | None
     api_rate_per_min: float
+    public_url: str | None = None
 
 
 def data_dir() -> Path:
@@ -130,6 +133,7 @@ def read_settings() -> Settings:
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
         signals_key=env("QCDC_SIGNALS_KEY"),
+        public_url=env("QCDC_PUBLIC_URL"),
         api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
     )
 

@@ -361,9 +361,10 @@ def _pdf_class():
             self.cell(0, 4, f"Trang {self.page_no()}/{{nb}}", align="C")
             self.set_text_color(0)
 
-        def h2(self, text: str) -> None:
-            if self.get_y() > self.h - 40:
-                self.add_page()
+        def h2(self, text: str, keep: float = 40.0) -> None:
+            """A section heading, moved to the next page with what follows unless `keep` mm
+            (the heading and the start of its content) fit: never alone at a page foot."""
+            pdf_setup.keep_with_next(self, min(keep, self.h - self.t_margin - self.b_margin - 5))
             self.ln(3)
             self.set_font("DejaVu", "B", 12)
             self.set_text_color(150, 30, 25)
@@ -376,6 +377,15 @@ def _pdf_class():
             self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
 
     return ReportPdf
+
+
+def _image_height(png: bytes | None, w: float = 180, rows: int = 8) -> float:
+    """Height in mm of a chart drawn `w` mm wide (or of `rows` fallback bars)."""
+    if png is None:
+        return 5.2 * min(rows, 8) + 4
+    from PIL import Image
+    img = Image.open(io.BytesIO(png))
+    return w * img.height / img.width + 2
 
 
 def _image(pdf, png: bytes | None, fallback: Callable[[], None], w: float = 180) -> None:
@@ -470,26 +480,26 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
     ulabel = "district_name" if per_district else "name"
     what = t("dashboard.per_district") if per_district else t("dashboard.per_commune")
     progress(0.2, t("export.step.charts"))
-    pdf.h2(t("dashboard.chart.index", what=what))
-    pdf.para(t("dashboard.chart.index_caption",
-               threshold=fmt_float(ov.campaign.friendly_threshold, 1)), size=8.5)
     with_index = units.dropna(subset=["index"]) if len(units) else units
     png = (chart_png(charts.index_bars(with_index, ulabel, ov.campaign.friendly_threshold))
            if charts_png and len(with_index) else None)
+    pdf.h2(t("dashboard.chart.index", what=what), keep=24 + _image_height(png, rows=len(units)))
+    pdf.para(t("dashboard.chart.index_caption",
+               threshold=fmt_float(ov.campaign.friendly_threshold, 1)), size=8.5)
     _image(pdf, png, lambda: draw_bars(
         pdf, sorted([(str(getattr(r, ulabel)), _num(r.index)) for r in with_index.itertuples()],
                     key=lambda x: -(x[1] or 0)), 100.0, fmt=lambda v: fmt_float(v, 1),
         mark=ov.campaign.friendly_threshold, color=(92, 107, 192)))
     progress(0.35, t("export.step.charts"))
-    pdf.h2(t("dashboard.chart.answers", what=what))
     png = chart_png(charts.answers_bars(units, ulabel)) if charts_png and len(units) else None
+    pdf.h2(t("dashboard.chart.answers", what=what), keep=14 + _image_height(png, rows=len(units)))
     _image(pdf, png, lambda: draw_bars(
         pdf, sorted([(str(getattr(r, ulabel)), float(r.answers)) for r in units.itertuples()],
                     key=lambda x: -x[1]),
         float(units["answers"].max() or 1) if len(units) else 1.0, fmt=fmt_int))
     progress(0.5, t("export.step.charts"))
-    pdf.h2(t("dashboard.chart.by_day"))
     png = chart_png(charts.by_day_chart(ov.by_day)) if charts_png else None
+    pdf.h2(t("dashboard.chart.by_day"), keep=14 + _image_height(png, 150, len(ov.by_day)))
     _image(pdf, png, lambda: draw_bars(
         pdf, [(fmt_date(r.day), float(r.answers)) for r in ov.by_day.itertuples()],
         float(ov.by_day["answers"].max() or 1), fmt=fmt_int), w=150)

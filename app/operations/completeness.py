@@ -108,3 +108,41 @@ def day_completeness(scope: Scope, campaign: Campaign, day: date,
                     for c in communes if c.code not in reported)
     return DayCompleteness(day, len(communes), len(reported), tuple(districts), missing,
                            frozenset(reported))
+
+
+# --- reminders to paste into Zalo or an SMS --------------------------------------------------
+
+@dataclass(frozen=True)
+class Reminder:
+    district_name: str
+    group_text: str                            # one message for the district's Zalo group
+    messages: tuple[tuple[MissingCommune, str], ...]  # one SMS per commune with a phone
+    without_phone: tuple[MissingCommune, ...]  # communes nobody can be texted for
+
+
+def reminders(info: DayCompleteness, campaign: Campaign, *, report_url: str | None = None,
+              cutoff: str | None = None) -> list[Reminder]:
+    """For each district with communes that have not reported `info.day`: a message for the
+    district's group listing them with their contact, and a short SMS per commune (plain
+    text, no link shorteners, under 320 characters)."""
+    from app.core.fmt import fmt_date
+    by_district: dict[str, list[MissingCommune]] = {}
+    for m in info.missing:
+        by_district.setdefault(m.commune.district_full_name, []).append(m)
+    day = fmt_date(info.day)
+    cutoff = cutoff or campaign.report_cutoff
+    where = t("reminder.where", url=report_url) if report_url else t("reminder.where_app")
+    out = []
+    for district, items in by_district.items():
+        lines = [t("reminder.group_head", day=day, n=len(items), cutoff=cutoff, where=where)]
+        for i, m in enumerate(items, 1):
+            who = ", ".join(x for x in (m.contact_name, m.contact_phone) if x)
+            lines.append(t("reminder.group_line", i=i, commune=m.commune.full_name,
+                           who=who or t("reminder.no_contact")))
+        lines.append(t("reminder.group_foot", district=district))
+        sms = tuple((m, t("reminder.sms", commune=m.commune.full_name, day=day, cutoff=cutoff,
+                          where=where, district=district))
+                    for m in items if m.contact_phone)
+        out.append(Reminder(district, "\n".join(lines), sms,
+                            tuple(m for m in items if not m.contact_phone)))
+    return out

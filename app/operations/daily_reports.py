@@ -317,10 +317,19 @@ class FeedItem:
         return [PUBLICITY_CHANNELS.get(p, p) for p in _json_list(self.report.publicity)]
 
 
+def matches(needle: str, *texts: str | None) -> bool:
+    """Does every word of `needle` occur in the texts, ignoring case and accents ("kho khan"
+    finds "Khó khăn")?"""
+    from app.operations.roster import fold
+    hay = fold(" ".join(x or "" for x in texts))
+    return all(w in hay for w in fold(needle).split())
+
+
 def feed(scope: Scope, campaign_id: int, *, district_code: str | None = None,
          commune_code: str | None = None, day: date | None = None, limit: int = 20,
-         offset: int = 0) -> tuple[list[FeedItem], int]:
-    """Reports newest first (day, then last update) that the user may see, filtered."""
+         offset: int = 0, text: str | None = None) -> tuple[list[FeedItem], int]:
+    """Reports newest first (day, then last update) that the user may see, filtered; `text`
+    searches the commune's name, the difficulties and the proposals (any case, any accents)."""
     if scope.role == "commune":
         raise AuthError(t("ops.forbidden"))
     visible = scope.visible_commune_codes()
@@ -348,10 +357,19 @@ def feed(scope: Scope, campaign_id: int, *, district_code: str | None = None,
         if day is not None:
             q = q.where(DailyReport.day == day)
             cq = cq.where(DailyReport.day == day)
-        total = s.exec(cq).one()
-        reports = list(s.exec(q.order_by(DailyReport.day.desc(), DailyReport.updated_at.desc(),
-                                         DailyReport.id.desc())
-                              .offset(max(0, offset)).limit(max(1, min(limit, 100)))).all())
+        ordered = q.order_by(DailyReport.day.desc(), DailyReport.updated_at.desc(),
+                             DailyReport.id.desc())
+        if text and text.strip():
+            found = [r for r in s.exec(ordered).all()
+                     if r.commune_code in geo.by_code
+                     and matches(text, geo.by_code[r.commune_code].full_name, r.difficulties,
+                                 r.proposals)]
+            total = len(found)
+            reports = found[max(0, offset):max(0, offset) + max(1, min(limit, 100))]
+        else:
+            total = s.exec(cq).one()
+            reports = list(s.exec(ordered.offset(max(0, offset))
+                                  .limit(max(1, min(limit, 100)))).all())
         ids = [r.id for r in reports]
         ph: dict[int, list[ReportPhoto]] = {}
         if ids:

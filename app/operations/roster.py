@@ -265,6 +265,20 @@ class RosterView:
     def published(self) -> bool:
         return bool(self.status and self.status.published)
 
+    @property
+    def last_update(self) -> tuple[datetime | None, str | None]:
+        """When the list was last saved (a full replacement rewrites every entry), and by whom."""
+        latest = max((e for e in self.entries if e.updated_at), key=lambda e: e.updated_at,
+                     default=None)
+        return (latest.updated_at, latest.updated_by) if latest else (None, None)
+
+
+def entry_record(e: RosterEntry) -> dict:
+    """A stored entry as the row `save_roster` takes (to save the list with one person changed)."""
+    return {"full_name": e.full_name, "position": e.position, "organisation": e.organisation,
+            "phone": e.phone, "duty_days": [d.isoformat() for d in entry_days(e)],
+            "shift": e.shift}
+
 
 def entry_days(e: RosterEntry) -> list[date]:
     try:
@@ -390,7 +404,8 @@ class PublicSchedule:
     updated_at: datetime | None = None
 
 
-_SHIFT_ORDER = {"sang": 0, "ca_ngay": 1, "chieu": 2}
+# the order of a day: morning, afternoon, then those on duty all day
+SHIFT_ORDER = {"sang": 0, "chieu": 1, "ca_ngay": 2}
 
 
 def public_schedule(campaign: Campaign, commune_code: str) -> PublicSchedule | None:
@@ -412,7 +427,7 @@ def public_schedule(campaign: Campaign, commune_code: str) -> PublicSchedule | N
         for d in entry_days(e):
             by_day.setdefault(d, []).append(ScheduleLine(e.full_name, e.position, e.organisation,
                                                          e.shift))
-    days = tuple((d, tuple(sorted(lines, key=lambda x: (_SHIFT_ORDER.get(x.shift, 9),
+    days = tuple((d, tuple(sorted(lines, key=lambda x: (SHIFT_ORDER.get(x.shift, 9),
                                                          fold(x.full_name)))))
                  for d, lines in sorted(by_day.items()))
     return PublicSchedule(c, True, days, updated)
@@ -433,6 +448,7 @@ class CommuneRosterStatus:
     published: bool
     contact_name: str
     contact_phone: str
+    updated_at: datetime | None = None  # the list's last save (may be after the submission)
 
     def state(self, deadline: date) -> str:
         if self.submitted_at is None or self.entries == 0:
@@ -458,6 +474,9 @@ def roster_overview(scope: Scope, campaign: Campaign,
                              .group_by(RosterEntry.commune_code)).all())
         statuses = {st.commune_code: st for st in s.exec(
             select(RosterStatus).where(RosterStatus.campaign_id == campaign.id)).all()}
+        updated = dict(s.exec(select(RosterEntry.commune_code, func.max(RosterEntry.updated_at))
+                              .where(RosterEntry.campaign_id == campaign.id)
+                              .group_by(RosterEntry.commune_code)).all())
         first_contact: dict[str, tuple[str, str]] = {}
         for e in s.exec(select(RosterEntry).where(RosterEntry.campaign_id == campaign.id)
                         .order_by(RosterEntry.id)).all():
@@ -475,7 +494,8 @@ def roster_overview(scope: Scope, campaign: Campaign,
         if st and st.contact_phone and not phone:
             phone = st.contact_phone
         out.append(CommuneRosterStatus(c, counts.get(c.code, 0), st.submitted_at if st else None,
-                                       bool(st and st.published), name or "", phone or ""))
+                                       bool(st and st.published), name or "", phone or "",
+                                       updated.get(c.code)))
     return out
 
 

@@ -361,3 +361,17 @@ def missing_reports_workbook(day: date, missing: list, district_label: str = "")
                       m.contact_name, m.contact_phone])
     _widths(ws, [6, 28, 8, 26, 26, 14])
     return _save(wb)
+
+
+def simple_workbook(title: str, rows: list[dict]) -> bytes:
+    """One sheet named `title` holding `rows` (the keys of the first row as the header)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_name(title, set())
+    head = list(rows[0]) if rows else []
+    ws.append(head)
+    _style_header(ws, len(head))
+    for r in rows:
+        _put_row(ws, [r.get(k) for k in head])
+    _widths(ws, [max(10, min(40, len(str(k)) + 4)) for k in head])
+    return _save(wb)

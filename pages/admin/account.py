@@ -3,6 +3,7 @@ import streamlit as st
 
 from app.core.auth import AuthError, change_password
 from app.core.i18n import t
+from app.ui.core.flash import rerun_with
 from app.ui.core.session import renew_session, require_page
 from app.ui.core.text import md_escape
 
@@ -24,5 +25,4 @@ with st.form("change_password", clear_on_submit=True):
         else:
             renew_session()  # the change ended every other session; this one goes on
             st.session_state["qcdc_must_change"] = False
-            st.success(t("auth.changed"))
-            st.rerun()
+            rerun_with(t("auth.changed"))  # said on the next run: a message drawn now is lost

@@ -8,7 +8,13 @@ from app.operations import workbooks as excel_io
 from app.operations.completeness import day_completeness, reported_by_day
 from app.operations.daily_reports import report_days
 from app.ui.core.session import require_page
-from app.ui.operations.ops_view import campaign_caption, day_choice, district_choice, require_campaign
+from app.ui.operations.ops_view import (
+    campaign_caption,
+    day_choice,
+    district_choice,
+    reminder_section,
+    require_campaign,
+)
 
 scope = require_page("completeness")
 campaign = require_campaign()
@@ -55,6 +61,7 @@ if info.missing:
                    t("completeness.contact"): m.contact_name or "—",
                    t("completeness.phone"): m.contact_phone or "—"} for m in info.missing],
                  hide_index=True, width="stretch")
+    reminder_section(info, campaign)
 else:
     st.success(t("completeness.all_reported"), icon=":material/task_alt:")
 

@@ -7,11 +7,13 @@ from app.ui.monitoring import overview_view as view
 
 scope, campaign_id = dash.dashboard_page("overview")
 view.apply_goto()
-c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
 with c1:
     district, commune = dash.unit_pickers(scope)
+with c3:
+    printing = dash.print_toggle()
 with c2:
-    run_every = dash.live_toggle()
+    run_every = None if printing else dash.live_toggle()
 
 dash.live_overview(scope, campaign_id, district, commune, run_every,
-                   view.render)
+                   lambda ov: view.render(ov, printing=printing))

@@ -8,6 +8,7 @@ from app.core.reference import geography
 from app.operations import workbooks as excel_io
 from app.operations.roster import LATE, MISSING, ON_TIME, SHIFTS, entry_days, get_roster, roster_overview
 from app.ui.core.session import require_page
+from app.ui.operations.helpers_view import helper_section
 from app.ui.operations.ops_view import campaign_caption, require_campaign
 
 scope = require_page("rosters_overview")
@@ -49,6 +50,7 @@ st.dataframe([{t("common.district"): s.commune.district_full_name,
                t("common.commune"): s.commune.full_name,
                t("overview.people"): s.entries,
                t("overview.submitted"): fmt_datetime(s.submitted_at) or "—",
+               t("overview.updated"): fmt_datetime(s.updated_at) or "—",
                t("overview.state"): LABELS[states[s.commune.code]],
                t("overview.is_published"): "✓" if s.published else "",
                t("completeness.contact"): s.contact_name, t("completeness.phone"): s.contact_phone}
@@ -67,3 +69,5 @@ if code:
                    t("roster.col.duty_days"): ", ".join(fmt_date(d) for d in entry_days(e)),
                    t("roster.col.shift"): SHIFTS.get(e.shift, e.shift)} for e in view.entries],
                  hide_index=True, width="stretch")
+
+helper_section(scope, campaign, dcode)

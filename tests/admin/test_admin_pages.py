@@ -16,7 +16,7 @@ from app.core.auth import Scope
 from app.core.campaigns import active_campaign
 from db.engine import session_scope
 from db.models import AuditLog, Campaign, Nomination, Questionnaire, User
-from tests.apptest import app_for, texts
+from tests.apptest import app_for, keyed_frame, select_row, texts
 
 TINH = Scope("demo.tinh", "Ban Dân vận Tỉnh ủy (demo)", "province")
 ADMIN = Scope("demo.admin", "Quản trị viên (demo)", "admin")
@@ -50,11 +50,7 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     assert "Tập thể: tổ công tác cấp xã" in body and "mới có 0 đề xuất được duyệt" in body
     assert [d.key for d in at.download_button if d.disabled] == ["nom_dl_xlsx", "nom_dl_pdf"]
     top = nom.suggestions(TINH, active_campaign(max_age=0).campaign.id).collectives[0]
-    # the table's key follows the communes it lists (a row is never read against another list)
-    table = next(df for df in at.dataframe
-                 if str(getattr(df, "key", "") or "").startswith("nom_sug_collectives_"))
-    at.session_state[table.key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "nom_sug_collectives", 0)
     name = at.text_input(key=f"nom_c_{top.commune_code}_name")
     assert top.commune_name in name.value
     assert top.commune_name in at.text_area(key=f"nom_c_{top.commune_code}_ach").value
@@ -65,6 +61,38 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     assert rows[0].proposed_by == "demo.tinh" and rows[0].status == "proposed"
     assert json.loads(rows[0].evidence)["commune"]["answers"] == top.answers
     assert "Đã lập đề xuất #" in texts(at)
+
+
+def _drop_reports(code: str) -> None:
+    from db.models import DailyReport, ReportPhoto
+    with session_scope() as s:
+        for r in s.exec(select(DailyReport).where(DailyReport.commune_code == code)).all():
+            for p in s.exec(select(ReportPhoto).where(ReportPhoto.report_id == r.id)).all():
+                s.delete(p)
+            s.flush()
+            s.delete(r)
+
+
+def test_nominations_proposal_stays_on_the_commune_read_after_the_list_changes(demo_db):
+    cid = active_campaign(max_age=0).campaign.id
+    first, _second, third = nom.suggestions(TINH, cid).collectives[:3]
+    at = app_for("pages/board/nominations.py", user="demo.tinh", timeout=60)
+    select_row(at, "nom_sug_collectives", 2)
+    assert at.text_input(key=f"nom_c_{third.commune_code}_name")
+    # the first commune loses its reports: everything below moves up one row
+    _drop_reports(first.commune_code)
+    at.run()
+    assert nom.suggestions(TINH, cid).collectives[1].commune_code == third.commune_code
+    assert at.text_input(key=f"nom_c_{third.commune_code}_name")  # still the commune read
+    assert [f.key for f in at.text_input if (f.key or "").startswith("nom_c_")] == [
+        f"nom_c_{third.commune_code}_name", f"nom_c_{third.commune_code}_unit"]
+    # the commune read drops out of the list: no form for whichever row took its place
+    _drop_reports(third.commune_code)
+    at.run()
+    assert third.commune_code not in {f.commune_code
+                                      for f in nom.suggestions(TINH, cid).collectives[:40]}
+    assert "Dòng đã chọn không còn trong danh sách" in texts(at)
+    assert not [f for f in at.text_input if (f.key or "").startswith("nom_c_")]
 
 
 def test_nominations_page_manual_proposal_and_validation(demo_db):
@@ -156,6 +184,52 @@ def test_questionnaire_page_edit_preview_and_save_a_new_version(demo_db):
     assert active_campaign(max_age=0).questionnaire_id == versions[1].id != base
 
 
+def test_questionnaire_page_insert_a_question_mid_campaign(demo_db):
+    at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
+    editors = [d for d in at.dataframe if d.proto.editing_mode]
+    questions = json.loads(editors[0].proto.columns)
+    # empty cells stay empty, pillars are offered by name, not by code
+    assert all(e.proto.placeholder == "" for e in editors)
+    assert "Dân biết" in json.dumps(questions["pillar"], ensure_ascii=False)
+    # a new question (between q04 and q05) ...
+    at.session_state["qb_questions_1"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"order": 45, "id": "q_moi", "type": "single", "text": "Câu chèn thêm?",
+         "required": False, "pillar": "dan_biet", "profile": False}]}
+    at.run()
+    assert not at.exception
+    # ... is offered at once in the options' question list, without "Cập nhật bảng"
+    options = json.loads([d for d in at.dataframe if d.proto.editing_mode][1].proto.columns)
+    assert "q_moi" in json.dumps(options["question"], ensure_ascii=False)
+    rev = at.session_state["qb_rev"]
+    at.session_state[f"qb_options_{rev}"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"question": "q_moi", "order": 1, "value": "1", "label": "Có", "score": 100},
+        {"question": "q_moi", "order": 2, "value": "0", "label": "Không", "score": 0}]}
+    at.run()
+    assert "Thêm câu: q\\_moi" in texts(at)
+    at.checkbox(key="qb_use_active").check().run()
+    body = texts(at)
+    assert "số thứ tự câu hỏi người dân thấy sẽ thay đổi giữa đợt" in body
+    assert "câu mới q\\_moi là câu 5; câu 5 (q05) thành câu 6" in body
+    # saved without confirming: the version exists, the campaign keeps its own, and the
+    # confirmation is offered on this page
+    before = active_campaign(max_age=0).questionnaire_id
+    _button(at, "qb_save").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert "Đã lưu bảng hỏi PKS03 phiên bản 2" in body and "Xác nhận ở mục" in body
+    assert active_campaign(max_age=0).questionnaire_id == before
+    with session_scope() as s:
+        v2 = s.exec(select(Questionnaire).where(Questionnaire.version == 2)).one().id
+    assert at.selectbox(key="qb_switch_pick").value == v2
+    assert _button(at, "qb_switch").disabled
+    at.checkbox(key=f"qb_sw{v2}_allow_mixed").check()
+    at.checkbox(key=f"qb_sw{v2}_allow_renumber").check().run()
+    _button(at, "qb_switch").click().run()
+    assert not at.exception
+    assert "dùng phiên bản 2 cho các phiếu mới" in texts(at)
+    assert active_campaign(max_age=0).questionnaire_id == v2
+
+
 def test_questionnaire_page_reports_problems_and_blocks_saving(demo_db):
     at = app_for("pages/admin/questionnaire.py", user="demo.admin", timeout=60)
     at.session_state["qb_questions_1"] = {
@@ -219,6 +293,10 @@ def test_users_page_create_and_bulk_create(demo_db, monkeypatch):
     assert dl and not dl[0].disabled
     dl[0].click().run()  # once downloaded, the sheet is gone from the session
     assert not [d for d in at.download_button if d.key == "users_bulk_dl"]
+    slips = [d for d in at.download_button if d.key == "users_bulk_slips_dl"]
+    assert slips and "đều đã có tài khoản" not in texts(at)
+    slips[0].click().run()  # so are the slips, once downloaded
+    assert not at.download_button
     assert "đều đã có tài khoản" in texts(at)
 
 
@@ -227,8 +305,7 @@ def test_users_page_disable_and_reset(demo_db, monkeypatch):
     ua.create_account(ADMIN, username="tinh.hai", name="Cán bộ hai", role="province")
     at = app_for("pages/admin/users.py", user="demo.admin", timeout=60)
     at.text_input(key="users_f_search").input("tinh.hai").run()
-    at.session_state["users_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "users_table", 0)
     assert "Tài khoản tinh.hai" in texts(at)
     uid = next(b.key for b in at.button if (b.key or "").startswith("users_disable_"))
     _button(at, uid).click().run()
@@ -241,28 +318,111 @@ def test_users_page_disable_and_reset(demo_db, monkeypatch):
         assert not u.active and u.must_change_password
 
 
+def test_users_page_acts_on_the_account_read_after_the_list_changes(demo_db, monkeypatch):
+    """The row picked is remembered by its account, not by its position: another account
+    that appears above it (created by another admin, or shown by a filter) changes nothing."""
+    monkeypatch.setattr(ua, "GENERATED_ROUNDS", 4)
+    ua.create_account(ADMIN, username="tinh.hai", name="Cán bộ hai", role="province")
+    at = app_for("pages/admin/users.py", user="demo.admin", timeout=60)
+    at.text_input(key="users_f_search").input("tinh.h").run()
+    select_row(at, "users_table", 0)
+    assert "Tài khoản tinh.hai" in texts(at)
+    # meanwhile another account sorts first in the same list
+    ua.create_account(ADMIN, username="tinh.ha", name="Cán bộ ba", role="province")
+    at.run()
+    assert list(at.dataframe[0].value["Tên đăng nhập"]) == ["tinh.ha", "tinh.hai"]
+    assert "Tài khoản tinh.hai" in texts(at)  # still the one read
+    disable = next(b for b in at.button if (b.key or "").startswith("users_disable_"))
+    disable.click().run()
+    assert "Đã vô hiệu hóa tài khoản tinh.hai" in texts(at)
+    with session_scope() as s:
+        states = dict(s.exec(select(User.username, User.active)
+                             .where(User.username.in_(["tinh.ha", "tinh.hai"]))).all())
+    assert states == {"tinh.hai": False, "tinh.ha": True}
+    # a filter that hides the picked account: nothing to act on, and said so
+    at.text_input(key="users_f_search").input("tinh.ha").run()
+    at.toggle(key="users_f_disabled").set_value(False).run()
+    assert "Dòng đã chọn không còn trong danh sách" in texts(at)
+    assert not [b for b in at.button if (b.key or "").startswith(("users_disable_",
+                                                                  "users_enable_"))]
+
+
 # --- campaigns --------------------------------------------------------------------------------
 
 def test_campaigns_page_create_validate_and_switch(demo_db):
     at = app_for("pages/admin/campaigns.py", user="demo.admin", timeout=60)
     assert not at.exception
-    form_inputs = [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"]
-    form_inputs[0].input("Đợt thử nghiệm")
-    url = [ti for ti in at.text_input if ti.label == "Địa chỉ gốc cho mã QR"][0]
-    url.input("khaosat")
+    # demo mode: the printed address is the browser's (AppTest has none: said plainly)
+    assert "QCDC_PUBLIC_URL" in texts(at)
+    names = list(at.dataframe[0].value["Đợt khảo sát"])
+    assert len(names) == 1 and names[0].endswith(" (DEMO)")  # said once, not "(DEMO) (demo)"
+    name = [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"][0]
+    name.input("Đợt thử nghiệm")
+    low = [ti for ti in at.text_input if ti.label.startswith("Tỷ lệ phiếu/lượt khách tối thiểu")][0]
+    assert low.value == "0,30"  # decimals written the Vietnamese way
+    low.input("abc")
     _submit(at, "camp_new").click().run()
-    assert "Địa chỉ gốc phải bắt đầu bằng http://" in texts(at)
-    url = [ti for ti in at.text_input if ti.label == "Địa chỉ gốc cho mã QR"][0]
-    url.input("https://khaosat.bacgiang.gov.vn")
+    assert "Tỷ lệ tối thiểu phải là số" in texts(at)
+    # nothing typed is lost after a refusal
+    assert [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"][0].value == "Đợt thử nghiệm"
+    low = [ti for ti in at.text_input if ti.label.startswith("Tỷ lệ phiếu/lượt khách tối thiểu")][0]
+    low.input("0,25")
     _submit(at, "camp_new").click().run()
     assert not at.exception
     assert "Đã tạo đợt «Đợt thử nghiệm»" in texts(at)
     with session_scope() as s:
         new = s.exec(select(Campaign).where(Campaign.name == "Đợt thử nghiệm")).one()
+    assert new.ratio_low == 0.25
+    # the form starts afresh after a campaign was created
+    assert [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"][0].value != "Đợt thử nghiệm"
+    # "Sửa đợt" opens the active campaign, not the newest
+    assert at.selectbox(key="camp_edit_pick").value == active_campaign(max_age=0).campaign.id
     at.selectbox(key="camp_activate_pick").set_value(new.id).run()
     _button(at, "camp_activate").click().run()
     assert "Đợt «Đợt thử nghiệm» đang hoạt động" in texts(at)
     assert active_campaign().campaign.id == new.id
+
+
+def test_campaign_form_sent_twice_makes_one_campaign(demo_db):
+    """A double click: the same submitted form reaches the server twice."""
+    at = app_for("pages/admin/campaigns.py", user="demo.admin", timeout=60)
+    [ti for ti in at.text_input if ti.label == "Tên đợt khảo sát"][0].input("Đợt bấm hai lần")
+    _submit(at, "camp_new").click().run()
+    assert "Đã tạo đợt «Đợt bấm hai lần»" in texts(at)
+    # the same values once more, as the second click of a double click would send them
+    from app.admin import campaigns as ca
+    with session_scope() as s:
+        made = s.exec(select(Campaign).where(Campaign.name == "Đợt bấm hai lần")).one()
+    values = {f: getattr(made, f) for f in ca.FIELDS}
+    again = ca.create_campaign(ADMIN, values)
+    assert again.id == made.id
+    with session_scope() as s:
+        assert len(s.exec(select(Campaign).where(Campaign.name == "Đợt bấm hai lần")).all()) == 1
+
+
+def test_campaigns_page_archives_a_used_campaign_and_deletes_an_empty_one(demo_db):
+    from app.admin import campaigns as ca
+    cid = active_campaign(max_age=0).campaign.id
+    c = active_campaign(max_age=0).campaign
+    values = {f: getattr(c, f) for f in ca.FIELDS}
+    empty = ca.create_campaign(ADMIN, values | {"name": "Đợt tạo nhầm"})
+    at = app_for("pages/admin/campaigns.py", user="demo.admin", timeout=60)
+    at.selectbox(key="camp_archive_pick").set_value(empty.id).run()
+    assert not [b for b in at.button if b.key == f"camp_archive_{empty.id}"]
+    assert _button(at, f"camp_delete_{empty.id}").disabled  # until confirmed
+    at.checkbox(key=f"camp_delete_sure_{empty.id}").check().run()
+    _button(at, f"camp_delete_{empty.id}").click().run()
+    assert "Đã xóa đợt «Đợt tạo nhầm»" in texts(at)
+    with session_scope() as s:
+        assert s.get(Campaign, empty.id) is None
+    # the demo campaign has answers: switch away from it, then it can only be archived
+    other = ca.create_campaign(ADMIN, values | {"name": "Đợt mới"}, activate=True)
+    at.run()
+    at.selectbox(key="camp_archive_pick").set_value(cid).run()
+    assert not [b for b in at.button if b.key == f"camp_delete_{cid}"]
+    _button(at, f"camp_archive_{cid}").click().run()
+    assert "Đã lưu trữ đợt" in texts(at)
+    assert cid in ca.archived_ids() and other.id not in ca.archived_ids()
 
 
 def test_campaigns_page_is_read_only_for_the_board(demo_db):
@@ -286,12 +446,16 @@ def test_audit_page_filters_and_shows_before_after(demo_db):
     assert not at.exception
     at.multiselect(key="audit_f_action").set_value(["nomination.shortlist"]).run()
     assert "Hiển thị 1 trong 1 bản ghi" in texts(at)
-    at.session_state["audit_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "audit_table", 0)
     assert not at.exception
     assert any(j.value for j in at.json)
     values = [j.value for j in at.json]
     assert any('"proposed"' in v for v in values) and any('"shortlisted"' in v for v in values)
+    # in words, not codes and JSON
+    table = keyed_frame(at, "audit_table")
+    assert list(table["Thao tác"]) == ["Đưa đề xuất vào danh sách xét chọn"]
+    assert "{" not in " ".join(table["Nội dung"])
+    assert f"demo.admin đưa đề xuất vào danh sách xét chọn: đề xuất {n.id}" in texts(at)
 
 
 @pytest.mark.parametrize("page", ["pages/admin/questionnaire.py", "pages/admin/users.py",

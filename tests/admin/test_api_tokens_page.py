@@ -11,7 +11,7 @@ from app.core.auth import Scope
 from db.engine import session_scope
 from db.models import AuditLog
 from tests.api.helpers import call
-from tests.apptest import app_for, texts
+from tests.apptest import app_for, keyed_frame, select_row, texts
 
 PAGE = "pages/admin/api_tokens.py"
 
@@ -52,16 +52,12 @@ def test_issue_list_expire_and_revoke_a_token(demo_db):
         "Phòng Thống kê Yên Thế", "Đang dùng được"]
     assert "Huyện Yên Thế" in frame.iloc[0]["Quyền đọc"]
     # pick it: expire it now, then revoke it
-    at.session_state["api_tokens_table"] = {"selection": {"rows": [0], "columns": [],
-                                                           "cells": []}}
-    at.run()
+    select_row(at, "api_tokens_table", 0)
     at.number_input[0].set_value(0)
     _submit(at, "api_tokens_expiry_").click().run()
     assert "Đã đặt lại hạn dùng" in texts(at)
     assert json.loads(call(token, "campaigns").body)["error"]["code"] == "token_expired"
-    at.session_state["api_tokens_table"] = {"selection": {"rows": [0], "columns": [],
-                                                           "cells": []}}
-    at.run()
+    select_row(at, "api_tokens_table", 0)
     _submit(at, "api_tokens_revoke_").click().run()
     assert "Hãy đánh dấu ô xác nhận" in texts(at)           # not without the confirmation
     row = svc.list_tokens(Scope("a", "a", "admin"))[0]
@@ -69,7 +65,7 @@ def test_issue_list_expire_and_revoke_a_token(demo_db):
     _submit(at, "api_tokens_revoke_").click().run()
     assert "Đã thu hồi khóa «Phòng Thống kê Yên Thế»." in texts(at)
     assert json.loads(call(token, "campaigns").body)["error"]["code"] == "token_revoked"
-    assert at.dataframe[0].value.iloc[0]["Trạng thái"] == "Đã thu hồi"
+    assert keyed_frame(at, "api_tokens_table").iloc[0]["Trạng thái"] == "Đã thu hồi"
     with session_scope() as s:
         actions = [a.action for a in s.execute(select(AuditLog).where(
             AuditLog.action.like("api_token.%")).order_by(AuditLog.id)).scalars()]
@@ -81,3 +77,28 @@ def test_a_name_is_required(demo_db):
     _submit(at, "api_tokens_new").click().run()
     assert "Cần nhập tên đơn vị" in "\n".join(str(e.value) for e in at.error)
     assert svc.list_tokens(Scope("a", "a", "admin")) == []
+
+
+def test_revoke_acts_on_the_token_picked_after_the_list_changed(demo_db):
+    """Issue 14 item 1: the pick is the token, not the row's position. A token issued after
+    the pick sorts first; the revocation still lands on the token the administrator read."""
+    admin = Scope("demo.admin", "Quản trị", "admin")
+    svc.create_token(admin, "Cổng báo cáo tỉnh", "province")
+    svc.create_token(admin, "Sổ tay phân tích", "province")
+    at = app_for(PAGE, user="demo.admin", timeout=60)
+    frame = keyed_frame(at, "api_tokens_table")
+    assert list(frame["Đơn vị sử dụng"]) == ["Sổ tay phân tích", "Cổng báo cáo tỉnh"]
+    select_row(at, "api_tokens_table", 0)
+    assert "Sổ tay phân tích" in at.subheader[0].value
+    svc.create_token(admin, "Power BI Sở Nội vụ", "province")  # another tab, meanwhile
+    at.run()
+    frame = keyed_frame(at, "api_tokens_table")
+    assert frame.iloc[0]["Đơn vị sử dụng"] == "Power BI Sở Nội vụ"
+    assert "Sổ tay phân tích" in at.subheader[0].value  # still the token read
+    picked = next(r for r in svc.list_tokens(admin) if r.name == "Sổ tay phân tích")
+    at.checkbox(key=f"api_tokens_sure_{picked.id}").check()
+    _submit(at, "api_tokens_revoke_").click().run()
+    assert "Đã thu hồi khóa «Sổ tay phân tích»." in texts(at)
+    states = {r.name: r.state for r in svc.list_tokens(admin)}
+    assert states == {"Power BI Sở Nội vụ": "active", "Sổ tay phân tích": "revoked",
+                      "Cổng báo cáo tỉnh": "active"}

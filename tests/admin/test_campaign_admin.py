@@ -25,8 +25,7 @@ def _values(active, **over):
     v = {"name": "Khảo sát PKS 03 năm 2025", "year": 2025, "start_date": date(2025, 5, 6),
          "end_date": date(2025, 5, 8), "roster_deadline": date(2025, 5, 4),
          "report_cutoff": "20:00", "ratio_low": 0.3, "ratio_high": 1.2, "min_sample": 30,
-         "friendly_threshold": 80, "questionnaire_id": active.questionnaire_id,
-         "base_url": "https://khaosat.bacgiang.gov.vn/"}
+         "friendly_threshold": 80, "questionnaire_id": active.questionnaire_id}
     v.update(over)
     return v
 
@@ -42,7 +41,6 @@ def _values(active, **over):
     ({"ratio_low": -1}, "ratio_low", "không âm"),
     ({"min_sample": 0}, "min_sample", "từ 1"),
     ({"friendly_threshold": 120}, "friendly_threshold", "từ 0 đến 100"),
-    ({"base_url": "khaosat.vn"}, "base_url", "http://"),
     ({"questionnaire_id": 9999}, "questionnaire_id", "bảng hỏi"),
     ({"start_date": "06/05/2025"}, "start_date", "không hợp lệ"),
 ])
@@ -55,7 +53,7 @@ def test_invalid_campaigns_are_refused_with_vietnamese_messages(active, over, fi
 def test_create_and_switch_the_active_campaign(active):
     old = active.campaign
     c = ca.create_campaign(ADMIN, _values(active))
-    assert not c.is_active and c.base_url == "https://khaosat.bacgiang.gov.vn"
+    assert not c.is_active
     assert active_campaign().campaign.id == old.id  # cached a few seconds...
     ca.activate_campaign(ADMIN, c.id)
     assert active_campaign().campaign.id == c.id  # ...but switching invalidates the cache
@@ -137,3 +135,59 @@ def test_year_on_year_comparison_per_commune(active):
     summaries = {s.id: s for s in ca.campaign_summaries(ADMIN)}
     assert summaries[old.id].answers == 100 and summaries[old.id].communes_with_answers == 3
     assert summaries[old.id].index_overall == pytest.approx((70 * 40 + 90 * 10 + 60 * 50) / 100)
+
+
+def test_the_same_campaign_asked_twice_is_created_once(active):
+    first = ca.create_campaign(ADMIN, _values(active))
+    again = ca.create_campaign(ADMIN, _values(active))  # a double click sends the form twice
+    assert again.id == first.id
+    with session_scope() as s:
+        assert len(s.exec(select(Campaign).where(Campaign.name == first.name)).all()) == 1
+        assert len(s.exec(select(AuditLog).where(AuditLog.action == "campaign.create")).all()) == 1
+    # another campaign under the same name is refused (however it is capitalised)
+    with pytest.raises(ca.CampaignError) as exc:
+        ca.create_campaign(ADMIN, _values(active, name=first.name.upper(), min_sample=20))
+    assert "Đã có đợt khảo sát tên" in exc.value.errors["name"]
+    values = {f: getattr(active.campaign, f) for f in ca.FIELDS}
+    with pytest.raises(ca.CampaignError) as exc:
+        ca.update_campaign(ADMIN, active.campaign.id, values | {"name": first.name})
+    assert "name" in exc.value.errors
+
+
+def test_delete_only_without_data_archive_otherwise(active):
+    from app.core.campaigns import list_campaigns
+    empty = ca.create_campaign(ADMIN, _values(active))
+    used = active.campaign
+    with pytest.raises(AuthError):
+        ca.delete_campaign(STAFF, empty.id)
+    with pytest.raises(ca.CampaignError) as exc:
+        ca.delete_campaign(ADMIN, used.id)  # the active one
+    assert "đang hoạt động" in str(exc.value)
+    with pytest.raises(ca.CampaignError):
+        ca.set_archived(ADMIN, used.id, True)  # the active one cannot be archived either
+    # a campaign with answers cannot be deleted, only archived
+    other = ca.create_campaign(ADMIN, _values(active, name="Đợt có phiếu"))
+    ca.activate_campaign(ADMIN, other.id)
+    answers = {q.id: q.options[0].value for q in active.definition.questions if q.type == "single"}
+    answers.update({q.id: [q.options[0].value] for q in active.definition.questions
+                    if q.type == "multi"})
+    answers.update({q.id: q.scale_max for q in active.definition.questions if q.type == "rating"})
+    assert submit_response(active, "07201", answers, "tok-archive").ok  # on the old campaign
+    ca.activate_campaign(ADMIN, empty.id)
+    with pytest.raises(ca.CampaignError) as exc:
+        ca.delete_campaign(ADMIN, used.id)
+    assert "1 phiếu" in str(exc.value) and "lưu trữ" in str(exc.value)
+    assert ca.set_archived(ADMIN, used.id, True) == used.name
+    assert used.id not in {c.id for c in list_campaigns()}
+    assert used.id in {c.id for c in list_campaigns(include_archived=True)}
+    assert {s.id: s.archived for s in ca.campaign_summaries(ADMIN)}[used.id]
+    with pytest.raises(ca.CampaignError):
+        ca.activate_campaign(ADMIN, used.id)
+    ca.set_archived(ADMIN, used.id, False)
+    assert used.id in {c.id for c in list_campaigns()}
+    # the one without data goes for good
+    assert ca.delete_campaign(ADMIN, other.id) == "Đợt có phiếu"
+    with session_scope() as s:
+        assert s.get(Campaign, other.id) is None
+        acts = [a for a in s.exec(select(AuditLog.action)).all() if a.startswith("campaign.")]
+    assert {"campaign.delete", "campaign.archive", "campaign.unarchive"} <= set(acts)

@@ -204,3 +204,34 @@ def test_a_campaign_without_answers_switches_version_without_confirmation(active
     assert active_campaign(max_age=0).questionnaire_id == v2
     with pytest.raises(AuthError):
         qa.assign_to_campaign(STAFF, active.campaign.id, active.questionnaire_id)
+
+
+def _with_inserted_question(seed=None):
+    data = copy.deepcopy(seed or load_seed_definition())
+    data["questions"].insert(4, {"id": "q_moi", "pillar": data["questions"][4]["pillar"],
+                                 "type": "single", "required": False, "text": "Câu chèn thêm?",
+                                 "options": [{"value": "1", "label": "Có", "score": 100},
+                                             {"value": "0", "label": "Không", "score": 0}]})
+    return data
+
+
+def test_renumbering_is_named_question_by_question():
+    old, new = load_seed_definition(), _with_inserted_question()
+    changes = qa.renumbering(old, new)
+    ids = [q["id"] for q in old["questions"]]
+    assert changes[0] == ("q_moi", None, 5)
+    assert changes[1] == (ids[4], 5, 6) and len(changes) == len(ids) - 4 + 1
+    text = qa.renumbering_text(changes, limit=2)
+    assert text.startswith(f"câu mới q_moi là câu 5; câu 5 ({ids[4]}) thành câu 6; và ")
+    assert qa.renumbering(old, _modified()) == []  # a text or score change keeps the numbers
+
+
+def test_an_open_campaign_is_renumbered_only_when_confirmed(active):
+    v2 = qa.save_version(ADMIN, _with_inserted_question(), base_id=active.questionnaire_id).id
+    check = qa.campaign_switch_check(active.campaign.id, v2)
+    assert check["open"] and check["renumbered"][0] == ("q_moi", None, 5)
+    with pytest.raises(qa.BuilderError, match="đánh số lại câu hỏi"):
+        qa.assign_to_campaign(ADMIN, active.campaign.id, v2)
+    assert active_campaign(max_age=0).questionnaire_id == active.questionnaire_id
+    qa.assign_to_campaign(ADMIN, active.campaign.id, v2, allow_renumber=True)
+    assert active_campaign(max_age=0).questionnaire_id == v2

@@ -17,6 +17,7 @@ from app.core.reference import geography
 from db.engine import session_scope
 from db.models import AuditLog, User
 from tests.apptest import app_for, texts
+from tests.pdf_helpers import pdf_pages
 
 ADMIN = Scope("admin1", "Quản trị", "admin")
 STAFF = Scope("tinh.a", "Cán bộ", "province")
@@ -59,7 +60,7 @@ def test_bulk_create_gives_every_unit_exactly_one_account(admin):
     assert len(geo.communes) == 209 and len(geo.districts) == 10
     # idempotent: a second run creates nothing
     again = ua.bulk_create("admin1", scope=admin)
-    assert again.created == [] and again.skipped == 219 and again.sheet is None
+    assert again.created == [] and again.skipped == 219 and again.sheet() is None
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(User)
                       .where(User.role.in_(("district", "commune")))).one() == 219
@@ -68,12 +69,24 @@ def test_bulk_create_gives_every_unit_exactly_one_account(admin):
 
 def test_credential_sheet_and_forced_password_change(admin):
     result = ua.bulk_create("admin1", scope=admin)
-    ws = load_workbook(io.BytesIO(result.sheet)).active
-    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    wb = load_workbook(io.BytesIO(result.sheet("https://khaosat.bacgiang.gov.vn/dang-nhap")))
+    assert wb.sheetnames == ["Tài khoản"]
+    ws = wb.active
+    assert "https://khaosat.bacgiang.gov.vn/dang-nhap" in ws["A3"].value
+    rows = [r for r in ws.iter_rows(min_row=6, values_only=True) if r[0]]
     assert len(rows) == 219
     creds = {r[4]: r[5] for r in rows}
     assert "xa.07201" in creds and "huyen.213" in creds
     assert all(len(p) == 12 for p in creds.values())
+    # read off paper: no character that reads like another
+    assert not set("".join(creds.values())) & set("Il1Oo0")
+    slips = pdf_pages(result.slips("https://khaosat.bacgiang.gov.vn/dang-nhap"))
+    assert len(slips) == (219 + 3) // 4
+    first = slips[0]
+    assert "Tổ công tác" in first or "Ban Chỉ đạo" in first
+    assert "khaosat.bacgiang.gov.vn/dang-nhap" in first
+    assert sum(p.count("Mật khẩu tạm thời") for p in slips) == 219
+    assert creds["huyen.213"] in "".join(slips)
     with session_scope() as s:
         u = s.exec(select(User).where(User.username == "xa.07201")).one()
         assert u.must_change_password and u.role == "commune" and u.commune_code == "07201"

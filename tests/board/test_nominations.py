@@ -187,11 +187,25 @@ def test_todays_report_is_only_expected_after_the_cut_off(data):
 
 def test_individuals_ranked_by_duty_shifts_inside_the_window(data):
     c, people = data
-    sug = nom.suggestions(STAFF, c.id)
+    sug = nom.suggestions(STAFF, c.id, now=_evening(c))
     names = [p.full_name for p in sug.individuals]
     assert names == ["Nguyễn Văn Cả", "Trần Thị Sáng"]  # out-of-window duty not counted
-    assert [p.shifts for p in sug.individuals] == [6, 3]
+    # only the days gone by and reported: 07201 reported both days (a whole day: 2 shifts
+    # each), 07204 only the first; the last campaign day has not come yet
+    assert [p.shifts for p in sug.individuals] == [4, 1]
+    assert [len(p.duty_days) for p in sug.individuals] == [2, 1]
+    assert [p.days_planned for p in sug.individuals] == [3, 3]
     assert sug.individuals[0].commune_code == "07201"
+
+
+def test_a_duty_day_counts_once_it_has_passed_and_was_reported(data):
+    c, _ = data
+    first_morning = datetime.combine(c.start_date, time(9, 0))
+    assert nom.suggestions(STAFF, c.id, now=first_morning).individuals == []  # nothing yet
+    next_morning = datetime.combine(c.start_date + timedelta(days=1), time(9, 0))
+    sug = nom.suggestions(STAFF, c.id, now=next_morning)  # only the first day is due
+    assert [(p.full_name, p.shifts) for p in sug.individuals] == [
+        ("Nguyễn Văn Cả", 2), ("Trần Thị Sáng", 1)]
 
 
 def test_only_board_farmers_and_admin_see_nominations(data):
@@ -208,7 +222,7 @@ def test_only_board_farmers_and_admin_see_nominations(data):
                         achievements="Thành tích nổi bật của đơn vị")
 
 
-def test_evidence_snapshot_is_frozen_at_proposal_time(data):
+def test_evidence_snapshot_is_frozen_at_proposal_time(data, monkeypatch):
     c, people = data
     v = nom.propose(STAFF, c.id, kind="collective", name="Tổ công tác Phường Thọ Xương",
                     unit="Tổ công tác cấp xã", commune_code="07201",
@@ -233,11 +247,14 @@ def test_evidence_snapshot_is_frozen_at_proposal_time(data):
     again = nom.get_nomination(STAFF, v.id)
     # the ratio judged: the answers and visits of the day whose report was due (yesterday)
     assert again.evidence == ev and "30 phiếu / 40 lượt khách" in again.evidence_text
+    from app.core import clock
+    monkeypatch.setattr(clock, "now", lambda: _evening(c))  # day 2 of 3, its report due
     ind = nom.propose(FARMERS, c.id, kind="individual", name="Nguyễn Văn Cả",
                       achievements="Trực hỗ trợ người dân cả ba ngày khảo sát.",
                       roster_entry_id=people["full"])
-    assert ind.evidence["individual"]["shifts"] == 6 and ind.commune_code == "07201"
-    assert "Trực 6 ca" in ind.evidence_text
+    assert ind.evidence["individual"]["shifts"] == 4 and ind.commune_code == "07201"
+    assert "Trực 4 ca trong 2 ngày đã qua và đã báo cáo" in ind.evidence_text
+    assert "lịch trực đăng ký 3 ngày" in ind.evidence_text
 
 
 def test_proposal_validation(data):
@@ -398,5 +415,31 @@ def test_pdf_export_embeds_dejavu_and_draws_vietnamese(data):
     assert content.startswith(b"%PDF")
     assert b"DejaVuSans" in content
     chars = _pdf_unicode(content)
-    for ch in "ĐỀXUẤTKHENTHƯỞNGđềơư":  # title and campaign name letters with diacritics
+    for ch in "CỘNGHÒAXÃỦĨỆđềơư":  # heading and campaign name letters with diacritics
         assert ch in chars, ch
+
+
+def test_pdf_is_an_administrative_document_with_demo_banner_and_signature(data, monkeypatch):
+    from app.core import clock
+    from db.models import Campaign
+    from tests.pdf_helpers import pdf_pages
+    c, _ = data
+    _approve(c, 5)
+    monkeypatch.setattr(clock, "today", lambda: c.start_date.replace(day=7, month=5))
+    pages = pdf_pages(nom.export_pdf(STAFF, c.id))
+    first, last = pages[0], pages[-1]
+    for line in ("TỈNH ỦY BẮC GIANG", "BAN DÂN VẬN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", f"Bắc Giang, ngày 07 tháng 05 năm {c.year}",
+                 "DANH SÁCH", "Tổ công tác số 1"):
+        assert line in first, line
+    assert "CHẾ ĐỘ DEMO" not in first  # a real campaign outside demo mode
+    # the signature block comes after the list, with the recipients, never alone
+    assert "T/M BAN DÂN VẬN" in last and "TRƯỞNG BAN" in last and "Nơi nhận:" in last
+    assert "Tổ công tác số" in last or len(pages) == 1
+    with session_scope() as s:
+        camp = s.get(Campaign, c.id)
+        camp.is_demo = True
+        s.add(camp)
+    assert "CHẾ ĐỘ DEMO" in pdf_pages(nom.export_pdf(STAFF, c.id))[0]
+    wb = load_workbook(io.BytesIO(nom.export_excel(STAFF, c.id)))
+    assert wb.sheetnames == ["Đề xuất khen thưởng"]

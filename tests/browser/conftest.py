@@ -205,8 +205,9 @@ def desktop_page(browser):
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script (no running indicator)."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
+        " && (!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running'))",
         timeout=timeout)
     page.wait_for_timeout(300)
 

@@ -63,7 +63,7 @@ def test_nomination_from_a_suggestion_and_one_time_credentials(live_server, brow
                 wait_idle(page)
         propose.wait_for()
         page.get_by_role("button", name="Lập đề xuất").click()
-        page.get_by_text("Đã lập đề xuất #1").wait_for()
+        page.get_by_text("Đã lập đề xuất #1").first.wait_for()
         page.get_by_role("button", name="Đăng xuất").click()
         wait_idle(page)
 
@@ -77,11 +77,17 @@ def test_nomination_from_a_suggestion_and_one_time_credentials(live_server, brow
         with page.expect_download() as download:
             button.click()
         content = Path(download.value.path()).read_bytes()
-        rows = [r for r in load_workbook(io.BytesIO(content)).active.iter_rows(
-            min_row=5, values_only=True) if r[0]]
+        sheet = load_workbook(io.BytesIO(content)).active
+        rows = [r for r in sheet.iter_rows(min_row=6, values_only=True) if r[0]]
         assert len(rows) == 219 and {r[4] for r in rows} >= {"xa.07201", "huyen.213"}
+        assert f"{live_server.url}/dang-nhap" in sheet["A3"].value  # where to sign in
         wait_idle(page)
-        page.get_by_text("đều đã có tài khoản").wait_for()  # the sheet is gone after download
         assert page.get_by_role("button", name="Tải tệp mật khẩu (Excel)").count() == 0
+        slips = page.get_by_role("button", name="Tải phiếu từng đơn vị để in (PDF)")
+        with page.expect_download() as download:
+            slips.click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        wait_idle(page)
+        page.get_by_text("đều đã có tài khoản").wait_for()  # both gone once downloaded
     finally:
         ctx.close()

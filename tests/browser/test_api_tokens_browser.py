@@ -56,6 +56,8 @@ def test_an_administrator_issues_and_revokes_a_token(live_server, desktop_page):
     page.get_by_role("button", name="Thu hồi khóa").wait_for()
     page.get_by_text("Tôi chắc chắn muốn thu hồi khóa này").click()
     page.get_by_role("button", name="Thu hồi khóa").click()
-    page.get_by_text("Đã thu hồi khóa «Cục Thống kê – Power BI».").wait_for()
+    # said on the page after the rerun (and in a toast the first time)
+    page.locator('[data-testid="stAlert"]').get_by_text(
+        "Đã thu hồi khóa «Cục Thống kê – Power BI».").wait_for()
     status, body = _status(f"{live_server.url}/api/v1/campaigns", token)
     assert status == 401 and body["error"]["code"] == "token_revoked"

@@ -53,7 +53,7 @@ def test_commune_reports_with_photo_and_district_sees_it_in_feed(live_server, br
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
     page.get_by_text("hoat_dong.jpg").wait_for()
     submit.click()
-    page.get_by_text("Đã lưu báo cáo ngày").wait_for(timeout=60_000)
+    page.get_by_text("Đã lưu báo cáo ngày").first.wait_for(timeout=60_000)
     wait_idle(page)
     rows = _sql(live_server, "SELECT r.visits, r.guided, r.helpers_on_duty, r.difficulties, "
                 "r.day, (SELECT count(*) FROM report_photo p WHERE p.report_id = r.id) "

@@ -187,7 +187,7 @@ def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser,
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
         page.get_by_text("qua_nginx.jpg").wait_for()
         submit.click()
-        page.get_by_text("Đã lưu báo cáo ngày").wait_for(timeout=60_000)
+        page.get_by_text("Đã lưu báo cáo ngày").first.wait_for(timeout=60_000)
         wait_idle(page)
         with eng.connect() as c:
             assert c.execute(text(photos + " AND r.visits = 41"), {"d": today}).scalar_one() \

@@ -66,6 +66,24 @@ def test_qr_command_writes_pngs_and_pdf(tmp_path):
     assert bad.returncode == 2
 
 
+def test_qr_command_uses_the_public_address_setting_and_refuses_without_one(tmp_path):
+    import zxingcpp
+    from PIL import Image
+    out = tmp_path / "qr"
+    none = run_cli(["qr", "--out", str(out)], tmp_path, extra_env={"QCDC_PUBLIC_URL": ""})
+    assert none.returncode == 2 and "QCDC_PUBLIC_URL" in none.stderr
+    assert not list(out.glob("*.png"))
+    wrong = run_cli(["qr", "--out", str(out)], tmp_path,
+                    extra_env={"QCDC_PUBLIC_URL": "khaosat.bacgiang.gov.vn"})
+    assert wrong.returncode == 2 and "không phải địa chỉ hợp lệ" in wrong.stderr
+    r = run_cli(["qr", "--out", str(out)], tmp_path,
+                extra_env={"QCDC_PUBLIC_URL": "https://khaosat.bacgiang.gov.vn/"})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["base_url"] == "https://khaosat.bacgiang.gov.vn"
+    decoded = zxingcpp.read_barcodes(Image.open(out / "07201.png"))
+    assert decoded[0].text == "https://khaosat.bacgiang.gov.vn/survey?xa=07201"
+
+
 def test_production_mode_refuses_the_default_cookie_key(monkeypatch):
     monkeypatch.setenv("QCDC_DEMO", "0")
     monkeypatch.delenv("QCDC_COOKIE_KEY", raising=False)

@@ -158,3 +158,63 @@ def test_raw_answers_beyond_excels_rows_go_on_in_more_sheets(active, monkeypatch
     assert ids == stored and [len(s) - 2 for s in sheets] == [3, 3, 2]
     summary = " ".join(str(r[0]) for r in _cells(wb["Tổng hợp"]) if r and r[0])
     assert "chia thành 3 trang tính «Phiếu»" in summary
+
+
+@pytest.mark.parametrize("who", ["province", "district"])
+def test_pdf_never_leaves_a_heading_alone_at_a_page_foot(demo_db, monkeypatch, who):
+    """Every section heading is followed, on its own page, by the start of its content (a
+    chart, a table, a paragraph)."""
+    from app.core.campaigns import active_campaign
+    events = []  # ("heading", text, page) or ("content", kind, page), in drawing order
+    cls = exports._pdf_class()
+
+    class Recording(cls):
+        quiet = 0
+
+        def _note(self, kind, what):
+            if not self.quiet:
+                events.append((kind, what, self.page_no()))
+
+        def h2(self, text, *args, **kwargs):
+            self.quiet += 1
+            try:
+                super().h2(text, *args, **kwargs)
+            finally:
+                self.quiet -= 1
+            self._note("heading", text)
+
+        def header(self):
+            self.quiet += 1
+            try:
+                super().header()
+            finally:
+                self.quiet -= 1
+
+        def footer(self):
+            self.quiet += 1
+            try:
+                super().footer()
+            finally:
+                self.quiet -= 1
+
+        def cell(self, *args, **kwargs):
+            self._note("content", "text")
+            return super().cell(*args, **kwargs)
+
+        def multi_cell(self, *args, **kwargs):
+            self._note("content", "text")
+            return super().multi_cell(*args, **kwargs)
+
+        def image(self, *args, **kwargs):
+            self._note("content", "image")
+            return super().image(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "_pdf_class", lambda: Recording)
+    scope = TINH if who == "province" else HUYEN
+    exports.build_pdf(scope, active_campaign(max_age=0).campaign.id)
+    headings = [i for i, e in enumerate(events) if e[0] == "heading"]
+    assert len(headings) >= 6
+    for i in headings:
+        _, text, page = events[i]
+        after = next((e for e in events[i + 1:] if e[0] == "content"), None)
+        assert after is not None and after[2] == page, f"«{text}» alone at the foot of page {page}"

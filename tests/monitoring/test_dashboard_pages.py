@@ -7,7 +7,7 @@ from app.core import access, demo
 from app.core.fmt import fmt_int
 from app.core.reference import geography
 from app.monitoring.stats import overview
-from tests.apptest import app_for, texts
+from tests.apptest import app_for, keyed_frame, select_row, texts
 from tests.dashboard_helpers import HUYEN, TINH
 
 
@@ -40,7 +40,7 @@ def test_overview_province_figures_charts_and_table(demo_db):
     assert len(_charts(at)) >= 5  # answers, index, ratio per district; by day; by hour; questions
     body = texts(at)
     assert "Số phiếu theo huyện" in body and "Câu 1." in body
-    table = at.dataframe(key="dash_tbl").value
+    table = keyed_frame(at, "dash_tbl")
     assert len(table) == 209
     assert at.toggle(key="dash_live").value is True
 
@@ -48,7 +48,7 @@ def test_overview_province_figures_charts_and_table(demo_db):
 def test_overview_district_user_only_sees_its_communes(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
     assert not at.exception
-    table = at.dataframe(key="dash_tbl").value
+    table = keyed_frame(at, "dash_tbl")
     assert set(table["code"]) == {c.code for c in geography().communes_of("213")}
     assert _metrics(at)["Tổng số phiếu"] == fmt_int(overview(HUYEN).kpi["answers_total"])
     assert "Số phiếu theo xã" in texts(at)
@@ -59,14 +59,13 @@ def test_overview_district_user_only_sees_its_communes(demo_db):
 def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.tinh", timeout=90)
     at.text_input(key="dash_tbl_search").set_value("Trần Phú").run()
-    table = at.dataframe(key="dash_tbl").value
+    table = keyed_frame(at, "dash_tbl")
     assert list(table["code"]) == [demo.RATIO_HIGH]
     at.toggle(key="dash_live").set_value(False).run()      # pause the live refresh
     assert at.text_input(key="dash_tbl_search").value == "Trần Phú"
-    assert list(at.dataframe(key="dash_tbl").value["code"]) == [demo.RATIO_HIGH]
+    assert list(keyed_frame(at, "dash_tbl")["code"]) == [demo.RATIO_HIGH]
     # choose the row, open the commune
-    at.session_state["dash_tbl"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    select_row(at, "dash_tbl", 0)
     at.button(key="dash_tbl_open").click().run()
     assert not at.exception
     assert at.selectbox(key="xa").value == demo.RATIO_HIGH
@@ -80,7 +79,7 @@ def test_district_choice_narrows_the_overview(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.hoind", timeout=90)
     at.selectbox(key="huyen").set_value("215").run()
     assert not at.exception
-    table = at.dataframe(key="dash_tbl").value
+    table = keyed_frame(at, "dash_tbl")
     assert set(table["code"]) == {c.code for c in geography().communes_of("215")}
     d = overview(TINH, district_code="215").kpi
     assert _metrics(at)["Tổng số phiếu"] == fmt_int(d["answers_total"])
@@ -196,7 +195,7 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     at.run()
     assert not at.exception
     assert at.selectbox(key="xa").value is None
-    assert set(at.dataframe(key="dash_tbl").value["code"]) == \
+    assert set(keyed_frame(at, "dash_tbl")["code"]) == \
         {c.code for c in geography().communes_of("213")}
 
 
@@ -207,17 +206,40 @@ def test_ranking_marks_communes_with_open_high_warnings(demo_db):
     from app.core.reference import geography
     from app.monitoring.warnings import open_high_by_commune
     from tests.dashboard_helpers import TINH
-    flagged = {geography().by_code[c].full_name for c in open_high_by_commune(TINH)}
-    assert geography().by_code[demo.BURST].full_name in flagged
+    # by name and district: two communes are called "Xã Phúc Sơn"
+    g = geography()
+
+    def unit(code):
+        return g.by_code[code].full_name, g.by_code[code].district_full_name
+    flagged = {unit(c) for c in open_high_by_commune(TINH)}
+    assert unit(demo.BURST) in flagged
     at = app_for("pages/monitor/results.py", user="demo.tinh", timeout=120)
     assert not at.exception
     at.toggle(key="results_show_all").set_value(True).run()    # every commune, ranked or not
     table = at.dataframe[0].value
-    assert set(table[table["integrity"] != ""]["name"]) == flagged
+    assert set(zip(*[table[table["integrity"] != ""][c] for c in ("name", "district")])) == flagged
     labels = [m.label for m in at.metric]
     assert "Xã đủ phiếu được xếp hạng" in labels and "Còn cảnh báo cao" in labels
-    ranked = set(table[table["rank"].notna()]["name"])
+    ranked = set(zip(*[table[table["rank"].notna()][c] for c in ("name", "district")]))
     ranked_metric = next(m for m in at.metric if m.label == "Xã đủ phiếu được xếp hạng")
     assert ranked_metric.value == f"{len(ranked)}/209"
     flagged_metric = next(m for m in at.metric if m.label == "Còn cảnh báo cao")
     assert flagged_metric.value == f"{len(ranked & flagged)}/{len(ranked)}"
+
+
+def test_print_view_shows_every_section_and_whole_tables(demo_db):
+    at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
+    at.toggle(key="dash_print").set_value(True).run()
+    assert not at.exception
+    assert not at.tabs  # every section in turn (a tab prints only when open)
+    heads = [h.value for h in at.subheader]
+    for title in ("Theo đơn vị", "Theo thời gian", "Kết quả từng câu hỏi", "Bảng các xã"):
+        assert title in heads
+    assert not [tg for tg in at.toggle if tg.key == "dash_live"]  # no refresh while printing
+    table = at.table[0].value
+    assert len(table) == len(geography().communes_of("213"))  # the whole table
+    ratio = next(c for c in table.columns if c.startswith("Tỷ lệ"))
+    assert any("," in v for v in table[ratio]) and not any("." in v for v in table[ratio])
+    res = app_for("pages/monitor/results.py", user="demo.huyen", timeout=90)
+    res.toggle(key="dash_print").set_value(True).run()
+    assert not res.exception and len(res.table[0].value) > 0

@@ -55,11 +55,18 @@ def test_pages_are_registered_for_the_right_roles():
     assert access.page("schedule").url_path == "lich-truc"
 
 
+def _table_view(at):
+    """The laptop view of the roster: the whole list in one editable table."""
+    at.session_state["roster_view_mode"] = "table"
+    return at.run()
+
+
 def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
     at = app_for("pages/commune/roster.py", user="demo.xa")
     assert not at.exception
     body = texts(at)
     assert "Phường Thọ Xương" in body and "Đã nộp danh sách" in body
+    _table_view(at)
     before = _entries("07201", campaign.id)
     editor = at.data_editor[0]
     assert list(editor.value["full_name"]) == [e.full_name for e in before]
@@ -77,7 +84,7 @@ def test_roster_page_shows_own_roster_and_saves_an_added_row(campaign):
 
 
 def test_roster_page_refuses_bad_rows_and_keeps_the_old_list(campaign):
-    at = app_for("pages/commune/roster.py", user="demo.xa")
+    at = _table_view(app_for("pages/commune/roster.py", user="demo.xa"))
     before = [(e.full_name, e.phone) for e in _entries("07201", campaign.id)]
     at.session_state["roster_editor_0"] = {
         "edited_rows": {0: {"phone": "12345"}}, "deleted_rows": [],
@@ -90,6 +97,53 @@ def test_roster_page_refuses_bad_rows_and_keeps_the_old_list(campaign):
     problems = at.dataframe[-1].value
     assert "12345" in " ".join(problems["Lỗi"]) and "Chưa chọn ngày trực." in list(problems["Lỗi"])
     assert [(e.full_name, e.phone) for e in _entries("07201", campaign.id)] == before
+
+
+def test_roster_on_a_phone_one_person_at_a_time(campaign):
+    """The default view: a card per person, a form per person; nothing typed is lost on a
+    refusal, and the list keeps everyone else."""
+    at = app_for("pages/commune/roster.py", user="demo.xa")
+    before = _entries("07201", campaign.id)
+    assert not at.data_editor  # no table by default
+    body = texts(at)
+    assert all(e.full_name in body for e in before)
+    assert "Cập nhật lần cuối lúc" in body
+    _button(at, "Thêm người hỗ trợ").click().run()
+    form = [ti for ti in at.text_input if ti.label == "Họ và tên"]
+    assert form and form[0].placeholder == "Ví dụ: Nguyễn Văn An"
+    org = next(sb for sb in at.selectbox if sb.label == "Tổ chức")
+    assert org.value is None and org.placeholder == "Chọn tổ chức"
+    form[0].input("Trần Thị Mới")
+    next(ti for ti in at.text_input if ti.label == "Số điện thoại").input("0912 000 111")
+    org.set_value("Hội Phụ nữ")
+    _button(at, "Lưu người này").click().run()
+    assert "Chưa chọn ngày trực." in texts(at) and "Danh sách cũ vẫn giữ nguyên" in texts(at)
+    assert len(_entries("07201", campaign.id)) == len(before)
+    assert [ti for ti in at.text_input if ti.label == "Họ và tên"][0].value == "Trần Thị Mới"
+    days = next(m for m in at.multiselect if m.label == "Ngày trực")
+    days.set_value([campaign.start_date.isoformat()])
+    next(r for r in at.radio if r.label == "Ca trực").set_value("chieu")
+    _button(at, "Lưu người này").click().run()
+    assert not at.exception
+    assert f"Đã lưu Trần Thị Mới. Danh sách có {len(before) + 1} người." in texts(at)
+    after = _entries("07201", campaign.id)
+    assert [e.full_name for e in after] == [e.full_name for e in before] + ["Trần Thị Mới"]
+    assert (after[-1].phone, after[-1].shift, after[-1].organisation) == (
+        "0912000111", "chieu", "Hội Phụ nữ")
+    # edit one person: only that one changes
+    first = after[0]
+    at.button(key=f"roster_edit_{first.id}").click().run()
+    pos = [ti for ti in at.text_input if ti.label == "Chức vụ"][0]
+    pos.input("Trưởng nhóm hỗ trợ")
+    _button(at, "Lưu người này").click().run()
+    again = _entries("07201", campaign.id)
+    assert again[0].position == "Trưởng nhóm hỗ trợ" and again[0].full_name == first.full_name
+    assert [(e.full_name, e.phone) for e in again] == [(e.full_name, e.phone) for e in after]
+    # remove the new person, after saying who
+    new = again[-1]
+    at.button(key=f"roster_remove_{new.id}").click().run()
+    assert "Đã xóa Trần Thị Mới" in texts(at)
+    assert [e.full_name for e in _entries("07201", campaign.id)] == [e.full_name for e in before]
 
 
 def test_roster_page_excel_import_bad_then_good(campaign):

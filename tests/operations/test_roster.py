@@ -200,6 +200,32 @@ def test_publish_and_public_schedule_has_no_phone(campaign):
     assert public_schedule(campaign, "99999") is None
 
 
+def test_a_day_lists_morning_then_afternoon_then_whole_day(campaign):
+    d = _days(campaign, 0)
+    assert save_roster(XA, campaign, None, [
+        row(name="Cả Ngày", phone="0911000001", days=d, shift="ca_ngay"),
+        row(name="Buổi Chiều", phone="0911000002", days=d, shift="chieu"),
+        row(name="Buổi Sáng", phone="0911000003", days=d, shift="sang")]).ok
+    assert set_published(XA, campaign, None, True).ok
+    first_day = dict(public_schedule(campaign, "07201").days)[campaign.start_date]
+    assert [x.shift for x in first_day] == ["sang", "chieu", "ca_ngay"]
+
+
+def test_the_last_update_is_kept_beside_the_first_submission(campaign, monkeypatch):
+    from datetime import datetime
+
+    from app.core import clock
+    monkeypatch.setattr(clock, "now", lambda: datetime(2024, 5, 1, 8, 0))
+    assert save_roster(XA, campaign, None, [row(days=_days(campaign, 0))]).ok
+    monkeypatch.setattr(clock, "now", lambda: datetime(2024, 5, 3, 16, 30))
+    assert save_roster(XA, campaign, None, [row(name="Lê Thị Cúc", days=_days(campaign, 0))]).ok
+    view = get_roster(XA, campaign.id)
+    assert view.submitted_at == datetime(2024, 5, 1, 8, 0)
+    assert view.last_update == (datetime(2024, 5, 3, 16, 30), "demo.xa")
+    line = next(s for s in roster_overview(HUYEN, campaign) if s.commune.code == "07201")
+    assert line.updated_at == datetime(2024, 5, 3, 16, 30)
+
+
 def test_contact_is_validated_and_used_by_overview(campaign):
     assert not set_contact(XA, campaign, None, "Chị Hoa", "123").ok
     assert set_contact(XA, campaign, None, "Chị Hoa", "0912 000 111").ok

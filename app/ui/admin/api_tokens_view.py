@@ -5,8 +5,6 @@ unit (shown once), list them with their use, change when they expire, revoke the
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pandas as pd
 import streamlit as st
 
@@ -14,10 +12,12 @@ from app.admin import api_tokens as svc
 from app.core.auth import AuthError
 from app.core.fmt import fmt_datetime, fmt_int
 from app.core.i18n import t
-from app.ui.admin.widgets import district_options, flash
+from app.ui.admin.widgets import district_options
+from app.ui.core.flash import rerun_with
+from app.ui.core.public_url import browser_base_url, current_address
+from app.ui.core.selection import keyed_table
 
 _SECRET = "api_tokens_secret"
-_FLASH = "api_tokens_flash"
 
 
 def _forget() -> None:
@@ -56,14 +56,13 @@ def _list(scope) -> None:
         t("api_tokens.col.expires"): fmt_datetime(r.expires_at) or t("api_tokens.never"),
         t("api_tokens.col.last_used"): fmt_datetime(r.last_used_at),
         t("api_tokens.col.uses"): fmt_int(r.use_count)} for r in rows])
-    event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key="api_tokens_table")
+    # the pick is the token's id: a token issued meanwhile (sorted first) moves the rows
+    picked = keyed_table(df, [r.id for r in rows], key="api_tokens_table", hide_index=True)
     st.caption(t("api_tokens.uses_note"))
-    picked = event.selection.rows if event else []
-    if not picked:
+    if picked is None:
         st.caption(t("api_tokens.pick"))
         return
-    row = rows[picked[0]]
+    row = next(r for r in rows if r.id == picked)
     st.subheader(t("api_tokens.edit_title", name=row.name, token=row.shown_as))
     if row.state == "revoked":
         st.info(t("api_tokens.revoked_info", when=fmt_datetime(row.revoked_at),
@@ -95,8 +94,7 @@ def _act(action, message: str) -> None:
     except AuthError as exc:
         st.error(str(exc))
     else:
-        st.session_state[_FLASH] = message
-        st.rerun()
+        rerun_with(message)
 
 
 def _new(scope) -> None:
@@ -120,17 +118,16 @@ def _new(scope) -> None:
             except AuthError as exc:
                 st.error(str(exc))
             else:
-                url = urlsplit(st.context.url or "")
-                base = f"{url.scheme}://{url.netloc}" if url.netloc else ""
+                # the example names the public address (QCDC_PUBLIC_URL), else this browser's
+                address = current_address()
+                base = address.url if address else (browser_base_url() or "")
                 st.session_state[_SECRET] = {"name": row.name, "token": token, "base": base}
-                st.session_state[_FLASH] = t("api_tokens.created", name=row.name)
-                st.rerun()
+                rerun_with(t("api_tokens.created", name=row.name))
 
 
 def render(scope) -> None:
     st.title(t("nav.api_tokens"))
     st.caption(t("api_tokens.intro"))
-    flash(_FLASH)
     _show_secret()
     tab_list, tab_new = st.tabs([t("api_tokens.tab.list"), t("api_tokens.tab.new")],
                                 key="api_tokens_tabs", on_change="rerun")

@@ -4,7 +4,6 @@ Admin: the audit log, filterable by actor, action, entity and dates, with before
 """
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pandas as pd
@@ -14,6 +13,7 @@ from app.admin import audit_log as av
 from app.core import clock
 from app.core.fmt import fmt_int
 from app.core.i18n import t
+from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 
@@ -25,9 +25,9 @@ def render(scope) -> None:
     actors = a.multiselect(t("audit.f.actor"), opts["actor"], key="audit_f_actor",
                            placeholder=t("adm.all"))
     actions = b.multiselect(t("audit.f.action"), opts["action"], key="audit_f_action",
-                            placeholder=t("adm.all"))
+                            placeholder=t("adm.all"), format_func=av.action_label)
     entities = c.multiselect(t("audit.f.entity"), opts["entity"], key="audit_f_entity",
-                             placeholder=t("adm.all"))
+                             placeholder=t("adm.all"), format_func=av.entity_label)
     a, b, c = st.columns(3)
     period = a.date_input(t("audit.f.dates"), value=(today - timedelta(days=30), today),
                           format="DD/MM/YYYY", key="audit_f_dates")
@@ -41,47 +41,46 @@ def render(scope) -> None:
     st.caption(t("audit.count", shown=fmt_int(len(entries)), total=fmt_int(total)))
 
 
-    def _short(v) -> str:
-        if v is None:
-            return ""
-        s = json.dumps(v, ensure_ascii=False, default=str)
-        return s if len(s) <= 120 else s[:117] + "…"
-
-
     df = pd.DataFrame([{t("audit.col.at"): e.at.strftime("%d/%m/%Y %H:%M:%S"),
-                        t("audit.col.actor"): e.actor, t("audit.col.action"): e.action,
-                        t("audit.col.entity"): e.entity, t("audit.col.entity_id"): e.entity_id or "",
-                        t("audit.col.before"): _short(e.before),
-                        t("audit.col.after"): _short(e.after)} for e in entries])
+                        t("audit.col.actor"): e.actor,
+                        t("audit.col.action"): av.action_label(e.action),
+                        t("audit.col.entity"): av.entity_label(e.entity),
+                        t("audit.col.entity_id"): e.entity_id or "",
+                        t("audit.col.what"): av.summary(e)} for e in entries])
     if entries:
-        event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                             key="audit_table", height=440)
+        picked = keyed_table(df, [e.id for e in entries], key="audit_table", hide_index=True,
+                             height=min(440, 38 + 35 * len(entries)))
         st.download_button(t("audit.csv"), data=av.to_csv(entries), file_name="nhat_ky.csv",
                            mime="text/csv", icon=":material/download:", key="audit_csv",
                            on_click="ignore")
-        rows = event.selection.rows if event else []
-        if rows:
-            e = entries[rows[0]]
+        if picked is not None:
+            e = next(x for x in entries if x.id == picked)
             st.subheader(t("audit.detail", id=e.id))
+            st.markdown(md_escape(av.sentence(e)))  # names typed by users
             st.caption(t("audit.detail_caption", at=e.at.strftime("%d/%m/%Y %H:%M:%S"),
-                         actor=md_escape(e.actor), action=md_escape(e.action),
-                         entity=md_escape(e.entity), entity_id=md_escape(e.entity_id or "–")))
+                         actor=md_escape(e.actor), action=md_escape(av.action_label(e.action)),
+                         entity=md_escape(av.entity_label(e.entity)),
+                         entity_id=md_escape(e.entity_id or "–")))
             ch = av.changes(e.before, e.after)
             if ch:
                 st.dataframe(pd.DataFrame([{
-                    t("audit.col.field"): x["field"],
-                    t("audit.col.before"): _short(x["before"]) if x["before"] is not None else "",
-                    t("audit.col.after"): _short(x["after"]) if x["after"] is not None else "",
+                    t("audit.col.field"): av.field_label(x["field"]),
+                    t("audit.col.before"): av.value_text(x["before"], x["field"], e.entity)
+                    if x["before"] is not None else "",
+                    t("audit.col.after"): av.value_text(x["after"], x["field"], e.entity)
+                    if x["after"] is not None else "",
                     t("audit.col.changed"): "●" if x.get("changed", True) else ""} for x in ch]),
                     hide_index=True)
-            for col, label, value in zip(st.columns(2), ("audit.col.before", "audit.col.after"),
-                                         (e.before, e.after)):
-                with col:
-                    st.markdown(f"**{t(label)}**")
-                    if value is None:
-                        st.caption(t("audit.empty"))
-                    else:
-                        st.json(value, expanded=True)
+            with st.expander(t("audit.raw")):
+                for col, label, value in zip(st.columns(2), ("audit.col.before",
+                                                             "audit.col.after"),
+                                             (e.before, e.after)):
+                    with col:
+                        st.markdown(f"**{t(label)}**")
+                        if value is None:
+                            st.caption(t("audit.empty"))
+                        else:
+                            st.json(value, expanded=True)
         else:
             st.caption(t("audit.pick"))
     else:

@@ -3,8 +3,10 @@
 The draft (``app.questionnaire_admin.Tables``) is the data every editor starts from; the
 editors' keys carry a revision number. An ``st.data_editor`` that may add rows is identified by
 its data and column settings, so both stay fixed while the admin edits; "Cập nhật bảng" folds
-the edits into a new draft revision (rows re-sorted by their order, new question ids and pillars
-offered in the drop-down lists).
+the edits into a new draft revision (rows re-sorted by their order). A new or renamed question
+code or pillar does that by itself (``choices_changed``), so the drop-down lists offer it at once.
+Empty cells show nothing (not "None"), rows left entirely empty are dropped, and pillars are
+listed by name.
 """
 from __future__ import annotations
 
@@ -51,9 +53,27 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return df
 
 
+def _filled(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if not all(is_blank(v) for k, v in r.items() if k != "order")]
+
+
+def choices_changed(before: Tables, now: Tables) -> bool:
+    """Did the edits add, rename or remove a question code or a pillar (the drop-down lists
+    of the other tables must then offer the new set)?"""
+    def ids(rows):
+        return [r.get("id") for r in rows if not is_blank(r.get("id"))]
+
+    def names(rows):
+        return [(r.get("id"), r.get("name")) for r in rows if not is_blank(r.get("id"))]
+    return (ids(before.questions) != ids(now.questions)
+            or names(before.pillars) != names(now.pillars))
+
+
 def normalised(tables: Tables) -> Tables:
-    """Rows sorted by their order and renumbered 10, 20, 30... (options within each question)."""
+    """Rows sorted by their order and renumbered 10, 20, 30... (options within each question);
+    rows left empty dropped."""
     def renumber(rows: list[dict]) -> list[dict]:
+        rows = _filled(rows)
         ordered = [r for _i, r in sorted(enumerate(rows), key=lambda x: order_key(x[1], x[0]))]
         return [dict(r, order=(i + 1) * ORDER_STEP) for i, r in enumerate(ordered)]
     q_order = {r.get("id"): i for i, r in enumerate(renumber(tables.questions))}
@@ -74,11 +94,18 @@ def editors(tables: Tables, disabled: bool = False) -> Tables:
                                          t("questionnaire.tab.pillars"), t("questionnaire.tab.meta")],
                                         key="qb_tabs", on_change="rerun")
     pillar_ids = [p["id"] for p in tables.pillars if p.get("id")]
+    pillar_names = {p["id"]: f"{p.get('name') or p['id']}" for p in tables.pillars if p.get("id")}
     question_ids = [q["id"] for q in tables.questions if q.get("id")]
+    question_texts = {q["id"]: str(q.get("text") or "") for q in tables.questions if q.get("id")}
+
+    def question_label(qid) -> str:
+        text = question_texts.get(qid, "")
+        return f"{qid} · {text[:40]}{'…' if len(text) > 40 else ''}" if text else str(qid)
     with tab_q:
         st.caption(t("questionnaire.help.questions"))
         qdf = st.data_editor(
             _frame(tables.questions, Q_COLUMNS), key=f"qb_questions_{r}", num_rows="dynamic",
+            placeholder="",
             hide_index=True, disabled=disabled, height=520,
             column_config={
                 "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70,
@@ -91,8 +118,9 @@ def editors(tables: Tables, disabled: bool = False) -> Tables:
                 "text": st.column_config.TextColumn(t("questionnaire.col.text"), width="large",
                                                     required=True),
                 "required": st.column_config.CheckboxColumn(t("questionnaire.col.required"), width=80),
-                "pillar": st.column_config.SelectboxColumn(t("questionnaire.col.pillar"),
-                                                           options=pillar_ids, width=130),
+                "pillar": st.column_config.SelectboxColumn(
+                    t("questionnaire.col.pillar"), options=pillar_ids, width=180,
+                    format_func=lambda p: pillar_names.get(p, p)),
                 "profile": st.column_config.CheckboxColumn(t("questionnaire.col.profile"), width=90,
                                                            help=t("questionnaire.help.profile")),
                 "scale_min": st.column_config.NumberColumn(t("questionnaire.col.scale_min"), step=1,
@@ -108,11 +136,12 @@ def editors(tables: Tables, disabled: bool = False) -> Tables:
         st.caption(t("questionnaire.help.options"))
         odf = st.data_editor(
             _frame(tables.options, O_COLUMNS), key=f"qb_options_{r}", num_rows="dynamic",
+            placeholder="",
             hide_index=True, disabled=disabled, height=520,
             column_config={
-                "question": st.column_config.SelectboxColumn(t("questionnaire.col.question"),
-                                                             options=question_ids, required=True,
-                                                             width=110),
+                "question": st.column_config.SelectboxColumn(
+                    t("questionnaire.col.question"), options=question_ids, required=True,
+                    width=220, format_func=question_label),
                 "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70),
                 "value": st.column_config.TextColumn(t("questionnaire.col.value"), width=100,
                                                      required=True, help=t("questionnaire.help.value")),
@@ -128,6 +157,7 @@ def editors(tables: Tables, disabled: bool = False) -> Tables:
         st.caption(t("questionnaire.help.pillars"))
         pdf_ = st.data_editor(
             _frame(tables.pillars, P_COLUMNS), key=f"qb_pillars_{r}", num_rows="dynamic",
+            placeholder="",
             hide_index=True, disabled=disabled,
             column_config={
                 "order": st.column_config.NumberColumn(t("questionnaire.col.order"), step=1, width=70),

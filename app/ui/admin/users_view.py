@@ -13,12 +13,15 @@ from app.core import clock
 from app.core.auth import ROLES, AuthError
 from app.core.fmt import fmt_datetime, fmt_int
 from app.core.i18n import t
-from app.ui.admin.widgets import commune_options, district_options, flash
+from app.ui.admin.widgets import commune_options, district_options
+from app.ui.core.flash import rerun_with
+from app.ui.core.public_url import current_address
+from app.ui.core.selection import keyed_table
+from app.ui.core.text import md_escape
 
 
 def render(scope) -> None:
     st.title(t("nav.users"))
-    flash("users_flash")
 
     XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -85,14 +88,16 @@ def render(scope) -> None:
                                   + (f" · {t('users.state.made_in_demo')}" if u.made_in_demo
                                      else ""),
             t("users.col.last_login"): fmt_datetime(u.last_login_at)} for u in users])
-        event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                             key="users_table", height=420)
-        rows = event.selection.rows if event else []
-        if not rows:
+        # the account acted on is the one whose row was clicked, by its id: a list that changes
+        # meanwhile (a filter, another admin's change) never moves the action to another row
+        picked = keyed_table(df, [u.id for u in users], key="users_table", hide_index=True,
+                             height=420)
+        if picked is None:
             st.caption(t("users.pick"))
         else:
-            u = users[rows[0]]
+            u = next(x for x in users if x.id == picked)
             st.subheader(t("users.edit_title", username=u.username))
+            st.caption(t("users.edit_caption", name=md_escape(u.name), unit=md_escape(u.unit_name)))
             if u.is_demo:
                 st.info(t("users.err.demo"))
             else:
@@ -110,8 +115,7 @@ def render(scope) -> None:
                         except AuthError as exc:
                             st.error(str(exc))
                         else:
-                            st.session_state["users_flash"] = t("users.saved", username=u.username)
-                            st.rerun()
+                            rerun_with(t("users.saved", username=u.username))
                 b1, b2, _ = st.columns([1, 1, 2])
                 if u.active:
                     if b1.button(t("users.disable"), key=f"users_disable_{u.id}",
@@ -121,14 +125,12 @@ def render(scope) -> None:
                         except AuthError as exc:
                             st.error(str(exc))
                         else:
-                            st.session_state["users_flash"] = t("users.disabled",
-                                                                username=u.username)
-                            st.rerun()
+                            rerun_with(t("users.disabled",
+                                                                username=u.username))
                 elif b1.button(t("users.enable"), key=f"users_enable_{u.id}",
                                icon=":material/check_circle:"):
                     ua.set_active(scope, u.id, True)
-                    st.session_state["users_flash"] = t("users.enabled", username=u.username)
-                    st.rerun()
+                    rerun_with(t("users.enabled", username=u.username))
                 if b2.button(t("users.reset"), key=f"users_reset_{u.id}", icon=":material/key:",
                              help=t("users.reset_help")):
                     try:
@@ -157,8 +159,7 @@ def render(scope) -> None:
                     st.error(str(exc))
                 else:
                     st.session_state["users_secret"] = {"username": row.username, "password": pw}
-                    st.session_state["users_flash"] = t("users.created", username=row.username)
-                    st.rerun()
+                    rerun_with(t("users.created", username=row.username))
 
     with tab_bulk:
         st.markdown(t("users.bulk.help"))
@@ -168,28 +169,52 @@ def render(scope) -> None:
         m2.metric(t("users.bulk.communes"), f"{pv['communes_with']}/{pv['communes']}")
         m3.metric(t("users.bulk.missing"), pv["missing"])
         sheet = st.session_state.get("users_bulk_sheet")
-        if sheet:
-            st.warning(t("users.bulk.download_once", n=sheet["n"]), icon=":material/warning:")
-            st.download_button(t("users.bulk.download"), data=sheet["data"],
-                               file_name=sheet["file"], mime=XLSX, type="primary",
-                               icon=":material/download:", key="users_bulk_dl",
-                               on_click=_forget, args=("users_bulk_sheet",))
+        slips = st.session_state.get("users_bulk_slips")
+        if sheet or slips:
+            n = (sheet or slips)["n"]
+            st.warning(t("users.bulk.download_once", n=n), icon=":material/warning:")
+            c1, c2 = st.columns(2)
+            if sheet:
+                c1.download_button(t("users.bulk.download"), data=sheet["data"],
+                                   file_name=sheet["file"], mime=XLSX, type="primary",
+                                   icon=":material/download:", key="users_bulk_dl",
+                                   on_click=_forget, args=("users_bulk_sheet",))
+            if slips:
+                c2.download_button(t("users.bulk.download_slips"), data=slips["data"],
+                                   file_name=slips["file"], mime="application/pdf",
+                                   icon=":material/print:", key="users_bulk_slips_dl",
+                                   on_click=_forget, args=("users_bulk_slips",))
         elif pv["missing"] == 0:
             st.success(t("users.bulk.all_done"))
         else:
+            address = current_address()
+            if address is None:
+                st.warning(t("public_url.missing", what=t("public_url.what.sheet")),
+                           icon=":material/link_off:")
             if st.button(t("users.bulk.run", n=pv["missing"]), type="primary", key="users_bulk_run",
                          icon=":material/group_add:"):
-                bar = st.progress(0.0, text=t("users.bulk.running", done=0, total=pv["missing"]))
-                result = ua.bulk_create(
-                    scope.username, scope=scope,
-                    progress=lambda d, n: bar.progress(d / max(n, 1),
-                                                       text=t("users.bulk.running", done=d, total=n)))
-                if result.created:
-                    st.session_state["users_bulk_sheet"] = {
-                        "data": result.sheet, "n": len(result.created),
-                        "file": f"tai_khoan_don_vi_{clock.now():%Y%m%d_%H%M}.xlsx"}
+                sign_in_url = address.sign_in if address else None
+                with st.status(t("users.bulk.step.passwords", total=pv["missing"]),
+                               expanded=True) as status:
+                    bar = st.progress(0.0, text=t("users.bulk.running", done=0,
+                                                  total=pv["missing"]))
+                    result = ua.bulk_create(
+                        scope.username, scope=scope,
+                        progress=lambda d, n: bar.progress(
+                            d / max(n, 1), text=t("users.bulk.running", done=d, total=n)))
+                    stamp = f"{clock.now():%Y%m%d_%H%M}"
+                    if result.created:
+                        status.update(label=t("users.bulk.step.sheet"))
+                        st.session_state["users_bulk_sheet"] = {
+                            "data": result.sheet(sign_in_url), "n": len(result.created),
+                            "file": f"tai_khoan_don_vi_{stamp}.xlsx"}
+                        status.update(label=t("users.bulk.step.slips"))
+                        st.session_state["users_bulk_slips"] = {
+                            "data": result.slips(sign_in_url), "n": len(result.created),
+                            "file": f"phieu_tai_khoan_{stamp}.pdf"}
+                    status.update(label=t("users.bulk.step.done", n=len(result.created)),
+                                  state="complete", expanded=False)
                 msg = t("users.bulk.result", created=len(result.created), skipped=result.skipped)
                 if result.conflicts:
                     msg += " " + t("users.bulk.conflicts", names=", ".join(result.conflicts))
-                st.session_state["users_flash"] = msg
-                st.rerun()
+                rerun_with(msg)

@@ -38,13 +38,6 @@ def commune_options(district_code: str | None = None, with_none: bool = True) ->
     return ids, names
 
 
-def flash(key: str) -> None:
-    """Show (once) a success message stored before a rerun."""
-    msg = st.session_state.pop(key, None)
-    if msg:
-        st.success(msg, icon=":material/check_circle:")
-
-
 def show_problems(problems: list, *, warning: bool = False, limit: int = 40) -> None:
     if not problems:
         return

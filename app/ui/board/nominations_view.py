@@ -5,7 +5,6 @@ the proposed → shortlisted → approved/rejected workflow, the final list of 3
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 import pandas as pd
@@ -13,9 +12,11 @@ import streamlit as st
 
 from app.board import nominations as nom
 from app.core.auth import AuthError
-from app.core.fmt import fmt_date, fmt_datetime, fmt_float
+from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int
 from app.core.i18n import t
-from app.ui.admin.widgets import campaign_select, commune_options, district_options, flash
+from app.ui.admin.widgets import campaign_select, commune_options, district_options
+from app.ui.core.flash import rerun_with
+from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 
@@ -26,7 +27,6 @@ def render(scope) -> None:
     if campaign is None:
         st.info(t("nominations.no_campaign"))
         st.stop()
-    flash("nom_flash")
     final = nom.final_list(scope, campaign.id)
     (st.success if final.ok else st.warning)(final.message, icon=":material/fact_check:")
     can_propose = scope.role in nom.PROPOSE_ROLES
@@ -38,8 +38,7 @@ def render(scope) -> None:
         except (nom.NominationError, AuthError) as exc:
             st.error(str(exc))
         else:
-            st.session_state["nom_flash"] = t("nominations.proposed", id=v.id, name=md_escape(v.name))
-            st.rerun()
+            rerun_with(t("nominations.proposed", id=v.id, name=md_escape(v.name)))
 
 
     def _proposal_form(key: str, title: str, *, name: str, unit: str, achievements: str,
@@ -85,28 +84,28 @@ def render(scope) -> None:
                     t("nominations.sug.flagged", n=f.integrity_open) if f.integrity_open
                     else "–"),
                 t("nominations.sug.col.judged"): (
-                    t("nominations.sug.judged", answers=f.answers_judged,
-                      visits=f.visits_judged, days=f.days_with_visits)
+                    t("nominations.sug.judged", answers=fmt_int(f.answers_judged),
+                      visits=fmt_int(f.visits_judged), days=f.days_with_visits)
                     if f.days_with_visits else "–"),
-                t("nominations.sug.col.ratio"): None if f.ratio is None else round(f.ratio, 2),
+                t("nominations.sug.col.ratio"): fmt_float(f.ratio, 2),
                 t("nominations.sug.col.band"): f"{f.days_in_band}/{f.days_with_visits}",
-                t("nominations.sug.col.answers"): f.answers,
+                t("nominations.sug.col.answers"): fmt_int(f.answers),
                 t("nominations.sug.col.roster"): (fmt_date(f.roster_submitted_at) + " " +
                                           (yes if f.roster_on_time else t("nominations.sug.late"))
                                           if f.roster_submitted_at else no),
-                t("nominations.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
+                t("nominations.sug.col.index"): fmt_float(f.index_overall, 1),
                 t("nominations.sug.col.met"): f"{f.criteria_met}/5" + (" ★" if f.meets_all else ""),
             } for f in shown])
-            # the table's key follows the communes it lists: a row picked in one list is never
-            # read against another (issue 14 item 1)
-            digest = hashlib.sha1(",".join(f.commune_code for f in shown).encode()).hexdigest()
-            event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                                 key=f"nom_sug_collectives_{digest[:10]}",
-                                 height=min(38 + 35 * len(df), 460))
+            # rows are picked by commune, never by position (issue 14 item 1)
+            code = keyed_table(df, [f.commune_code for f in shown], key="nom_sug_collectives",
+                               hide_index=True, height=min(38 + 35 * len(df), 460),
+                               column_config={t(k): st.column_config.TextColumn(
+                                   t(k), alignment="right") for k in (
+                                   "nominations.sug.col.answers", "nominations.sug.col.ratio",
+                                   "nominations.sug.col.index")})
             st.caption(t("nominations.sug.pick"))
-            rows = event.selection.rows if event else []
-            if rows and can_propose:
-                f = shown[rows[0]]
+            if code is not None and can_propose:
+                f = next(x for x in shown if x.commune_code == code)
                 if f.integrity_open:
                     st.warning(t("nominations.sug.flagged_warning", commune=md_escape(f.commune_name),
                                  labels="; ".join(md_escape(w["label"])
@@ -132,11 +131,10 @@ def render(scope) -> None:
                 t("nominations.sug.col.shift"): t(f"nominations.shift.{p.shift}") if p.shift in nom.SHIFT_WEIGHT
                 else p.shift,
                 t("nominations.sug.col.shifts"): p.shifts} for p in people])
-            ev2 = st.dataframe(dfp, hide_index=True, on_select="rerun", selection_mode="single-row",
-                               key="nom_sug_individuals")
-            rows = ev2.selection.rows if ev2 else []
-            if rows and can_propose:
-                p = people[rows[0]]
+            entry_id = keyed_table(dfp, [p.roster_entry_id for p in people],
+                                   key="nom_sug_individuals", hide_index=True)
+            if entry_id is not None and can_propose:
+                p = next(x for x in people if x.roster_entry_id == entry_id)
                 _proposal_form(f"i_{p.roster_entry_id}",
                                t("nominations.form.individual_title", name=md_escape(p.full_name)),
                                name=p.full_name,
@@ -219,9 +217,8 @@ def render(scope) -> None:
                             except (nom.NominationError, AuthError) as exc:
                                 st.error(str(exc))
                             else:
-                                st.session_state["nom_flash"] = t("nominations.done", id=n.id,
-                                                                  action=t(f"nominations.action.{a}"))
-                                st.rerun()
+                                rerun_with(t("nominations.done", id=n.id,
+                                                                  action=t(f"nominations.action.{a}")))
                 for reason in nom.blocked_actions(scope, n).values():
                     st.caption(reason)
                 if n.status in ("proposed", "shortlisted") and can_propose:
@@ -238,8 +235,7 @@ def render(scope) -> None:
                             except (nom.NominationError, AuthError) as exc:
                                 st.error(str(exc))
                             else:
-                                st.session_state["nom_flash"] = t("nominations.saved", id=n.id)
-                                st.rerun()
+                                rerun_with(t("nominations.saved", id=n.id))
 
     # --- the final list -------------------------------------------------------------------------
     with tab_final:

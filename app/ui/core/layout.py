@@ -51,3 +51,32 @@ def page_top(demo_mode: bool, public: bool) -> None:
     body = (PUBLIC_CSS if public else "") + (demo_banner_html() if demo_mode else "")
     if body:
         st.html(body)
+# Staff pages on paper (Ctrl+P): no menu, toolbar, buttons or inputs; the page full width;
+# charts, tables, cards and headings not cut across pages. With the "Bản để in" switch of the
+# dashboards, tabs become sections and tables are drawn whole (app/ui/monitoring/).
+PRINT_CSS = """
+<style>
+@media print {
+  @page { size: A4; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header,
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stToast"], .stButton, .stDownloadButton,
+  [data-testid="stFileUploader"], [data-testid="stElementToolbar"], [data-testid="stPopover"],
+  [data-testid="stTextInput"], [data-testid="stSelectbox"], [data-testid="stMultiSelect"],
+  [data-testid="stCheckbox"], [data-testid="stToggle"], [data-testid="stSegmentedControl"],
+  [data-testid="stTabs"] [role="tablist"], [data-testid="stPageLink"] { display: none !important; }
+  [data-testid="stMainBlockContainer"], .block-container { max-width: 100% !important;
+    padding: 0 !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"] { overflow: visible !important; }
+  [data-testid="stVegaLiteChart"], [data-testid="stTable"], [data-testid="stMetric"],
+  [data-testid="stAlert"], [data-testid="stExpander"], [data-testid="stVerticalBlockBorderWrapper"]
+    { break-inside: avoid; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  table { break-inside: auto; } tr { break-inside: avoid; }
+}
+</style>
+"""
+
+
+def print_style() -> None:
+    st.html(PRINT_CSS)

@@ -249,3 +249,12 @@ def live_overview(scope: Scope, campaign_id: int, district: str | None, commune:
         render(ov)
 
     live()
+
+
+KEY_PRINT = "dash_print"
+
+
+def print_toggle() -> bool:
+    """The "Bản để in" switch: every section one after the other, whole tables, no refresh."""
+    return st.toggle(t("dashboard.print"), key=KEY_PRINT, persist_state="session",
+                     help=t("dashboard.print_help"))

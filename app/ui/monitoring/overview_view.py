@@ -10,6 +10,7 @@ from app.core.reference import geography
 from app.monitoring import charts
 from app.monitoring.stats import LEVEL_COMMUNE, LEVEL_PROVINCE, Overview
 from app.survey.questionnaire import OVERALL
+from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 KEY_GOTO = "dash_goto_commune"
@@ -147,10 +148,10 @@ def commune_card(ov: Overview) -> None:
                         width="stretch")
     st.dataframe(df, hide_index=True, width="stretch", column_config={
         "pillar": st.column_config.TextColumn(t("dashboard.col.pillar")),
-        "index": st.column_config.NumberColumn(t("dashboard.col.index"), format="%.1f"),
-        "index_low": st.column_config.NumberColumn(t("dashboard.col.ci_low"), format="%.1f"),
-        "index_high": st.column_config.NumberColumn(t("dashboard.col.ci_high"), format="%.1f"),
-        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="%d")})
+        "index": st.column_config.NumberColumn(t("dashboard.col.index"), format="localized", step=0.1),
+        "index_low": st.column_config.NumberColumn(t("dashboard.col.ci_low"), format="localized", step=0.1),
+        "index_high": st.column_config.NumberColumn(t("dashboard.col.ci_high"), format="localized", step=0.1),
+        "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="localized")})
     st.caption(t("dashboard.commune_report", reports=fmt_int(row["reports"]),
                  expected=fmt_int(row["reports_expected"]), visits=fmt_int(row["visits"]),
                  ratio=fmt_float(row["ratio"], 2) if row["ratio"] == row["ratio"]
@@ -182,7 +183,8 @@ def question_results(ov: Overview) -> None:
         name = part["pillar"].iloc[0]
         idx = ov.scores.total.get(pid) if pid != "_profile" else None
         head = name + (f" · {t('dashboard.col.index')} {index_text(idx)}" if idx else "")
-        with st.expander(head, expanded=(pid == pillar_ids[0])):
+        printing = bool(st.session_state.get("dash_print"))
+        with st.expander(head, expanded=printing or pid == pillar_ids[0]):
             for qid in dict.fromkeys(part["question_id"]):
                 qq = part[part["question_id"] == qid]
                 num = qq["number"].iloc[0]
@@ -190,13 +192,13 @@ def question_results(ov: Overview) -> None:
                 st.markdown(f"{label}{md_escape(qq['question'].iloc[0])}")
             _show(charts.question_chart(part), width="stretch")
             table = part[["number", "question", "option", "n", "share"]].copy()
-            table["share"] = table["share"].astype(float) * 100
+            table["share"] = table["share"].astype(float)
             st.dataframe(table, hide_index=True, width="stretch", column_config={
                 "number": st.column_config.NumberColumn(t("dashboard.col.number"), format="%d"),
                 "question": st.column_config.TextColumn(t("dashboard.col.question"), width="large"),
                 "option": st.column_config.TextColumn(t("dashboard.col.option")),
                 "n": st.column_config.NumberColumn(t("dashboard.col.count"), format="localized"),
-                "share": st.column_config.NumberColumn(t("dashboard.col.share"), format="%.1f%%")})
+                "share": st.column_config.NumberColumn(t("dashboard.col.share"), format="percent", step=0.001)})
 
 
 TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "visits", "ratio",
@@ -240,10 +242,9 @@ def commune_table(ov: Overview) -> None:
         df = df[df["score_status"].isin(status_sel)]
     st.caption(t("dashboard.table_count", n=fmt_int(len(df)), total=fmt_int(len(ov.communes))))
     columns = [c for c in TABLE_COLUMNS if c != "district_name" or ov.level == LEVEL_PROVINCE]
-    event = st.dataframe(
-        df[columns], hide_index=True, width="stretch",
+    code = keyed_table(
+        df[columns], list(df["code"]), key="dash_tbl", hide_index=True, width="stretch",
         height=min(460, 38 + 35 * max(1, len(df))),
-        key="dash_tbl", on_select="rerun", selection_mode="single-row",
         column_config={
             "code": st.column_config.TextColumn(t("dashboard.col.code"), width="small"),
             "name": st.column_config.TextColumn(t("dashboard.col.commune")),
@@ -254,10 +255,10 @@ def commune_table(ov: Overview) -> None:
             "excluded": st.column_config.NumberColumn(t("dashboard.col.excluded"),
                                                       format="localized"),
             "visits": st.column_config.NumberColumn(t("dashboard.col.visits"), format="localized"),
-            "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="%.2f"),
+            "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="localized", step=0.01),
             "ratio_label": st.column_config.TextColumn(t("dashboard.col.ratio_status")),
             "reports_text": st.column_config.TextColumn(t("dashboard.col.reports")),
-            "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
+            "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="localized", step=0.1,
                                                      min_value=0, max_value=100),
             "ci_text": st.column_config.TextColumn(t("dashboard.col.ci")),
             "n_scored": st.column_config.NumberColumn(t("dashboard.col.n_scored"),
@@ -265,22 +266,49 @@ def commune_table(ov: Overview) -> None:
             "rank": st.column_config.NumberColumn(t("dashboard.col.rank"), format="%d"),
             "status_label": st.column_config.TextColumn(t("dashboard.col.status")),
         })
-    rows = getattr(getattr(event, "selection", None), "rows", []) or []
-    if rows:
-        code = df.iloc[rows[0]]["code"]
-        name = df.iloc[rows[0]]["name"]
+    if code is not None:
+        name = df.loc[df["code"] == code, "name"].iloc[0]
         if st.button(t("dashboard.open_commune", name=md_escape(name)), icon=":material/zoom_in:",
                      key="dash_tbl_open"):
             st.session_state[KEY_GOTO] = code
             st.rerun(scope="app")
 
 
-def render(ov: Overview) -> None:
+def print_table(ov: Overview) -> None:
+    """The commune table whole, as text written the Vietnamese way (for paper)."""
+    df = commune_table_frame(ov)
+    columns = {"name": t("dashboard.col.commune"), "district_name": t("dashboard.col.district"),
+               "answers": t("dashboard.col.answers"), "visits": t("dashboard.col.visits"),
+               "ratio": t("dashboard.col.ratio"), "ratio_label": t("dashboard.col.ratio_status"),
+               "index": t("dashboard.col.index"), "status_label": t("dashboard.col.status"),
+               "reports_text": t("dashboard.col.reports")}
+    if ov.level != LEVEL_PROVINCE:
+        columns.pop("district_name")
+    out = pd.DataFrame({label: df[col] for col, label in columns.items()})
+    for col, digits in (("answers", 0), ("visits", 0), ("ratio", 2), ("index", 1)):
+        label = columns[col]
+        out[label] = [fmt_int(v) if digits == 0 else fmt_float(v, digits)
+                      if v is not None and v == v else "–" for v in df[col]]
+    st.table(out.set_index(columns["name"]))
+
+
+def render(ov: Overview, printing: bool = False) -> None:
     st.caption(t("dashboard.updated", time=ov.computed_at.strftime("%H:%M:%S"),
                  level=level_label(ov), day=fmt_date(ov.ref_day)))
     if not ov.is_today:
         st.info(t("dashboard.not_today", day=fmt_date(ov.ref_day)))
     kpis(ov)
+    if printing:  # every section in turn: tabs print only the one open
+        sections = ([("dashboard.tab.commune", commune_card)] if ov.level == LEVEL_COMMUNE
+                    else [("dashboard.tab.units", unit_charts)])
+        sections += [("dashboard.tab.time", time_charts),
+                     ("dashboard.tab.questions", question_results)]
+        if ov.level != LEVEL_COMMUNE:
+            sections.append(("dashboard.tab.table", print_table))
+        for title, draw in sections:
+            st.subheader(t(title))
+            draw(ov)
+        return
     if ov.level == LEVEL_COMMUNE:
         tabs = st.tabs([t("dashboard.tab.commune"), t("dashboard.tab.time"), t("dashboard.tab.questions")])
         with tabs[0]:

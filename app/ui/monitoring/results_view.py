@@ -31,9 +31,10 @@ def board_frame(board: ScoreBoard, flagged: dict[str, list[str]] | None = None) 
 
 
 def ranking(board: ScoreBoard, show_rank: bool = True,
-            flagged: dict[str, list[str]] | None = None) -> None:
+            flagged: dict[str, list[str]] | None = None, printing: bool = False) -> None:
     """The ranking; `flagged`: {commune code: labels of its open high-score integrity
-    warnings}, marked in the table and counted (issue 14 item 5)."""
+    warnings}, marked in the table and counted (issue 14 item 5); `printing`: the whole
+    table on paper, numbers written the Vietnamese way."""
     flagged = flagged or {}
     c = st.columns(4)
     ranked = board.ranked
@@ -66,7 +67,7 @@ def ranking(board: ScoreBoard, show_rank: bool = True,
         "name": st.column_config.TextColumn(t("dashboard.col.commune")),
         "district": st.column_config.TextColumn(t("dashboard.col.district")),
         "n": st.column_config.NumberColumn(t("dashboard.col.n_scored"), format="localized"),
-        "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="%.1f",
+        "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="localized", step=0.1,
                                                  min_value=0, max_value=100),
         "ci": st.column_config.TextColumn(t("dashboard.col.ci")),
         "status": st.column_config.TextColumn(t("dashboard.col.status")),
@@ -74,9 +75,20 @@ def ranking(board: ScoreBoard, show_rank: bool = True,
                                                  help=t("results.kpi.flagged_help")),
     }
     for pid, name in board.pillars:
-        config[pid] = st.column_config.NumberColumn(name, format="%.1f")
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config,
-                 height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
+        config[pid] = st.column_config.NumberColumn(name, format="localized", step=0.1)
+    if printing:  # the whole table on paper, numbers written the Vietnamese way
+        out = df.copy()
+        for col in ["index", *[pid for pid, _ in board.pillars]]:
+            out[col] = [fmt_float(v, 1) if v is not None and v == v else "–" for v in out[col]]
+        out["n"] = [fmt_int(v) for v in out["n"]]
+        if "rank" in out:
+            out["rank"] = [fmt_int(v) if v == v and v is not None else "" for v in out["rank"]]
+        out = out.rename(columns={k: v["label"] for k, v in config.items()
+                                  if k in out and isinstance(v, dict) and v.get("label")})
+        st.table(out.set_index(out.columns[0]))
+    else:
+        st.dataframe(df, hide_index=True, width="stretch", column_config=config,
+                     height=min(520, 38 + 35 * max(1, len(df))), key="results_table")
     st.caption(t("export.uncertain_note"))
 
 

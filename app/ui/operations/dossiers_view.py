@@ -10,11 +10,11 @@ from app.core.fmt import fmt_date, fmt_float, fmt_int
 from app.core.i18n import t
 from app.core.reference import geography
 from app.operations import dossiers as svc
+from app.ui.core.flash import rerun_with
 from app.ui.core.text import md_escape
-from app.ui.operations.ops_view import campaign_caption, district_choice, flash, require_campaign
+from app.ui.operations.ops_view import campaign_caption, district_choice, require_campaign
 
 KEY_UPLOAD_VERSION = "dossiers_upload_version"
-KEY_FLASH = "dossiers_flash"
 
 
 def render(scope: Scope) -> None:
@@ -22,7 +22,6 @@ def render(scope: Scope) -> None:
     st.title(t("nav.dossiers"))
     campaign_caption(campaign)
     st.caption(t("dossiers.intro"))
-    flash(KEY_FLASH)
     if scope.role in svc.IMPORT_ROLES:
         import_section(scope, campaign)
     compare_section(scope, campaign)
@@ -133,10 +132,8 @@ def import_section(scope: Scope, campaign) -> None:
             return
         from app.ui.monitoring.dashboard import bump_warnings
         bump_warnings()   # the engine judges against the new counts
-        st.session_state[KEY_FLASH] = [("success", t("dossiers.saved", n=fmt_int(result.saved),
-                                                      changed=fmt_int(result.changed)))]
         st.session_state[KEY_UPLOAD_VERSION] = version + 1
-        st.rerun()
+        rerun_with(t("dossiers.saved", n=fmt_int(result.saved), changed=fmt_int(result.changed)))
 
 
 def compare_section(scope: Scope, campaign) -> None:

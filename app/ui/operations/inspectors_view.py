@@ -13,14 +13,13 @@ from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.core.reference import geography
 from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors, save_inspectors
-from app.ui.operations.ops_view import campaign_caption, flash, require_campaign, save_edited_people
+from app.ui.operations.ops_view import campaign_caption, require_campaign, save_edited_people
 
 
 def render(scope) -> None:
     campaign = require_campaign()
     st.title(t("nav.inspectors"))
     campaign_caption(campaign)
-    flash("insp_flash")
     geo = geography()
     days = campaign_days(campaign)
     iso_days = [d.isoformat() for d in days]
@@ -63,8 +62,8 @@ def render(scope) -> None:
         submitted = st.form_submit_button(t("common.save"), type="primary", icon=":material/save:")
     if submitted:
         save_edited_people(lambda records: save_inspectors(scope, campaign, records),
-                           edited.to_dict("records"), flash_key="insp_flash",
-                           saved_key="inspectors.saved", version_key="insp_version", version=version)
+                           edited.to_dict("records"), saved_key="inspectors.saved",
+                           version_key="insp_version", version=version)
 
     if lists.read_only:
         st.subheader(t("inspectors.province_title"))

@@ -11,6 +11,7 @@ from app.core.fmt import fmt_date, fmt_datetime, fmt_int
 from app.core.i18n import t
 from app.operations.daily_reports import PUBLICITY_CHANNELS, FeedItem, plausibility_warnings
 from app.operations.roster import Problem
+from app.ui.core.flash import rerun_with
 from app.ui.core.text import md_escape
 from db.models import Campaign
 
@@ -38,17 +39,6 @@ def campaign_caption(campaign: Campaign) -> None:
                  start=fmt_date(campaign.start_date), end=fmt_date(campaign.end_date)))
 
 
-def flash(key: str) -> None:
-    """Show (once) the messages a previous run left under `key`."""
-    msgs = st.session_state.pop(key, None)
-    if not msgs:
-        return
-    for kind, text in msgs:
-        getattr(st, kind)(text, icon={"success": ":material/check_circle:",
-                                      "warning": ":material/warning:",
-                                      "error": ":material/error:"}.get(kind))
-
-
 def problems_table(problems: list[Problem], names: dict[int, str] | None = None) -> None:
     """Validation problems as a table: row, person, column, what is wrong."""
     names = names or {}
@@ -66,7 +56,7 @@ def problems_table(problems: list[Problem], names: dict[int, str] | None = None)
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def save_edited_people(save, records: list[dict], *, flash_key: str, saved_key: str,
+def save_edited_people(save, records: list[dict], *, saved_key: str,
                        version_key: str, version: int) -> None:
     """Save a table of people edited in st.data_editor (`save(records)` returns a result with
     ok, saved and problems): on success a flash message and a fresh editor; otherwise the
@@ -79,9 +69,8 @@ def save_edited_people(save, records: list[dict], *, flash_key: str, saved_key: 
         st.error(str(exc))
         return
     if result.ok:
-        st.session_state[flash_key] = [("success", t(saved_key, n=result.saved))]
         st.session_state[version_key] = version + 1
-        st.rerun()
+        rerun_with(t(saved_key, n=result.saved))
     problems_table(result.problems, names)
     st.caption(t("roster.nothing_saved"))
 
@@ -161,3 +150,30 @@ def report_card(item: FeedItem, campaign: Campaign, photo_loader) -> None:
 
 def publicity_label(code: str) -> str:
     return PUBLICITY_CHANNELS.get(code, code)
+
+
+def reminder_section(info, campaign) -> None:
+    """Messages to paste into the district's Zalo group or an SMS, for the communes that have
+    not reported the day, with their contact's phone."""
+    from app.operations.completeness import reminders
+    from app.ui.core.public_url import current_address
+    if not info.missing:
+        return
+    st.subheader(t("reminder.title"))
+    st.caption(t("reminder.help"))
+    address = current_address()
+    url = address.link("bao-cao-ngay") if address else None
+    for r in reminders(info, campaign, report_url=url):
+        n = len(r.messages) + len(r.without_phone)
+        with st.expander(t("reminder.group", district=r.district_name, n=n),
+                         expanded=len(info.missing) <= 20):
+            st.code(r.group_text, language=None, wrap_lines=True)
+            if r.messages:
+                st.markdown(f"**{t('reminder.sms_title')}**")
+                for m, text in r.messages:
+                    st.caption(f"{md_escape(m.commune.full_name)} · {md_escape(m.contact_name)} "
+                               f"· ☎ {md_escape(m.contact_phone)}")
+                    st.code(text, language=None, wrap_lines=True)
+            if r.without_phone:
+                st.warning(t("reminder.no_phone", communes=", ".join(
+                    m.commune.full_name for m in r.without_phone)), icon=":material/phone_disabled:")

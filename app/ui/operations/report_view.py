@@ -24,8 +24,9 @@ from app.operations.daily_reports import (
     save_report,
 )
 from app.operations.photos import HEIF_SUPPORTED
+from app.ui.core.flash import flash_all, rerun_with
 from app.ui.core.text import md_escape
-from app.ui.operations.ops_view import campaign_caption, day_choice, flash, require_campaign
+from app.ui.operations.ops_view import campaign_caption, day_choice, require_campaign
 
 
 def render(scope) -> None:
@@ -44,7 +45,6 @@ def render(scope) -> None:
     commune, report = view.commune, view.report
     st.markdown(f"**{md_escape(commune.full_name)}** · {md_escape(commune.district_full_name)}")
     campaign_caption(campaign)
-    flash("report_flash")
 
     editable, why = edit_state(scope, campaign, day)
     answers, by_hour = answers_on_day(scope, campaign.id, commune.code, day)
@@ -155,9 +155,9 @@ def render(scope) -> None:
                     msgs = [("success", t("report.saved", day=fmt_date(day), n=result.n_photos,
                                           at=clock.now().strftime("%H:%M")))]
                     msgs += [("warning", w) for w in result.warnings]
-                    msgs += [("error", md_escape(e)) for e in result.photo_errors]  # file names
-                    st.session_state["report_flash"] = msgs
+                    msgs += [("error", md_escape(e)) for e in result.photo_errors]
                     st.session_state["report_form_version"] = version + 1
-                    st.rerun()
+                    flash_all(msgs)
+                    rerun_with()
                 for message in result.errors.values():
                     st.error(message, icon=":material/error:")
