@@ -203,11 +203,15 @@ def desktop_page(browser):
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit has finished running the script (no running indicator)."""
+    """Wait until Streamlit has finished running the script. The app's root element says so
+    (``data-test-script-state``: "initial" before the first run, "running", then "notRunning";
+    what Streamlit's own end-to-end tests wait for). The running indicator alone is not enough:
+    it shows only after a delay, so on a loaded machine a page still being drawn looked idle
+    (the survey test's radio clicks made then did not register: 1 run in 10 at load 10)."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-        " && (!document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running'))",
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return !!app && app.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]'); }",
         timeout=timeout)
     page.wait_for_timeout(300)
 
