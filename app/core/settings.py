@@ -39,6 +39,9 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
     ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
+    ("QCDC_KIOSK_CODE_MINUTES", None, "5", "minutes an office screen's unopened code lasts"),
+    ("QCDC_KIOSK_ANSWER_HOURS", None, "12",
+     "hours after opening a screen's code within which the sheet counts as verified"),
 ]
 
 
@@ -101,6 +104,8 @@ class Settings:
     campaign_cache_s: float
     boundary_geojson: str | None
     api_rate_per_min: float
+    kiosk_code_minutes: float
+    kiosk_answer_hours: float
 
 
 def read_settings() -> Settings:
@@ -121,6 +126,8 @@ def read_settings() -> Settings:
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
         api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
+        kiosk_code_minutes=_number("QCDC_KIOSK_CODE_MINUTES", 0.1),
+        kiosk_answer_hours=_number("QCDC_KIOSK_ANSWER_HOURS", 0.1),
     )
 
 

@@ -16,6 +16,7 @@ from app.ui.survey.survey_page import (
     remember_sheet,
     show_thanks,
     submit_without_callback,
+    take_kiosk_code,
 )
 
 layout.public_style()
@@ -50,6 +51,7 @@ if state != WINDOW_OPEN:
     st.stop()
 
 prefix = prefix_for(campaign.id, commune.code)
+take_kiosk_code(prefix, campaign.id, commune.code)  # an office screen's one-time code (ma=)
 remember_sheet(prefix)  # the browser keeps this form's token: a sheet is never sent twice
 recover_stored_submission(prefix)
 if show_thanks(prefix, active.definition):
