@@ -149,10 +149,10 @@ def issue_code_for_commune(commune_code: str, screen_session: str = "cli") -> Sh
     from app.core.campaigns import WINDOW_OPEN, active_campaign, window_state
     from app.core.reference import find_commune
     if find_commune(commune_code) is None:
-        raise LookupError(f"unknown commune {commune_code}")
+        raise LookupError(f"không có xã mã «{commune_code}» (unknown commune)")
     active = active_campaign(max_age=0)
     if active is None or window_state(active.campaign) != WINDOW_OPEN:
-        raise LookupError("no open campaign")
+        raise LookupError("không có đợt khảo sát đang mở (no open campaign)")
     return _issue(active.campaign, commune_code, screen_session)
 
 
