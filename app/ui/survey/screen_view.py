@@ -116,10 +116,9 @@ def _screen(scope: Scope, commune_name: str) -> None:
                 st.session_state["screen_png"] = png
             st.image(png[1], width=QR_PX)
             # what a test or an inspector reads: the code's number, not the code
-            # the address is readable in the page as it is in the QR code (tests read it)
+            # the code is readable in the page as it is in the QR code (tests read it)
             st.html(f'<p class="qcdc-screen-note" data-qcdc-code-id="{shown.id}" '
-                    f'data-qcdc-url="{html.escape(shown.url, quote=True)}">'
-                    f'{t("screen.one_each")}</p>')
+                    f'data-qcdc-code="{shown.code}">{t("screen.one_each")}</p>')
 
 
 def _counts(scope: Scope) -> None:
