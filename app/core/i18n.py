@@ -1017,6 +1017,7 @@ VI.update({
     "screen.offline": "Màn hình đang mất kết nối tới máy chủ và tự kết nối lại. Trong lúc chờ, người dân vẫn quét được <b>mã QR in sẵn</b> của xã để trả lời phiếu.",
     "screen.back": "Về trang của tổ công tác",
     "kiosk.col.shown": "Mã QR đã hiện",
+    "kiosk.col.screens": "Xã có màn hình QR",
     "kiosk.results_share": "Trong đó {n} phiếu xác thực tại bộ phận một cửa ({share}% số phiếu được tính).",
     "kiosk.results_verified_only": "Chỉ tính {n} phiếu xác thực tại bộ phận một cửa (mã QR trên màn hình, mỗi người một mã).",
     "kiosk.verified_help": "Phiếu gửi bằng mã QR trên màn hình tại bộ phận một cửa (mỗi người một mã), không tính phiếu đã loại.",

@@ -156,7 +156,7 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
         conn = s.connection()
         per_day, per_hour_rows, reports, options = _fetch(conn, campaign.id, sql_codes)
         sums = fetch_score_sums(conn, campaign.id, sql_codes)
-        from app.survey.kiosk import _counts as kiosk_counts
+        from app.survey.kiosk import counts_by_commune_day as kiosk_counts
         screen = kiosk_counts(campaign.id, sql_codes)
         peers = visible_codes(scope) if commune_code else None
         peer_sums = (fetch_score_sums(conn, campaign.id, None if scope.province_wide else peers)

@@ -185,7 +185,7 @@ def screen_counts(scope: Scope, day: date | None = None) -> DayCounts:
     active = active_campaign()
     if active is None:
         return DayCounts()
-    found = _counts(active.campaign.id, [commune_code], day or clock.today())
+    found = counts_by_commune_day(active.campaign.id, [commune_code], day or clock.today())
     return found.get((commune_code, day or clock.today()), DayCounts())
 
 
@@ -254,10 +254,10 @@ def use_code(session, *, campaign_id: int, commune_code: str, code: object, toke
 
 # --- counts -------------------------------------------------------------------------------------
 
-def _counts(campaign_id: int, codes: list[str] | None,
-            day: date | None = None) -> dict[tuple[str, date], DayCounts]:
-    """{(commune, day): DayCounts}; verified sheets are counted by the day they were sent and
-    leave out excluded sheets."""
+def counts_by_commune_day(campaign_id: int, codes: list[str] | None,
+                          day: date | None = None) -> dict[tuple[str, date], DayCounts]:
+    """{(commune, day): DayCounts} (None codes: every commune), for callers that checked the
+    scope; verified sheets are counted by the day they were sent, excluded ones left out."""
     shown: dict[tuple[str, date], list[int]] = {}
     with session_scope() as s:
         q = (select(KioskCode.commune_code, KioskCode.day, func.count(),
@@ -278,17 +278,6 @@ def _counts(campaign_id: int, codes: list[str] | None,
         for code, d, n in s.execute(v):
             shown.setdefault((code, d), [0, 0, 0])[2] = n
     return {k: DayCounts(*vals) for k, vals in shown.items()}
-
-
-def commune_day_counts(scope: Scope, campaign_id: int, *, district_code: str | None = None,
-                       commune_code: str | None = None) -> dict[tuple[str, date], DayCounts]:
-    """Codes shown and opened and verified sheets per (commune, day), for the communes in view."""
-    from app.monitoring.scoring import visible_codes
-    if scope.role not in ("admin", "province", "farmers", "district", "commune"):
-        raise AuthError(t("ops.forbidden"))
-    codes = visible_codes(scope, district_code, commune_code)
-    wide = scope.province_wide and not (district_code or commune_code)
-    return _counts(campaign_id, None if wide else codes)
 
 
 def verified_counts(campaign_id: int, codes: list[str] | None) -> dict[str, int]:
