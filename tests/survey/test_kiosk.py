@@ -230,3 +230,24 @@ def test_load_200_codes_across_20_screens_at_once(active_now):
     after = counts()
     assert [a - b for a, b in zip(after, before)] == [len(jobs) + 1] + [len(plan) + 1] * 3
     assert len({r.response_id for r in results}) == len(jobs)
+
+
+def test_cli_kiosk_code_prints_a_fresh_url_and_stats_count_verified_sheets(db, capsys):
+    import json
+
+    from app.cli import main
+    from app.core.campaigns import active_campaign
+    active = active_campaign(max_age=0)
+    assert main(["kiosk-code", "--commune", "07201"]) == 0
+    url = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "/survey?xa=07201&ma=" in url
+    code = url.rsplit("ma=", 1)[1]
+    opening = kiosk.open_code(active.campaign.id, COMMUNE, code, None)
+    assert opening.status == kiosk.OPENED
+    assert send(active, code, opening.token).verified
+    send(active, None, new_submission_token(), i=1)
+    assert main(["stats"]) == 0
+    stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    mine = next(c for c in stats["responses_per_campaign"] if c["campaign_id"] == active.campaign.id)
+    assert (mine["responses"], mine["verified_responses"]) == (2, 1)
+    assert main(["kiosk-code", "--commune", "99999"]) == 2
