@@ -7,7 +7,6 @@ pages and no menu; staff get the pages their role may open, listed in a sidebar 
 as a module to build the server, which serves the app and the read API's routes under /api/v1/
 (app/api/routes.py), and runs as the script (``__main__``) of every run of every session.
 """
-import time
 
 import streamlit as st
 
@@ -23,7 +22,8 @@ if __name__ != "__main__":  # imported by `streamlit run` to build the server
 else:
     streamlit_fixes.install()
     # a local icon (data: URL): the browser fetches nothing from outside the server; set before
-    # st.navigation, which would otherwise name the tab after the page
+    # st.navigation, which would otherwise show the page's Material icon as the tab's icon,
+    # fetched from fonts.gstatic.com (refused by the nginx Content-Security-Policy)
     st.set_page_config(page_title=t("app.tab_title"), page_icon=layout.FAVICON,
                        initial_sidebar_state="auto")  # the layout is set once the page is known
     session.boot()
@@ -42,9 +42,6 @@ else:
             signed_in and current is not None and current.key == "home"):
         if signed_in:
             target = access.after_sign_in(scope.role, st.session_state.pop("qcdc_next", None))
-            # a late answer of the sign-in cookie components may rerun the sign-in page: it takes
-            # the user on to this page again for a short while (pages/dang-nhap.py)
-            st.session_state["qcdc_landing"] = (target, time.time() + 30)
             st.switch_page(pages[target])
         st.switch_page(pages["home"])
     if not signed_in and st.session_state.pop(session.SESSION_ENDED, False) and (
@@ -59,8 +56,11 @@ else:
     with admitted(gated=gated) as ok:
         if not ok:
             st.stop()  # the busy message is shown, or the browser has gone
-        layout.demo_banner(session.settings().demo_mode)
+        # the demo banner, and the public pages' style in the same element (one message less)
+        layout.page_top(session.settings().demo_mode,
+                        public=current is not None and current.section == "public")
         if signed_in:
             sidebar_menu(scope, specs, pages)
+            session.keep_sign_in_cookie()  # a reload stays signed in
         with entry.through_entry():
             nav.run()

@@ -13,6 +13,11 @@ Two cold visits of ``/survey?xa=<code>`` (empty cache, new browser context each)
    radio button of the survey form is visible and enabled.
 
 The last line is one JSON object with ``first_load_kb`` and ``fast3g_usable_s`` (and details).
+
+Over plain HTTP Chromium speaks HTTP/1.1 (six connections, one request at a time each); the
+shipped nginx serves HTTPS with HTTP/2 in production (docs/DEPLOYING.md). To measure that, point
+``--url`` at an ``https://`` nginx rendered with ``--tls-cert``/``--tls-key`` and pass
+``--ignore-https-errors`` for a self-signed certificate.
 """
 from __future__ import annotations
 
@@ -36,9 +41,11 @@ READY_JS = """() => {
 }"""
 
 
-def visit(browser, url: str, throttle: dict | None, timeout_s: float) -> dict:
+def visit(browser, url: str, throttle: dict | None, timeout_s: float,
+          ignore_https_errors: bool = False) -> dict:
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                              is_mobile=True, has_touch=True, locale="vi-VN")
+                              is_mobile=True, has_touch=True, locale="vi-VN",
+                              ignore_https_errors=ignore_https_errors)
     page = ctx.new_page()
     cdp = ctx.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -73,17 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8780")
     p.add_argument("--code", default="07201", help="commune code in ?xa=")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--ignore-https-errors", action="store_true",
+                   help="accept a self-signed certificate (an https:// test nginx)")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
     url = f"{args.url.rstrip('/')}/survey?xa={args.code}"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            plain = visit(browser, url, None, args.timeout)
-            slow = visit(browser, url, FAST_3G, args.timeout)
+            plain = visit(browser, url, None, args.timeout, args.ignore_https_errors)
+            slow = visit(browser, url, FAST_3G, args.timeout, args.ignore_https_errors)
         finally:
             browser.close()
     out = {
+        "bench": "page_weight",
         "url": url,
         "first_load_kb": round((plain["http_bytes"] + plain["ws_bytes"]) / 1024, 1),
         "http_kb": round(plain["http_bytes"] / 1024, 1),

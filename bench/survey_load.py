@@ -570,6 +570,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "special_citizens": sum(1 for s in specials if s),
         "reconnect_resumed": sum(1 for r in recon if r.resumed) if recon else None,
         "msgs_received": sum(r.msgs for r in results),
+        # ForwardMsgs a citizen receives (page, answers, thank-you), on average
+        "msgs_per_citizen": round(sum(r.msgs for r in results) / n, 1) if n else None,
         "server_peak_rss_mb": mem.peak_mb if mem else None,
         # server CPU over the whole run, per citizen (page, answers, thank-you)
         "server_cpu_s": mem.cpu_s if mem else None,

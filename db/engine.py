@@ -22,9 +22,10 @@ _engines: dict[str, Engine] = {}
 
 
 def data_dir() -> Path:
-    from app.core.settings import read_settings  # QCDC_DATA_DIR
-    d = read_settings().data_dir
-    d.mkdir(parents=True, exist_ok=True)
+    from app.core.settings import data_dir as configured  # QCDC_DATA_DIR
+    d = configured()
+    if not d.is_dir():  # one stat: this runs for every transaction
+        d.mkdir(parents=True, exist_ok=True)
     return d
 
 

@@ -95,6 +95,14 @@ class Response(SQLModel, table=True):
     duration_s: float | None = None
     excluded: bool = False
     is_demo: bool = False
+    # integrity engine (app/integrity): keyed hashes of the browser (a cookie surviving reloads)
+    # and of the user agent alone; coarse client facts; the closed answers as a short pattern
+    browser_hash: str | None = Field(default=None, max_length=64)
+    agent_hash: str | None = Field(default=None, max_length=64)
+    client_tz: str | None = Field(default=None, max_length=64)
+    client_tz_offset: int | None = None
+    client_locale: str | None = Field(default=None, max_length=35)
+    answer_pattern: str | None = Field(default=None, max_length=128)
     # sent with a one-time code of the commune's office screen, opened on this sheet's phone
     # and used by no other sheet (app/survey/kiosk.py): the citizen stood at the counter
     verified: bool = False
@@ -225,6 +233,23 @@ class DailyReport(SQLModel, table=True):
     updated_at: NaiveDatetime | None = None
     updated_by: str | None = None
     is_demo: bool = False
+
+
+class DossierCount(SQLModel, table=True):
+    """The one-stop office's own count of dossiers received by a commune on a day, imported by
+    district or province staff from the one-stop software (an independent count of visits:
+    the daily report's visits come from the team whose answers are judged)."""
+    __tablename__ = "dossier_count"
+    __table_args__ = (UniqueConstraint("campaign_id", "commune_code", "day",
+                                       name="uq_dossier_count_commune_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    commune_code: str = Field(foreign_key="commune.code", index=True)
+    day: date
+    dossiers: int = 0
+    imported_at: NaiveDatetime | None = None
+    imported_by: str | None = None
+    source: str = ""              # the imported file's name
 
 
 class ReportPhoto(SQLModel, table=True):

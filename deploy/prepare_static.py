@@ -30,7 +30,12 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
      and only then tries the root, one wasted round trip on every page (the copy is only
      served at the site's root, see deploy/nginx/qcdc.conf.template);
    - ``lang="vi"`` (phones no longer offer to translate the page "from English") and the
-     app's tab title while the page loads, instead of "Streamlit".
+     app's tab title while the page loads, instead of "Streamlit";
+   - ``<link rel="preload" as="fetch">`` of the two server checks the frontend makes before it
+     opens its websocket (``/_stcore/health`` and ``/_stcore/host-config``, at the root where
+     the frontend now looks): they used to start only once every script had arrived and run,
+     one more round trip before the form; preloaded, they travel with the scripts and the
+     frontend's own requests take the answers.
 
 All are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
@@ -90,6 +95,7 @@ STATIC_IMPORT_RE = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/]+\.js)"')
 # (Streamlit's frontend components: st.radio, st.checkbox, st.text_area, st.html).
 SURVEY_WIDGET_CHUNKS = ("Radio", "Checkbox", "TextArea", "Html")
 # Where the frontend finds its server: the page's own origin (the copy is served at the root).
+SERVER_CHECKS = ("/_stcore/health", "/_stcore/host-config")
 PIN_BACKEND_SCRIPT = ('<script>window.__streamlit=Object.assign('
                       '{BACKEND_BASE_URL:window.location.origin+"/"},window.__streamlit)</script>')
 
@@ -167,6 +173,20 @@ def pin_backend(html: str) -> tuple[str, str]:
         return html, "no single </head>, index.html left as shipped"
     at = hits[0].start()
     return html[:at] + "  " + PIN_BACKEND_SCRIPT + "\n  " + html[at:], "the site's root"
+
+
+def preload_server_checks(html: str) -> tuple[str, str]:
+    """index.html fetching the frontend's server checks with the page; (text, status). Only
+    with the frontend pointed at the site's root (``pin_backend``), where they are asked for."""
+    if PIN_BACKEND_SCRIPT not in html:
+        return html, "the frontend's server is not pinned at the root: not preloaded"
+    hits = list(HEAD_END_RE.finditer(html))
+    if len(hits) != 1:
+        return html, "no single </head>, index.html left as shipped"
+    at = hits[0].start()
+    links = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n  '
+                    for u in SERVER_CHECKS)
+    return html[:at] + links + html[at:], f"preloaded {len(SERVER_CHECKS)}"
 
 
 def _chunk_imports(js_dir: Path, name: str) -> list[str]:
@@ -257,6 +277,7 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
     new_html, patches["source_sans_preload"] = lighten_index(html)
     new_html, patches["document"] = localise_index(new_html, app_tab_title())
     new_html, patches["backend_base_url"] = pin_backend(new_html)
+    new_html, patches["server_checks_preload"] = preload_server_checks(new_html)
     new_html, patches["survey_widgets_preload"] = preload_survey_widgets(
         new_html, source / "static" / "js")
     if new_html != html:

@@ -28,16 +28,18 @@ def app_for(page: str | None = None, *, user: str | None = None,
 
 
 def texts(at: AppTest) -> str:
-    """All visible text of the last run (markdown, titles, alerts, captions), one blob."""
+    """All visible text of the last run (markdown, titles, alerts, captions, and the text of
+    st.html blocks without their tags, styles and scripts), one blob."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "exception"):
         for el in getattr(at, kind, []):
             parts.append(str(getattr(el, "value", "")))
     # st.html blocks (a question's own error sits above its options), without their markup
-    # and without scripts, as a reader sees them
+    # and without scripts and styles (the public pages' style shares the demo banner's block),
+    # as a reader sees them
     for el in at.get("html"):
-        body = re.sub(r"<script.*?</script>", "", str(el.value), flags=re.S)
+        body = re.sub(r"(?is)<(style|script)\b.*?</\1>", "", str(el.value))
         parts.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
     # without the invisible word joiners md_escape puts in addresses (app/ui/core/text.py)
     return "\n".join(parts).replace("\u2060", "")

@@ -156,9 +156,29 @@ def fresh_pg_database(prefix: str = "qcdc_t") -> Iterator[str]:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         dispose_engines()
-        with eng.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_pg_database(eng, name)
         eng.dispose()
+
+
+def drop_pg_database(eng, name: str) -> None:
+    """Drop a test database whatever still holds it. ``DROP ... WITH (FORCE)`` must be able to
+    terminate every session of the database, and a non-superuser may not terminate a process
+    without a role of its own (an autovacuum worker busy with the freshly seeded tables, a
+    backend still starting): FORCE then fails ("permission denied to terminate process").
+    So: refuse new connections (the test role owns the database), end this role's own
+    sessions (pools or server processes a test left behind; allowed for the same role), and
+    drop without FORCE: a plain DROP stops autovacuum workers itself and waits for the
+    terminated sessions to go."""
+    with eng.connect() as c:
+        if c.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s",
+                             (name,)).first() is None:
+            return
+        c.exec_driver_sql(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        c.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            (name,))
+        c.exec_driver_sql(f'DROP DATABASE "{name}"')
 
 
 def use_pg(url: str, data_dir: Path, demo: bool = False) -> None:

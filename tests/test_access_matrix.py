@@ -215,7 +215,8 @@ def _scoped_functions() -> list[tuple[str, Callable]]:
 
 SCOPED = _scoped_functions()
 UNIT_PARAMS = {"commune_code", "district_code", "photo_id", "nomination_id", "nom", "user_id",
-               "key", "response_ids", "raw_rows", "remove_photo_ids", "commune_codes"}
+               "key", "response_ids", "raw_rows", "remove_photo_ids", "commune_codes",
+               "data", "parsed"}
 
 
 @dataclass
@@ -398,7 +399,27 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
     "operations.daily_reports.save_report:data": lambda w, c, u: {"visits": 3, "guided": 1, "helpers_on_duty": 1,
                                                  "difficulties": "Không"},
     "admin.questionnaire_builder.save_version:data": lambda w, c, u: _definition(),
+    "operations.dossiers.read_dossier_xlsx:data": lambda w, c, u: _dossier_book(w, u),
+    "operations.dossiers.save_dossiers:data": lambda w, c, u: _dossier_book(w, u),
+    "parsed": lambda w, c, u: __import__("app.operations.dossiers", fromlist=["x"])
+    .ParsedDossiers(rows=[__import__("app.operations.dossiers", fromlist=["x"])
+                          .DossierRow(2, u[0], w.day, 7)]),
 }
+
+
+def _dossier_book(world: World, unit: tuple[str, str]) -> bytes:
+    """A dossier-count workbook naming the unit's commune (by code and by name)."""
+    from openpyxl import Workbook
+
+    from app.core.reference import geography
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã xã", "Tên xã", "Ngày", "Số hồ sơ tiếp nhận"])
+    c = geography().by_code[unit[0]]
+    ws.append([c.code, c.full_name, world.day.strftime("%d/%m/%Y"), 7])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _arguments(qualname: str, fn: Callable, world: World, case: Case, unit: tuple[str, str],

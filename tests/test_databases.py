@@ -190,3 +190,33 @@ def test_migrations_from_an_empty_database_match_the_models(backend, tmp_path):
             use_pg(url, tmp_path / "empty")
             check()
     _reset_process_caches()
+
+
+@pytest.mark.postgres
+def test_a_test_database_is_dropped_even_with_sessions_left_open():
+    """fresh_pg_database's teardown: a pool or a server process a test left connected does not
+    keep the database (nor fail the teardown); nothing of it remains."""
+    from sqlalchemy import create_engine, text
+    with fresh_pg_database("qcdc_drop") as url:
+        leaked = create_engine(url)
+        held = leaked.connect()
+        held.execute(text("CREATE TABLE t (a int)"))
+        held.commit()
+        idle_in_transaction = leaked.connect()
+        idle_in_transaction.execute(text("SELECT count(*) FROM t"))
+        name = url.rsplit("/", 1)[1]
+    from tests.conftest import pg_admin_url
+    admin = create_engine(pg_admin_url())
+    with admin.connect() as c:
+        left = c.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"),
+                         {"n": name}).scalar()
+    admin.dispose()
+    # the leaked connections' server sessions were ended by the teardown: close them here, not
+    # in the garbage collector (a connection finalised in the middle of the interpreter's AST
+    # construction, at the end of the session, broke Python 3.11.7's ast.parse: "AST
+    # constructor recursion depth mismatch", and with it the test run's exit status)
+    for conn in (held, idle_in_transaction):
+        conn.invalidate()
+        conn.close()
+    leaked.dispose()
+    assert left == 0

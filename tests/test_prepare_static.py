@@ -75,9 +75,11 @@ def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
     info = prepare(src, out)
     assert "not found" in info["patches"]["source_sans_preload"]
     assert "not found" in info["patches"]["material_symbols_preload"]
-    # (the other steps still apply: here only the frontend's server address)
+    # (the other steps still apply: here only the frontend's server address and its checks)
+    checks = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n  '
+                     for u in ("/_stcore/health", "/_stcore/host-config"))
     assert (out / "index.html").read_text().replace(
-        "  " + PIN_BACKEND_SCRIPT + "\n  ", "") == index
+        "  " + PIN_BACKEND_SCRIPT + "\n  " + checks, "") == index
     assert (out / "static/js/index.H4sh.js").read_text() == main_js
 
 
@@ -181,6 +183,10 @@ def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_surve
     assert patches["backend_base_url"] == "the site's root"
     assert 'window.__streamlit=Object.assign({BACKEND_BASE_URL:window.location.origin+"/"}' in html
     assert html.index("window.__streamlit") < html.index("</head>")
+    # the frontend's two server checks travel with the scripts
+    assert patches["server_checks_preload"] == "preloaded 2"
+    for check in ("/_stcore/health", "/_stcore/host-config"):
+        assert f'<link rel="preload" href="{check}" as="fetch" crossorigin>' in html
     # the widgets and what they import, once each, after the page's own preloads; not what is
     # preloaded already, not what a chunk loads lazily (import("...")), not a widget that is
     # not in the bundle (Checkbox, Html)
@@ -192,10 +198,11 @@ def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_surve
 
 
 def test_index_that_already_configures_the_frontend_is_left_alone(tmp_path):
-    from prepare_static import pin_backend, preload_survey_widgets
+    from prepare_static import pin_backend, preload_server_checks, preload_survey_widgets
     html = INDEX.replace("</head>", "<script>window.__streamlit={HOST_CONFIG:{}}</script></head>")
     assert pin_backend(html) == (html, "index.html already configures window.__streamlit: "
                                        "left as shipped")
+    assert preload_server_checks(html)[0] == html   # not pinned here: nothing preloaded
     src = _bundle(tmp_path / "src")  # no widget chunks at all
     assert preload_survey_widgets(INDEX, src / "static" / "js") == (
         INDEX, "no survey widget chunk found, index.html left as shipped")

@@ -111,6 +111,7 @@ USER_TEXT = {
     "audit_log": ["actor", "entity_id", "before", "after"],
     "campaign": ["name", "base_url"],
     "daily_report": ["difficulties", "proposals"],
+    "dossier_count": ["source"],
     "inspector": ["full_name", "position", "organisation", "phone"],
     "nomination": ["name", "unit", "achievements", "history"],
     "questionnaire": ["title", "definition"],
@@ -147,7 +148,12 @@ NOT_USER_TEXT = {  # column: why a person cannot type what it holds
                    "decided_by": "a username"},
     "response": {"commune_code": "a code", "scores": "numbers",
                  **{c: "a hash" for c in ("submission_token", "session_hash", "device_hash",
-                                          "network_hash", "answer_hash")}},
+                                          "network_hash", "answer_hash", "browser_hash",
+                                          "agent_hash")},
+                 "client_tz": "a time zone's shape, else '?' (app/integrity/signals.py)",
+                 "client_locale": "a locale's shape, else '?' (app/integrity/signals.py)",
+                 "answer_pattern": "built by the app from the closed answers"},
+    "dossier_count": {"commune_code": "a code", "imported_by": "a username"},
     "roster_entry": {"commune_code": "a code", "duty_days": "dates", "shift": "fixed values",
                      "updated_by": "a username"},
     "roster_status": {"commune_code": "a code"},
@@ -164,6 +170,7 @@ NOT_SHOWN = {
     "response.answers": "open answers go to the Excel export only (checked below)",
     "report_photo.caption": "photos are shown without their caption",
     "campaign.base_url": "used in the QR codes only",
+    "dossier_count.source": "the imported file's name: kept in the row and its audit entry",
     "audit_log.entity_id": "ids; shown in the record's caption only for app-made ids",
 }
 
@@ -352,13 +359,19 @@ def _whole_scope(at) -> None:
     at.run()
 
 
+def _warn_table_key(at) -> str:
+    """The warnings table's key follows the list it shows (app/ui/monitoring/warnings_view.py)."""
+    return next(str(df.key) for df in at.dataframe
+                if str(getattr(df, "key", "") or "").startswith("warn_table_"))
+
+
 def _reveal_warnings(at):
     _whole_scope(at)
-    _select_rows(at, "warn_table", [0])
+    _select_rows(at, _warn_table_key(at), [0])
     yield "first warning"
     at.session_state["warn_state"] = "reviewed"
     at.run()
-    _select_rows(at, "warn_table", [0])
+    _select_rows(at, _warn_table_key(at), [0])
     yield "a reviewed warning"
 
 

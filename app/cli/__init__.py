@@ -1,6 +1,7 @@
 """Command line for operators: `python -m app.cli <command> ...` (app/cli/__main__.py).
 
-Commands: init-db, qr, create-user, stats (others are added by their modules' owners below).
+Commands: init-db, qr, create-user, stats (others are added by their modules' owners below:
+questionnaire and users, backup and restore, integrity).
 Every command works on the database that DATABASE_URL (or the default SQLite file) names.
 """
 from __future__ import annotations
@@ -137,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from app.admin.backup import add_backup_commands  # backup, restore (issue 6)
     add_backup_commands(sub)
+
+    from app.cli.integrity import add_integrity_commands  # integrity (issue 12)
+    add_integrity_commands(sub)
 
     from app.admin.api_tokens import add_api_token_commands  # api-token (issue 17)
     add_api_token_commands(sub)

@@ -51,6 +51,9 @@ PAGES: list[PageSpec] = [
              ("admin", "province", "farmers", "district", "commune"), "monitor", wide=True),
     PageSpec("completeness", "pages/monitor/completeness.py", "tien-do-bao-cao", ":material/fact_check:",
              ("admin", "province", "farmers", "district"), "monitor", wide=True),
+    # the one-stop office's dossier counts, an independent count of visits (issue 12)
+    PageSpec("dossiers", "pages/monitor/dossiers.py", "ho-so-mot-cua", ":material/inventory_2:",
+             ("admin", "province", "district"), "monitor", wide=True),
     PageSpec("rosters_overview", "pages/monitor/rosters_overview.py", "tong-hop-danh-sach",
              ":material/contact_page:", ("admin", "province", "farmers", "district"), "monitor",
              wide=True),

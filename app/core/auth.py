@@ -373,6 +373,15 @@ def sign_out_everywhere(username: str) -> None:
         audit.record(s, username, "auth.sign_out", "user", user.id)
 
 
+def cookie_token(username: str, key: str, session_hours: float, issued_at: float) -> str:
+    """The signed sign-in cookie for `username` issued at `issued_at` (Unix time): the JWT
+    streamlit-authenticator writes (username, exp_date = issue time + session lifetime), read
+    back by ``user_from_cookie``."""
+    import jwt
+    return jwt.encode({"username": username, "exp_date": issued_at + session_hours * 3600},
+                      key, algorithm="HS256")
+
+
 def user_from_cookie(token: object, key: str, session_hours: float,
                      now: float | None = None) -> tuple[User, float] | None:
     """The active user a sign-in cookie (streamlit-authenticator's JWT: username, exp_date)

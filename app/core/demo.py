@@ -18,6 +18,7 @@ from sqlmodel import select
 from app.core import audit, clock
 from app.core.auth import hash_password
 from app.core.reference import geography
+from app.integrity.signals import answer_pattern
 from app.survey.questionnaire import Definition, answer_hash, score_answers
 from app.survey.tally import rebuild_tallies
 from db.engine import session_scope
@@ -26,6 +27,7 @@ from db.models import (
     Campaign,
     CommuneHourTally,
     DailyReport,
+    DossierCount,
     Inspector,
     Nomination,
     OptionTally,
@@ -54,10 +56,13 @@ PUBLICITY = ["niem_yet", "loa", "website", "mang_xa_hoi", "truong_thon", "dan_va
 # planted anomalies (commune codes of the seed list)
 RATIO_HIGH = "07213"      # far more answers than visits
 NO_ANSWERS_TODAY = "07216"
-BURST = "07219"           # many answers from one device within minutes
+BURST = "07219"           # many quick answers from one browser within minutes
 IDENTICAL = "07222"       # repeated identical sheets
 FAST = "07225"            # forms filled impossibly fast
 NO_REPORT_TODAY = {"07228", "07231", "07234"}
+# the one-stop office's dossier counts, imported for the demo district's communes (past days);
+# this commune reports far more visits than its office received dossiers
+INFLATED_VISITS = "07204"
 
 
 def ensure_demo_accounts() -> None:
@@ -108,7 +113,7 @@ def _clear_campaign_activity(s, campaign_id: int) -> None:
     report_ids = select(DailyReport.id).where(DailyReport.campaign_id == campaign_id)
     s.execute(delete(ReportPhoto).where(ReportPhoto.report_id.in_(report_ids)))
     for model in (Response, CommuneHourTally, OptionTally, ScoreTally, DailyReport, RosterEntry,
-                  RosterStatus, Inspector, Nomination, WarningReview):
+                  RosterStatus, Inspector, Nomination, WarningReview, DossierCount):
         s.execute(delete(model).where(model.campaign_id == campaign_id))
 
 
@@ -155,7 +160,10 @@ def ensure_demo_campaign(questionnaire_id: int, definition: Definition,
 
 
 def _answers_for(defn: Definition, rng: random.Random, quality: float) -> dict:
-    """A plausible answer sheet: `quality` (0..1) shifts answers towards the better options."""
+    """A plausible answer sheet: `quality` (0..1) shifts answers towards the better options;
+    each citizen's own view varies around the commune's (so that honest sheets are as varied
+    as real ones: the integrity engine judges repeated sheets)."""
+    quality = min(0.99, max(0.05, rng.gauss(quality, 0.1)))
     ans: dict = {}
     for q in defn.questions:
         if q.type == "text":
@@ -184,7 +192,7 @@ def _answers_for(defn: Definition, rng: random.Random, quality: float) -> dict:
         if rng.random() < 0.06 and any(o.score is None for o in opts):
             ans[q.id] = next(o.value for o in opts if o.score is None)
             continue
-        idx = min(len(scored) - 1, int(abs(rng.gauss(0, 1.6 * (1.05 - quality)))))
+        idx = min(len(scored) - 1, int(abs(rng.gauss(0, 2.0 * (1.05 - quality)))))
         ans[q.id] = scored[idx].value
     for q in defn.profile:
         if rng.random() < 0.7:
@@ -234,6 +242,7 @@ def generate_activity(s, campaign: Campaign, defn: Definition, questionnaire_id:
                     device = f"{device_base}-burst"
                     at = datetime(day.year, day.month, day.day, min(hour, 9), 10 + i // 3,
                                   (i * 7) % 60)
+                    duration = rng.uniform(18, 45)
                 if c.code == IDENTICAL and i < 15:
                     answers = _answers_for(defn, random.Random(99), quality)
                 if c.code == FAST and i < 12:
@@ -251,8 +260,19 @@ def generate_activity(s, campaign: Campaign, defn: Definition, questionnaire_id:
                                              "Sóng điện thoại yếu vào buổi sáng."]),
                     proposals="", created_at=now, updated_at=now, updated_by="demo",
                     is_demo=True))
+    dossiers = []
+    for r in reports:
+        c = geo.by_code[r["commune_code"]]
+        if c.district_code != DEMO_DISTRICT or r["day"] >= now.date():
+            continue
+        share = 1 / 1.7 if c.code == INFLATED_VISITS else rng.uniform(0.9, 1.1)
+        dossiers.append(dict(campaign_id=campaign.id, commune_code=c.code, day=r["day"],
+                             dossiers=max(1, round(r["visits"] * share)), imported_at=now,
+                             imported_by="demo", source="demo_mot_cua.xlsx"))
     if responses:
         s.execute(Response.__table__.insert(), responses)
+    if dossiers:
+        s.execute(DossierCount.__table__.insert(), dossiers)
     if reports:
         s.execute(DailyReport.__table__.insert(), reports)
     s.flush()
@@ -271,5 +291,7 @@ def _response_row(campaign_id, code, questionnaire_id, defn, answers, at, token,
                 scores=json.dumps({k: round(v, 3) for k, v in scores.items()}, sort_keys=True),
                 submitted_at=at, day=at.date(), hour=at.hour, submission_token=token,
                 session_hash=token[-12:], device_hash=device[:32].ljust(8, "-"),
-                network_hash=code, answer_hash=answer_hash(defn, answers),
+                browser_hash=device[:32].ljust(8, "-"), network_hash=code,
+                answer_hash=answer_hash(defn, answers),
+                answer_pattern=answer_pattern(defn, answers),
                 duration_s=round(duration, 1), excluded=False, is_demo=True)

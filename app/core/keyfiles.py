@@ -9,7 +9,8 @@ the server's own backup.
 
 Used for the sign-in cookie's key in demo mode (``app/core/settings.py``, ``load_settings``):
 that key is then unknown outside this server, so nobody can forge a sign-in cookie from the
-source code. The integrity fingerprints' key (``keys/signals.key``) follows the same layout.
+source code; and for the integrity fingerprints' key, ``installation_key("signals")``
+(``app/integrity/keys.py``).
 Imports nothing of the app or db/ (the settings read it).
 """
 from __future__ import annotations

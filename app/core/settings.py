@@ -38,6 +38,8 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
     ("QCDC_NEW_PASSWORD", None, None, "password for `app.cli create-user` without a prompt"),
+    ("QCDC_SIGNALS_KEY", "qcdc.signals_key", None,
+     "secret of the integrity fingerprints (else a key file in the data folder)"),
     ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
     ("QCDC_KIOSK_CODE_MINUTES", None, "5", "minutes an office screen's unopened code lasts"),
     ("QCDC_KIOSK_ANSWER_HOURS", None, "12",
@@ -103,9 +105,16 @@ class Settings:
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
+    signals_key: str | None
     api_rate_per_min: float
     kiosk_code_minutes: float
     kiosk_answer_hours: float
+
+
+def data_dir() -> Path:
+    """The data folder alone (QCDC_DATA_DIR): the database engine asks for it on every
+    transaction, and reading every setting for it parsed the secrets file search each time."""
+    return Path(env("QCDC_DATA_DIR") or (ROOT / "var"))
 
 
 def read_settings() -> Settings:
@@ -116,7 +125,7 @@ def read_settings() -> Settings:
         cookie_name=env("QCDC_COOKIE_NAME") or "qcdc_auth",
         session_hours=float(env("QCDC_SESSION_HOURS") or 12),
         max_photo_mb=int(env("QCDC_MAX_PHOTO_MB") or 10),
-        data_dir=Path(env("QCDC_DATA_DIR") or (ROOT / "var")),
+        data_dir=data_dir(),
         lang=env("QCDC_LANG") or "vi",
         i18n_strict=_truthy(env("QCDC_I18N_STRICT")),
         survey_concurrency=int(_number("QCDC_SURVEY_CONCURRENCY", 1)),
@@ -125,6 +134,7 @@ def read_settings() -> Settings:
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.00005),
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),
+        signals_key=env("QCDC_SIGNALS_KEY"),
         api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
         kiosk_code_minutes=_number("QCDC_KIOSK_CODE_MINUTES", 0.1),
         kiosk_answer_hours=_number("QCDC_KIOSK_ANSWER_HOURS", 0.1),

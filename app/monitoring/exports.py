@@ -3,7 +3,9 @@
 ``build_xlsx``: sheets Tổng hợp (summary), Huyện (districts), Xã (communes), Câu hỏi (questions),
 Cảnh báo (warnings) and Phiếu (raw answers: one row per response, answers as their labels, no
 integrity fingerprints: no session/device/network/answer hashes, no submission token, no form
-duration). Citizen text is always written as text, never as a formula.
+duration; past Excel's 1 048 576 rows a sheet, "Phiếu (2)"…). Citizen text is always written as
+text, never as a formula. The workbook is streamed (app/core/xlsx_stream.py): memory stays
+bounded whatever the number of answers.
 
 ``build_pdf``: "Báo cáo kết quả khảo sát" with the key figures, charts (Altair rendered to PNG by
 vl-convert when installed, otherwise bars drawn with fpdf2 primitives) and the ranking, in the
@@ -17,18 +19,17 @@ import io
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from app.core import clock
+from app.core import clock, xlsx_stream
 from app.core import pdf as pdf_setup
 from app.core.auth import AuthError, Scope
 from app.core.fmt import fmt_date, fmt_datetime, fmt_float, fmt_int, fmt_pct
 from app.core.i18n import t
 from app.core.reference import geography
-from app.core.spreadsheet import excel_text, looks_like_formula
+from app.core.xlsx_stream import StreamWorkbook
 from app.monitoring.stats import Overview, overview
 from app.survey.questionnaire import OVERALL
 from db.engine import session_scope
@@ -38,7 +39,8 @@ log = logging.getLogger("qcdc.exports")
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT_ROLES = ("admin", "province", "farmers", "district")
-XLSX_MAX_ROWS = 1_048_575
+RAW_SHEET = "Phiếu"
+RAW_MAX_ROWS = xlsx_stream.MAX_ROWS  # Excel's rows per sheet, header rows included
 # columns of Response that may leave the system (never the integrity fingerprints)
 RAW_FIELDS = ("id", "commune_code", "submitted_at", "excluded", "answers", "scores")
 
@@ -68,40 +70,18 @@ def file_stem(ov: Overview) -> str:
 
 # ------------------------------------------------------------------------------ Excel
 class _Sheet:
-    """A write-only sheet where every string cell is a string, never a formula."""
+    """A sheet of the streamed workbook (app/core/xlsx_stream.py): every string is text, never
+    a formula, and text that looks like one is quote-prefixed; header rows are bold."""
 
-    def __init__(self, wb, title: str, widths: list[int] | None = None):
-        self.ws = wb.create_sheet(title)
-        if widths:
-            from openpyxl.utils import get_column_letter
-            for i, w in enumerate(widths, start=1):
-                self.ws.column_dimensions[get_column_letter(i)].width = w
-        self.rows = 0
+    def __init__(self, wb: StreamWorkbook, title: str, widths: list[int] | None = None):
+        self.ws = wb.sheet(title, widths)
+
+    @property
+    def rows(self) -> int:
+        return self.ws.rows
 
     def row(self, values, bold: bool = False) -> None:
-        """Plain values go through as they are (fast); a string that could be read as a formula
-        (leading "=", "+", "-", "@") is forced to quote-prefixed text; header rows are bold."""
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-        cells = []
-        for v in values:
-            if isinstance(v, float) and v != v:
-                v = None
-            elif isinstance(v, str):
-                v = excel_text(v)
-            if bold or looks_like_formula(v) or isinstance(v, datetime):
-                c = WriteOnlyCell(self.ws, value=v)
-                if isinstance(v, str):
-                    c.data_type = "s"
-                    c.quotePrefix = looks_like_formula(v)  # stays text even when edited
-                if bold:
-                    c.font = Font(bold=True)
-                if isinstance(v, datetime):
-                    c.number_format = "dd/mm/yyyy hh:mm:ss"
-                v = c
-            cells.append(v)
-        self.ws.append(cells)
-        self.rows += 1
+        self.ws.row(values, bold=bold)
 
 
 def _num(v, digits: int = 1):
@@ -110,19 +90,43 @@ def _num(v, digits: int = 1):
     return round(float(v), digits)
 
 
+def _integrity_marks(scope: Scope, campaign_id: int) -> dict[str, int]:
+    """{commune code: open high-score integrity warnings} in the scope (issue 14 item 5: a
+    commune with one is marked wherever it is ranked)."""
+    from app.monitoring.warnings import READER_ROLES, open_high_by_commune
+    if scope.role not in READER_ROLES:
+        return {}
+    return {code: len(ws) for code, ws in open_high_by_commune(scope, campaign_id).items()}
+
+
+def _mark(marks: dict[str, int], code: str) -> str:
+    n = marks.get(code)
+    return f" – {t('results.flag_cell', n=n)}" if n else ""
+
+
 def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: str | None = None,
                progress: Progress = _noop, include_raw: bool = True) -> tuple[bytes, str]:
     """The results workbook and its file name."""
-    from openpyxl import Workbook
-
     from app.core.campaigns import load_definition
-    from app.monitoring.warnings import compute_warnings
 
     _require_export(scope)
     progress(0.02, t("export.step.figures"))
     ov = overview(scope, campaign_id, district_code=district_code)
     defn = load_definition(ov.campaign.questionnaire_id)
-    wb = Workbook(write_only=True)
+    buf = io.BytesIO()
+    with StreamWorkbook(buf) as wb:
+        _summary_sheets(wb, scope, ov, district_code, progress, include_raw)
+        if include_raw:
+            _raw_sheet(wb, scope, ov, defn, district_code, progress)
+        progress(0.97, t("export.step.saving"))
+    progress(1.0, t("export.step.done"))
+    return buf.getvalue(), file_stem(ov) + ".xlsx"
+
+
+def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_code,
+                    progress: Progress, include_raw: bool) -> None:
+    """Tổng hợp, Huyện, Xã, Câu hỏi and Cảnh báo."""
+    from app.monitoring.warnings import compute_warnings
 
     s = _Sheet(wb, "Tổng hợp", [46, 60])
     s.row([t("export.title")], bold=True)
@@ -134,6 +138,11 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
     s.row([])
     for label, value in _kpi_rows(ov):
         s.row([label, value])
+    sheets = raw_sheets_needed(int(ov.kpi["answers_total"] + ov.kpi["excluded_total"]))
+    if include_raw and sheets > 1:  # Excel's limit per sheet, said where the reader starts
+        s.row([])
+        s.row([t("export.raw_split", n=fmt_int(sheets), sheet=RAW_SHEET,
+                 rows=fmt_int(xlsx_stream.MAX_ROWS))], bold=True)
     if ov.campaign.is_demo:
         s.row([])
         s.row([t("demo.banner")], bold=True)
@@ -162,6 +171,7 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
            t("export.col.uncertain")] + [name for _pid, name in pillars]
           + [t("kiosk.col.verified"), t("kiosk.col.verified_share"), t("kiosk.col.shown"),
              t("kiosk.col.opened")], bold=True)
+    marks = _integrity_marks(scope, ov.campaign.id)
     for r in ov.communes.itertuples(index=False):
         sc = ov.scores.commune(r.code)
         s.row([r.code, r.name, r.district_name, int(r.answers), int(r.excluded), int(r.visits),
@@ -169,7 +179,7 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
                f"{int(r.reports)}/{int(r.reports_expected)}", _num(r.index), _num(r.index_low),
                _num(r.index_high), int(r.n_scored),
                int(r.rank) if r.rank == r.rank and r.rank is not None else None,
-               t(f"dashboard.status.{r.score_status}"),
+               t(f"dashboard.status.{r.score_status}") + _mark(marks, r.code),
                t("export.yes") if sc and sc.uncertain else ""]
               + [_num(sc.pillars[p].mean) if sc and sc.pillars.get(p) else None
                  for p, _n in pillars]
@@ -197,16 +207,12 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
                fmt_date(w.day), w.reason, len(w.response_ids) or None, w.n_excluded or None,
                w.reviewed_by or "", fmt_datetime(w.reviewed_at), w.note])
 
-    if include_raw:
-        _raw_sheet(wb, scope, ov, defn, district_code, progress)
-    progress(0.97, t("export.step.saving"))
-    buf = io.BytesIO()
-    wb.save(buf)
-    progress(1.0, t("export.step.done"))
-    return buf.getvalue(), file_stem(ov) + ".xlsx"
 
-
-def _raw_sheet(wb, scope: Scope, ov: Overview, defn, district_code, progress: Progress) -> None:
+def _raw_sheet(wb: StreamWorkbook, scope: Scope, ov: Overview, defn, district_code,
+               progress: Progress) -> None:
+    """One row per response, answers as their labels; beyond Excel's 1 048 576 rows a sheet the
+    rows go on in "Phiếu (2)", "Phiếu (3)"… each with the same two header rows (the summary
+    sheet says so)."""
     from app.monitoring.scoring import visible_codes
     questions = [q for q in defn.all_questions]
     numbers = {q.id: i + 1 for i, q in enumerate(defn.questions)}
@@ -216,43 +222,43 @@ def _raw_sheet(wb, scope: Scope, ov: Overview, defn, district_code, progress: Pr
         headers.append(f"Câu {numbers[q.id]}" if q.id in numbers else q.text)
     headers += [f"{t('dashboard.col.index')}: {name}" for _pid, name in ov.scores.pillars]
     headers.append(t("dashboard.overall"))
-    s = _Sheet(wb, "Phiếu", [9, 8, 26, 22, 18, 7] + [14] * (len(questions) + 7))
-    s.row(headers, bold=True)
-    s.row(["", "", "", "", "", ""] + [q.text for q in questions])
+    widths = [9, 8, 26, 22, 18, 7] + [14] * (len(questions) + 7)
+    texts = ["", "", "", "", "", ""] + [q.text for q in questions]
+
+    def new_sheet() -> _Sheet:
+        s = _Sheet(wb, RAW_SHEET, widths)
+        s.row(headers, bold=True)
+        s.row(texts)
+        return s
+    s = new_sheet()
     geo = geography()
+    places = {c.code: (c.full_name, c.district_full_name) for c in geo.communes}
+    cells = [_answer_cell(q) for q in questions]
+    qids = [q.id for q in questions]
+    yes = t("export.yes")
     whole = scope.province_wide and not district_code
     codes = None if whole else visible_codes(scope, district_code)
     cols = [getattr(Response, f) for f in RAW_FIELDS]
     total = int(ov.kpi["answers_total"] + ov.kpi["excluded_total"]) or 1
     done = 0
     pillar_ids = [p for p, _n in ov.scores.pillars] + [OVERALL]
+    loads = json.loads
     with session_scope() as session:
         q = select(*cols).where(Response.campaign_id == ov.campaign.id).order_by(Response.id)
         if codes is not None:
             q = q.where(Response.commune_code.in_(codes))
         result = session.execute(q.execution_options(yield_per=5000))
         for rid, code, at, excluded, answers, scores in result:
-            if s.rows >= XLSX_MAX_ROWS:
-                log.warning("raw answers truncated at %d rows", XLSX_MAX_ROWS)
-                break
-            c = geo.by_code.get(code)
-            a = json.loads(answers)
-            sc = json.loads(scores or "{}")
-            row = [rid, code, c.full_name if c else code, c.district_full_name if c else "",
-                   at, t("export.yes") if excluded else ""]
-            for qq in questions:
-                v = a.get(qq.id)
-                if v is None:
-                    row.append(None)
-                elif qq.type == "multi":
-                    row.append("; ".join(_label(qq, x) for x in v))
-                elif qq.type == "rating":
-                    row.append(int(v))
-                elif qq.type == "text":
-                    row.append(str(v))
-                else:
-                    row.append(_label(qq, v))
-            row += [_num(sc.get(p)) for p in pillar_ids]
+            name, district = places.get(code) or (code, "")
+            a = loads(answers)
+            sc = loads(scores) if scores else {}
+            row = [rid, code, name, district, at, yes if excluded else None]
+            row += [None if (v := a.get(qid)) is None else cell(v)
+                    for qid, cell in zip(qids, cells, strict=True)]
+            row += [None if (v := sc.get(p)) is None else round(float(v), 1)
+                    for p in pillar_ids]
+            if s.rows >= RAW_MAX_ROWS:
+                s = new_sheet()
             s.row(row)
             done += 1
             if done % 5000 == 0:
@@ -260,9 +266,29 @@ def _raw_sheet(wb, scope: Scope, ov: Overview, defn, district_code, progress: Pr
                          t("export.step.raw", done=fmt_int(done), total=fmt_int(total)))
 
 
-def _label(q, value) -> str:
-    o = q.option(str(value))
-    return o.label if o else str(value)
+def raw_sheets_needed(answers: int) -> int:
+    """How many "Phiếu" sheets `answers` rows take (two header rows on each)."""
+    per_sheet = RAW_MAX_ROWS - 2
+    return max(1, -(-answers // per_sheet))
+
+
+def _answer_cell(q) -> Callable[[object], object]:
+    """How one answer of question `q` is written: labels for options, numbers for ratings."""
+    labels = {o.value: o.label for o in q.options}
+
+    def label(v) -> str:
+        found = labels.get(v)
+        if found is None:
+            v = str(v)
+            found = labels.get(v, v)
+        return found
+    if q.type == "multi":
+        return lambda v: "; ".join(label(x) for x in v)
+    if q.type == "rating":
+        return int
+    if q.type == "text":
+        return str
+    return label
 
 
 def _kpi_rows(ov: Overview) -> list[tuple[str, str]]:
@@ -502,14 +528,18 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
             table.row([t("dashboard.col.rank"), t("dashboard.col.commune"), t("dashboard.col.district"),
                        t("dashboard.col.n_scored"), t("dashboard.col.index"), t("dashboard.col.ci"),
                        t("dashboard.col.status")])
+            marks = _integrity_marks(scope, ov.campaign.id)
             for c in ranked:
                 table.row([str(c.rank), c.name, c.district_name, fmt_int(c.n),
                            fmt_float(c.overall.mean, 1),
                            f"{fmt_float(c.overall.low, 1)}–{fmt_float(c.overall.high, 1)}"
                            if c.overall.low is not None else "–",
-                           t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")])
+                           t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")
+                           + _mark(marks, c.code)])
         pdf.set_font("DejaVu", "", 7.5)
         pdf.multi_cell(0, 4, t("export.uncertain_note"), new_x="LMARGIN", new_y="NEXT")
+        if any(c.code in marks for c in ranked):
+            pdf.multi_cell(0, 4, t("results.flag_note"), new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.para(t("export.no_ranked"))
     rest = [c for c in ov.scores.communes if c.rank is None]

@@ -1,32 +1,39 @@
-"""Warnings (cảnh báo): implausible answer counts and integrity signals, for review.
+"""Warnings (cảnh báo): suspicious groups of sheets and implausible counts, for review.
 
 Warnings are computed, never stored; a reviewer's mark is a ``WarningReview`` row keyed by the
-warning's stable ``key``. Kinds and rules (names a reader can search for):
+warning's stable ``key``. Two families:
 
-- ``ratio_low`` / ``ratio_high``: on a day with a daily report, the commune's counted answers /
-  reported visits is below the campaign's ``ratio_low`` or above its ``ratio_high`` (a report of
-  0 visits with answers is "too high"). Days without a report are never judged.
-- ``no_answers``: a commune with no answer on a day of the window (today only from
-  ``no_answers_after_hour``).
-- ``no_report``: a commune without a daily report for a day of the window (today only from
-  ``no_report_after_hour``).
-- ``burst``: at least ``burst_count`` answers from one device fingerprint within
-  ``burst_minutes`` (overlapping windows merge into one burst).
-- ``identical``: at least ``identical_count`` answer sheets of one commune with the very same
-  closed answers (``answer_hash``).
-- ``fast``: answer sheets filled in less than ``fast_seconds`` (grouped per commune and day).
+- **Groups of sheets** from the integrity engine (``app/integrity``, docs/INTEGRITY.md): one
+  warning per suspicious cluster (``browser``, ``session``, ``device``, ``network``, ``copies``,
+  ``team``, ``excess``), with its score, its sheets and its reasons in plain Vietnamese, ranked
+  by score. ``ratio_high``: a reported day whose counted answers exceed the campaign's
+  ``ratio_high`` times the reported visits (or the one-stop office's dossier count, where
+  imported and lower) and that holds no ``excess`` warning of its own; it names the sheets,
+  phones and sessions that make the excess and says how much of it no sheet explains.
+- **Counts** that are not about sheets: ``ratio_low`` (answers / reported visits below the
+  band on a reported day), ``visits_high`` (reported visits above the band against the one-stop
+  office's dossier count), ``no_answers`` (a day of the window without answers; today only from
+  ``no_answers_after_hour``), ``no_report`` (no daily report; today only from
+  ``no_report_after_hour``). Days without a report are never judged on their ratio.
 
-The integrity kinds look at every response, excluded or not, so a warning stays visible after its
-responses were excluded and the exclusion can be reversed. ``set_excluded`` is the only way to
-exclude or re-include responses: it updates ``Response.excluded`` and the running tallies in one
-transaction, and audits each change.
+Settings (``Setting`` rows, admin-editable): ``warn.no_answers_after_hour`` (10) and
+``warn.no_report_after_hour`` (12). The fixed counts of the rules before the engine
+(``warn.burst_count``, ``warn.burst_minutes``, ``warn.identical_count``, ``warn.fast_seconds``)
+no longer apply and are ignored: the engine judges against the campaign's own baselines.
+
+The engine looks at every response, excluded or not, so a group's warning stays visible after
+its responses were excluded and the exclusion can be reversed; count warnings are about the
+counted answers (a too-high ratio goes away once its excess is excluded), and every excluded
+sheet can be brought back from ``excluded_groups`` whatever its warning became.
+``set_excluded`` is the only way to exclude or re-include responses: it updates
+``Response.excluded`` and the running tallies in one transaction, and audits each change.
 """
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 
@@ -37,42 +44,51 @@ from app.core.fmt import fmt_date, fmt_float, fmt_int
 from app.core.i18n import t
 from app.core.reference import geography
 from app.monitoring.scoring import load_campaign, visible_codes
-from app.monitoring.stats import RATIO_HIGH, RATIO_LOW, ratio_status, reference_day
+from app.monitoring.stats import RATIO_LOW, ratio_status, reference_day
 from app.survey.tally import apply_response
 from db.engine import session_scope
-from db.models import Campaign, CommuneHourTally, DailyReport, Response, Setting, WarningReview
+from db.models import (
+    AuditLog,
+    Campaign,
+    CommuneHourTally,
+    DailyReport,
+    DossierCount,
+    Response,
+    Setting,
+    WarningReview,
+)
 
-KIND_RATIO_LOW = "ratio_low"
+ENGINE_KINDS = ("browser", "session", "device", "network", "copies", "team", "excess")
 KIND_RATIO_HIGH = "ratio_high"
+KIND_VISITS_HIGH = "visits_high"
+KIND_RATIO_LOW = "ratio_low"
 KIND_NO_ANSWERS = "no_answers"
 KIND_NO_REPORT = "no_report"
-KIND_BURST = "burst"
-KIND_IDENTICAL = "identical"
-KIND_FAST = "fast"
-KINDS = (KIND_RATIO_HIGH, KIND_RATIO_LOW, KIND_BURST, KIND_IDENTICAL, KIND_FAST, KIND_NO_ANSWERS,
+KINDS = (*ENGINE_KINDS, KIND_RATIO_HIGH, KIND_VISITS_HIGH, KIND_RATIO_LOW, KIND_NO_ANSWERS,
          KIND_NO_REPORT)
-INTEGRITY_KINDS = (KIND_BURST, KIND_IDENTICAL, KIND_FAST)
-SEVERITY = {KIND_RATIO_HIGH: "high", KIND_BURST: "high", KIND_IDENTICAL: "high",
-            KIND_FAST: "high", KIND_RATIO_LOW: "medium", KIND_NO_REPORT: "medium",
-            KIND_NO_ANSWERS: "medium"}
+COUNT_KINDS = (KIND_VISITS_HIGH, KIND_RATIO_LOW, KIND_NO_ANSWERS, KIND_NO_REPORT)
+# the page's count tiles: groups of sheets, too many answers, too few, missing
+CATEGORIES = {"groups": ENGINE_KINDS, "too_many": (KIND_RATIO_HIGH, KIND_VISITS_HIGH),
+              "too_few": (KIND_RATIO_LOW,), "missing": (KIND_NO_ANSWERS, KIND_NO_REPORT)}
 REVIEWER_ROLES = ("admin", "province", "district")
+READER_ROLES = ("admin", "province", "farmers", "district")
+HIGH_SCORE = 4.0   # the engine's threshold: a score from here up is a "high" warning
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    burst_count: int = 5
-    burst_minutes: float = 10.0
-    identical_count: int = 5
-    fast_seconds: float = 30.0
     no_answers_after_hour: int = 10
     no_report_after_hour: int = 12
 
     SETTING_KEYS = {
-        "burst_count": "warn.burst_count", "burst_minutes": "warn.burst_minutes",
-        "identical_count": "warn.identical_count", "fast_seconds": "warn.fast_seconds",
         "no_answers_after_hour": "warn.no_answers_after_hour",
         "no_report_after_hour": "warn.no_report_after_hour",
     }
+
+
+# settings of the rules before the integrity engine: ignored (see the module's docstring)
+RETIRED_SETTINGS = ("warn.burst_count", "warn.burst_minutes", "warn.identical_count",
+                    "warn.fast_seconds")
 
 
 def load_thresholds() -> Thresholds:
@@ -87,12 +103,11 @@ def load_thresholds() -> Thresholds:
         raw = rows.get(key)
         if raw is None or str(raw).strip() == "":
             continue
-        kind = type(getattr(base, attr))
         try:
-            v = kind(float(raw))
+            v = int(float(raw))
         except ValueError:
             continue
-        if v > 0:
+        if 0 <= v <= 24:
             values[attr] = v
     return replace(base, **values)
 
@@ -114,6 +129,10 @@ class Alert:
     reviewed_at: datetime | None = None
     note: str = ""
     details: dict = field(default_factory=dict)
+    score: float | None = None       # the engine's score (-log10 of an honest coincidence)
+    reasons: list[str] = field(default_factory=list)   # the reason as separate sentences
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
     @property
     def reviewed(self) -> bool:
@@ -127,16 +146,32 @@ class Alert:
     def can_exclude(self) -> bool:
         return bool(self.response_ids)
 
+    @property
+    def all_excluded(self) -> bool:
+        return bool(self.response_ids) and self.n_excluded >= len(self.response_ids)
+
+    @property
+    def is_open_high(self) -> bool:
+        """A high-score warning nobody has dealt with: not reviewed, sheets still counted."""
+        return self.severity == "high" and not self.reviewed and not self.all_excluded
+
+    @property
+    def label(self) -> str:
+        """The warning in a few words, for the reviewer to check what an action applies to."""
+        day = f" – {fmt_date(self.day)}" if self.day else ""
+        return f"{self.title} – {self.commune_name}{day}"
+
 
 def _unit(code: str) -> tuple[str, str, str]:
     c = geography().by_code[code]
     return c.full_name, c.district_code, c.district_full_name
 
 
-def _mk(kind: str, key: str, code: str, day: date | None, reason: str, **kw) -> Alert:
+def _mk(kind: str, key: str, code: str, day: date | None, reason: str, severity: str = "medium",
+        **kw) -> Alert:
     name, dcode, dname = _unit(code)
     return Alert(key=key, kind=kind, commune_code=code, commune_name=name, district_code=dcode,
-                   district_name=dname, day=day, reason=reason, severity=SEVERITY[kind], **kw)
+                 district_name=dname, day=day, reason=reason, severity=severity, **kw)
 
 
 def _where_codes(q, col, codes: list[str] | None):
@@ -144,7 +179,7 @@ def _where_codes(q, col, codes: list[str] | None):
 
 
 def _coverage_warnings(conn, campaign: Campaign, codes: list[str], sql_codes, now: datetime,
-                       th: Thresholds) -> list[Alert]:
+                       th: Thresholds, kinds: set[str]) -> list[Alert]:
     ref = reference_day(campaign, now.date())
     days = [d for d in campaign_days(campaign) if d <= ref and d <= now.date()]
     answers: dict[tuple[str, date], int] = defaultdict(int)
@@ -159,6 +194,13 @@ def _coverage_warnings(conn, campaign: Campaign, codes: list[str], sql_codes, no
             select(DailyReport.commune_code, DailyReport.day, DailyReport.visits)
             .where(DailyReport.campaign_id == campaign.id), DailyReport.commune_code, sql_codes)):
         visits[(code, day)] = int(v or 0)
+    dossiers: dict[tuple[str, date], int] = {}
+    if KIND_VISITS_HIGH in kinds:
+        for code, day, k in conn.execute(_where_codes(
+                select(DossierCount.commune_code, DossierCount.day, DossierCount.dossiers)
+                .where(DossierCount.campaign_id == campaign.id), DossierCount.commune_code,
+                sql_codes)):
+            dossiers[(code, day)] = int(k or 0)
     out: list[Alert] = []
     low, high = campaign.ratio_low, campaign.ratio_high
     for code in codes:
@@ -166,166 +208,176 @@ def _coverage_warnings(conn, campaign: Campaign, codes: list[str], sql_codes, no
             is_today = day == now.date()
             n = answers.get((code, day), 0)
             v = visits.get((code, day))
+            k = dossiers.get((code, day))
             if v is not None:
-                st = ratio_status(n, v, low, high)
-                if st in (RATIO_LOW, RATIO_HIGH):
-                    kind = KIND_RATIO_LOW if st == RATIO_LOW else KIND_RATIO_HIGH
-                    ratio = fmt_float(n / v, 2) if v else "∞"
-                    reason = t(f"warn.reason.{kind}", answers=fmt_int(n), visits=fmt_int(v),
-                               ratio=ratio, low=fmt_float(low, 2), high=fmt_float(high, 2),
+                if KIND_RATIO_LOW in kinds and ratio_status(n, v, low, high) == RATIO_LOW:
+                    reason = t("warn.reason.ratio_low", answers=fmt_int(n), visits=fmt_int(v),
+                               ratio=fmt_float(n / v, 2), low=fmt_float(low, 2),
                                day=fmt_date(day))
-                    out.append(_mk(kind, f"{kind}:{code}:{day.isoformat()}", code, day, reason,
-                                   details={"answers": n, "visits": v}))
-            elif not is_today or now.hour >= th.no_report_after_hour:
+                    out.append(_mk(KIND_RATIO_LOW, f"{KIND_RATIO_LOW}:{code}:{day.isoformat()}",
+                                   code, day, reason, details={"answers": n, "visits": v}))
+                if k is not None and v > 0 and (k == 0 or v / k > high):
+                    ratio = fmt_float(v / k, 2) if k else "∞"
+                    reason = t("warn.reason.visits_high", visits=fmt_int(v), dossiers=fmt_int(k),
+                               ratio=ratio, high=fmt_float(high, 2), day=fmt_date(day),
+                               answers=fmt_int(n))
+                    out.append(_mk(KIND_VISITS_HIGH,
+                                   f"{KIND_VISITS_HIGH}:{code}:{day.isoformat()}", code, day,
+                                   reason, details={"answers": n, "visits": v, "dossiers": k}))
+            elif KIND_NO_REPORT in kinds and (not is_today or now.hour >= th.no_report_after_hour):
                 out.append(_mk(KIND_NO_REPORT, f"{KIND_NO_REPORT}:{code}:{day.isoformat()}",
                                code, day, t("warn.reason.no_report", day=fmt_date(day))))
-            if n == 0 and (not is_today or now.hour >= th.no_answers_after_hour):
+            if KIND_NO_ANSWERS in kinds and n == 0 and \
+                    (not is_today or now.hour >= th.no_answers_after_hour):
                 out.append(_mk(KIND_NO_ANSWERS, f"{KIND_NO_ANSWERS}:{code}:{day.isoformat()}",
                                code, day, t("warn.reason.no_answers", day=fmt_date(day))))
     return out
 
 
-def find_bursts(times: list[tuple[datetime, int]], count: int,
-                minutes: float) -> list[list[int]]:
-    """Groups of response ids where at least `count` fall within `minutes` (merged when they
-    overlap). `times` are (submitted_at, response id) of one device."""
-    times = sorted(times)
-    window = timedelta(minutes=minutes)
-    spans: list[tuple[int, int]] = []
-    j = 0
-    for i in range(len(times)):
-        if j < i:
-            j = i
-        while j + 1 < len(times) and times[j + 1][0] - times[i][0] <= window:
-            j += 1
-        if j - i + 1 >= count:
-            if spans and i <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], j))
-            else:
-                spans.append((i, j))
-    return [[rid for _t, rid in times[a:b + 1]] for a, b in spans]
+def engine_report(campaign_id: int):
+    """The integrity engine's judgement of the whole campaign (baselines are the campaign's,
+    whoever asks; warnings are narrowed to a scope afterwards)."""
+    from app.integrity import evaluate
+    return evaluate(campaign_id)
 
 
-def _integrity_warnings(conn, campaign: Campaign, sql_codes, th: Thresholds,
-                        kinds: set[str]) -> list[Alert]:
-    out: list[Alert] = []
-    cid = campaign.id
-    base = Response.campaign_id == cid
-    if KIND_BURST in kinds:
-        devices = [d for (d,) in conn.execute(_where_codes(
-            select(Response.device_hash).where(base, Response.device_hash.is_not(None)),
-            Response.commune_code, sql_codes)
-            .group_by(Response.device_hash).having(func.count() >= th.burst_count))]
-        per_dev: dict[str, list] = defaultdict(list)
-        info: dict[int, tuple] = {}
-        for chunk in _chunks(devices, 500):
-            for rid, dev, code, at, excl in conn.execute(_where_codes(
-                    select(Response.id, Response.device_hash, Response.commune_code,
-                           Response.submitted_at, Response.excluded)
-                    .where(base, Response.device_hash.in_(chunk)), Response.commune_code,
-                    sql_codes)):
-                per_dev[dev].append((at, rid))
-                info[rid] = (code, at, excl)
-        for times in per_dev.values():
-            for ids in find_bursts(times, th.burst_count, th.burst_minutes):
-                codes = defaultdict(int)
-                for rid in ids:
-                    codes[info[rid][0]] += 1
-                code = max(codes, key=codes.get)
-                first = min(info[r][1] for r in ids)
-                last = max(info[r][1] for r in ids)
-                minutes = max(1, round((last - first).total_seconds() / 60))
-                reason = t("warn.reason.burst", n=fmt_int(len(ids)), minutes=fmt_int(minutes),
-                           start=first.strftime("%H:%M"), end=last.strftime("%H:%M"),
-                           day=fmt_date(first.date()))
-                out.append(_mk(KIND_BURST, f"{KIND_BURST}:{code}:{min(ids)}", code,
-                               first.date(), reason, response_ids=tuple(sorted(ids)),
-                               n_excluded=sum(1 for r in ids if info[r][2])))
-    if KIND_IDENTICAL in kinds:
-        # the (commune, sheet) pairs seen often enough, counted in SQL; then only their rows
-        pairs = {(c, h) for c, h in conn.execute(_where_codes(
-            select(Response.commune_code, Response.answer_hash)
-            .where(base, Response.answer_hash.is_not(None)), Response.commune_code, sql_codes)
-            .group_by(Response.commune_code, Response.answer_hash)
-            .having(func.count() >= th.identical_count))}
-        groups: dict[tuple[str, str], list] = defaultdict(list)
-        for chunk in _chunks(sorted({h for _c, h in pairs}), 500):
-            for rid, h, code, at, excl in conn.execute(_where_codes(
-                    select(Response.id, Response.answer_hash, Response.commune_code,
-                           Response.submitted_at, Response.excluded)
-                    .where(base, Response.answer_hash.in_(chunk)), Response.commune_code,
-                    sql_codes)):
-                if (code, h) in pairs:
-                    groups[(code, h)].append((rid, at, excl))
-        for (code, _h), rows in groups.items():
-            if len(rows) < th.identical_count:
-                continue
-            ids = sorted(r[0] for r in rows)
-            days = sorted({r[1].date() for r in rows})
-            reason = t("warn.reason.identical", n=fmt_int(len(rows)),
-                       days=", ".join(fmt_date(d) for d in days))
-            out.append(_mk(KIND_IDENTICAL, f"{KIND_IDENTICAL}:{code}:{ids[0]}", code, days[0],
-                           reason, response_ids=tuple(ids),
-                           n_excluded=sum(1 for r in rows if r[2])))
-    if KIND_FAST in kinds:
-        fast: dict[tuple[str, date], list] = defaultdict(list)
-        for rid, code, day, dur, excl in conn.execute(_where_codes(
-                select(Response.id, Response.commune_code, Response.day, Response.duration_s,
-                       Response.excluded)
-                .where(base, Response.duration_s.is_not(None),
-                       Response.duration_s < th.fast_seconds), Response.commune_code,
-                sql_codes)):
-            fast[(code, day)].append((rid, dur, excl))
-        for (code, day), rows in fast.items():
-            ids = sorted(r[0] for r in rows)
-            reason = t("warn.reason.fast", n=fmt_int(len(rows)),
-                       seconds=fmt_int(th.fast_seconds),
-                       fastest=fmt_int(min(r[1] for r in rows)), day=fmt_date(day))
-            out.append(_mk(KIND_FAST, f"{KIND_FAST}:{code}:{day.isoformat()}", code, day,
-                           reason, response_ids=tuple(ids),
-                           n_excluded=sum(1 for r in rows if r[2])))
+def _span(first: datetime, last: datetime) -> str:
+    if first.date() == last.date():
+        return f"{first:%H:%M}–{last:%H:%M}"
+    return f"{first:%H:%M} {fmt_date(first)} – {last:%H:%M} {fmt_date(last)}"
+
+
+def _maker_text(m: dict) -> str:
+    span = _span(m["first"], m["last"])
+    if m["tie"] in ENGINE_KINDS:
+        return t("warn.maker.warning", n=fmt_int(m["n"]), title=t(f"warn.kind.{m['tie']}"),
+                 span=span)
+    return t(f"warn.maker.{m['tie']}", n=fmt_int(m["n"]), span=span)
+
+
+def _over_band_alert(d) -> Alert:
+    """The ``ratio_high`` warning of a day over the band (``app.integrity.engine.DayCount``)."""
+    ref = d.reference_count
+    ratio = fmt_float(d.answers / ref, 2) if ref else "∞"
+    values = dict(day=fmt_date(d.day), answers=fmt_int(d.answers),
+                  visits=fmt_int(d.visits) if d.visits is not None else "–",
+                  dossiers=fmt_int(d.dossiers) if d.dossiers is not None else "–",
+                  ratio=ratio, high=fmt_float(d.ratio_high, 2), excess=fmt_int(d.excess))
+    head = t("warn.reason.ratio_high_dossiers" if d.reference == "dossiers"
+             else "warn.reason.ratio_high", **values)
+    parts = [head]
+    if d.makers:
+        parts.append(t("warn.reason.makers", excess=fmt_int(d.excess),
+                       makers="; ".join(_maker_text(m) for m in d.makers)))
+    if d.unattributed:
+        parts.append(t("warn.reason.unattributed", n=fmt_int(d.unattributed)))
+    severity = "high" if d.score >= HIGH_SCORE else "medium"
+    firsts = [m["first"] for m in d.makers]
+    lasts = [m["last"] for m in d.makers]
+    return _mk(KIND_RATIO_HIGH, f"{KIND_RATIO_HIGH}:{d.commune_code}:{d.day.isoformat()}",
+               d.commune_code, d.day, " ".join(parts), severity,
+               response_ids=d.response_ids, score=d.score, reasons=parts,
+               first_at=min(firsts) if firsts else None, last_at=max(lasts) if lasts else None,
+               details={"answers": d.answers, "visits": d.visits, "dossiers": d.dossiers,
+                        "reference": d.reference, "excess": d.excess,
+                        "unattributed": d.unattributed})
+
+
+def _engine_alerts(report, codes: set[str]) -> list[Alert]:
+    out = []
+    day_of = {d.cluster_key: d for d in report.over_band if d.cluster_key}
+    for c in report.clusters:
+        if c.commune_code not in codes:
+            continue
+        reasons = [r["text"] for r in c.reasons]
+        details = {"size": c.size}
+        d = day_of.get(c.key)
+        if d is not None:   # an excess: the day's figures
+            details.update(answers=d.answers, visits=d.visits, dossiers=d.dossiers,
+                           reference=d.reference, excess=d.excess)
+        out.append(_mk(c.kind, c.key, c.commune_code, c.day, c.text,
+                       "high" if c.score >= HIGH_SCORE else "medium",
+                       response_ids=c.response_ids, n_excluded=c.n_excluded, score=c.score,
+                       reasons=reasons, first_at=c.first_at, last_at=c.last_at,
+                       details=details))
+    for d in report.over_band:
+        if d.commune_code in codes and d.cluster_key is None:
+            out.append(_over_band_alert(d))
     return out
 
 
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _sort_key(w: Alert):
+    order = {k: i for i, k in enumerate(KINDS)}
+    # open first; a warning whose sheets are all excluded is dealt with: after the open ones
+    return (w.reviewed, w.all_excluded, -(w.score if w.score is not None else -1.0),
+            order[w.kind],
+            w.district_code, w.commune_code, w.day or date.min, w.key)
 
 
 def compute_warnings(scope: Scope, campaign_id: int | None = None, *,
                      district_code: str | None = None, commune_code: str | None = None,
                      kinds: set[str] | None = None, now: datetime | None = None,
-                     thresholds: Thresholds | None = None) -> list[Alert]:
-    """Every warning on the communes `scope` may see, with its review mark, most serious first."""
-    if scope.role not in ("admin", "province", "farmers", "district"):
+                     thresholds: Thresholds | None = None, report=None) -> list[Alert]:
+    """Every warning on the communes `scope` may see, with its review mark: open ones first
+    (those whose sheets are all excluded after the others), then by score (highest first),
+    then the count warnings. `report`: the engine's judgement
+    of the campaign when the caller already has it (the page caches it)."""
+    if scope.role not in READER_ROLES:
         raise AuthError(t("common.not_allowed"))
     campaign = load_campaign(campaign_id)
     codes = visible_codes(scope, district_code, commune_code)
     whole = scope.province_wide and not district_code and not commune_code
-    sql_codes = None if whole else codes
-    kinds = set(kinds or KINDS)
+    return _compute(campaign, codes, None if whole else codes, set(kinds or KINDS), now,
+                    thresholds, report)
+
+
+def _compute(campaign: Campaign, codes: list[str], sql_codes, kinds: set[str],
+             now: datetime | None, thresholds: Thresholds | None, report) -> list[Alert]:
     now = now or clock.now()
     th = thresholds or load_thresholds()
+    allowed = set(codes)
     out: list[Alert] = []
+    if kinds & set(ENGINE_KINDS + (KIND_RATIO_HIGH,)):
+        if report is None or report.campaign_id != campaign.id:
+            report = engine_report(campaign.id)
+        out += [w for w in _engine_alerts(report, allowed) if w.kind in kinds]
     with session_scope() as s:
         conn = s.connection()
-        if kinds & {KIND_RATIO_LOW, KIND_RATIO_HIGH, KIND_NO_ANSWERS, KIND_NO_REPORT}:
-            out += [w for w in _coverage_warnings(conn, campaign, codes, sql_codes, now, th)
-                    if w.kind in kinds]
-        if kinds & set(INTEGRITY_KINDS):
-            out += _integrity_warnings(conn, campaign, sql_codes, th, kinds)
+        if kinds & set(COUNT_KINDS):
+            out += _coverage_warnings(conn, campaign, codes, sql_codes, now, th, kinds)
         reviews = {r.warning_key: r for r in s.execute(
             select(WarningReview).where(WarningReview.campaign_id == campaign.id)).scalars()}
-    allowed = set(codes)
     out = [w for w in out if w.commune_code in allowed]
     for w in out:
         r = reviews.get(w.key)
         if r is not None:
             w.reviewed_by, w.reviewed_at, w.note = r.reviewed_by, r.reviewed_at, r.note
-    order = {k: i for i, k in enumerate(KINDS)}
-    out.sort(key=lambda w: (w.reviewed, order[w.kind], w.district_code, w.commune_code,
-                            w.day or date.min, w.key))
+    out.sort(key=_sort_key)
     return out
+
+
+def open_high_for(campaign_id: int, codes: list[str] | None = None, *,
+                  report=None) -> dict[str, list[Alert]]:
+    """The high-score warnings nobody has dealt with yet (not reviewed, sheets still counted),
+    per commune, for the communes `codes` (all when None). No scope: for callers that check
+    their own (the ranking and the nominations mark communes with them)."""
+    campaign = load_campaign(campaign_id)
+    codes = [c.code for c in geography().communes] if codes is None else list(codes)
+    out: dict[str, list[Alert]] = defaultdict(list)
+    for w in _compute(campaign, codes, None, set(ENGINE_KINDS + (KIND_RATIO_HIGH,)), None,
+                      None, report):
+        if w.is_open_high:
+            out[w.commune_code].append(w)
+    return dict(out)
+
+
+def open_high_by_commune(scope: Scope, campaign_id: int | None = None, *,
+                         report=None) -> dict[str, list[Alert]]:
+    """``open_high_for`` the communes `scope` may see."""
+    if scope.role not in READER_ROLES:
+        raise AuthError(t("common.not_allowed"))
+    campaign = load_campaign(campaign_id)
+    return open_high_for(campaign.id, visible_codes(scope), report=report)
 
 
 def summary(warnings: list[Alert]) -> dict[str, dict[str, int]]:
@@ -343,9 +395,15 @@ def _require_reviewer(scope: Scope) -> None:
         raise AuthError(t("warn.not_reviewer"))
 
 
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def find_warning(scope: Scope, campaign_id: int, key: str,
-                 now: datetime | None = None) -> Alert:
-    """The current warning with this key among those `scope` may see (AuthError otherwise)."""
+                 now: datetime | None = None, report=None) -> Alert:
+    """The current warning with this key among those `scope` may see (AuthError otherwise).
+    Actions call it without `report`, so they act on the warning as it is now."""
     parts = (key or "").split(":")
     if len(parts) < 3 or parts[0] not in KINDS:
         raise AuthError(t("warn.unknown"))
@@ -353,7 +411,8 @@ def find_warning(scope: Scope, campaign_id: int, key: str,
     c = geography().by_code.get(code)
     if c is None or not scope.can_see_commune(code, c.district_code):
         raise AuthError(t("warn.unknown"))
-    for w in compute_warnings(scope, campaign_id, commune_code=code, kinds={kind}, now=now):
+    for w in compute_warnings(scope, campaign_id, commune_code=code, kinds={kind}, now=now,
+                              report=report):
         if w.key == key:
             return w
     raise AuthError(t("warn.unknown"))
@@ -463,9 +522,9 @@ def exclude_warning(scope: Scope, campaign_id: int, key: str, exclude: bool = Tr
 
 
 def flagged_responses(scope: Scope, campaign_id: int, key: str,
-                      now: datetime | None = None) -> list[dict]:
+                      now: datetime | None = None, report=None) -> list[dict]:
     """The responses a warning flags, for the reviewer (no fingerprints)."""
-    w = find_warning(scope, campaign_id, key, now=now)
+    w = find_warning(scope, campaign_id, key, now=now, report=report)
     if not w.response_ids:
         return []
     out = []
@@ -480,3 +539,87 @@ def flagged_responses(scope: Scope, campaign_id: int, key: str,
                             "overall": scores.get("overall"), "excluded": bool(r.excluded)})
     out.sort(key=lambda d: d["submitted_at"])
     return out
+
+
+@dataclass
+class ExcludedGroup:
+    """Excluded sheets of one commune and day, whatever warning they were excluded through
+    (that warning may have changed or gone since): they can always be brought back."""
+    key: str                      # "excluded:<commune code>:<yyyy-mm-dd>"
+    commune_code: str
+    commune_name: str
+    district_code: str
+    district_name: str
+    day: date
+    response_ids: tuple[int, ...]
+    reasons: list[str]
+    warnings: list[str]           # keys of the warnings they were excluded through
+    last_by: str | None = None
+    last_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return t("warn.excluded.label", n=fmt_int(len(self.response_ids)),
+                 commune=self.commune_name, day=fmt_date(self.day))
+
+
+def excluded_groups(scope: Scope, campaign_id: int, *, district_code: str | None = None,
+                    commune_code: str | None = None) -> list[ExcludedGroup]:
+    """The excluded sheets `scope` may see, per commune and day, with the reasons given."""
+    if scope.role not in READER_ROLES:
+        raise AuthError(t("common.not_allowed"))
+    codes = visible_codes(scope, district_code, commune_code)
+    whole = scope.province_wide and not district_code and not commune_code
+    by: dict[tuple[str, date], list[int]] = defaultdict(list)
+    with session_scope() as s:
+        q = select(Response.id, Response.commune_code, Response.day).where(
+            Response.campaign_id == campaign_id, Response.excluded == True)  # noqa: E712
+        for rid, code, day in s.execute(_where_codes(q, Response.commune_code,
+                                                     None if whole else codes)):
+            by[(code, day)].append(rid)
+        last: dict[int, AuditLog] = {}
+        ids = [str(i) for v in by.values() for i in v]
+        for chunk in _chunks(ids, 500):
+            for a in s.execute(select(AuditLog).where(AuditLog.action == "response.exclude",
+                                                      AuditLog.entity == "response",
+                                                      AuditLog.entity_id.in_(chunk))
+                               .order_by(AuditLog.at, AuditLog.id)).scalars():
+                last[int(a.entity_id)] = a
+    allowed = set(codes)
+    out = []
+    for (code, day), rids in by.items():
+        if code not in allowed:
+            continue
+        reasons, keys, when, who = [], [], None, None
+        for rid in rids:
+            a = last.get(rid)
+            if a is None:
+                continue
+            after = json.loads(a.after or "{}")
+            if after.get("reason") and after["reason"] not in reasons:
+                reasons.append(after["reason"])
+            if after.get("warning") and after["warning"] not in keys:
+                keys.append(after["warning"])
+            if when is None or a.at > when:
+                when, who = a.at, a.actor
+        name, dcode, dname = _unit(code)
+        out.append(ExcludedGroup(f"excluded:{code}:{day.isoformat()}", code, name, dcode, dname,
+                                 day, tuple(sorted(rids)), reasons, keys, who, when))
+    out.sort(key=lambda g: (g.district_code, g.commune_code, g.day))
+    return out
+
+
+def include_group(scope: Scope, campaign_id: int, key: str, reason: str = "") -> int:
+    """Bring back every excluded sheet of the group `key` ("excluded:<commune>:<day>")."""
+    _require_reviewer(scope)
+    parts = (key or "").split(":")
+    if len(parts) != 3 or parts[0] != "excluded":
+        raise AuthError(t("warn.unknown"))
+    c = geography().by_code.get(parts[1])
+    if c is None or not scope.can_see_commune(c.code, c.district_code):
+        raise AuthError(t("warn.unknown"))
+    group = next((g for g in excluded_groups(scope, campaign_id, commune_code=c.code)
+                  if g.key == key), None)
+    if group is None:
+        raise AuthError(t("warn.unknown"))
+    return set_excluded(scope, campaign_id, group.response_ids, False, reason, warning_key=key)

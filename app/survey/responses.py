@@ -7,8 +7,8 @@ after a dropped connection can never store a second copy: it returns the first o
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -21,11 +21,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.core import clock
 from app.core.campaigns import WINDOW_OPEN, ActiveCampaign, window_state
 from app.core.reference import CommuneInfo, find_commune, normalise_commune_code
+from app.integrity.keys import SignalKeyError, fingerprint, signal_key
+from app.integrity.signals import answer_pattern, coarse_locale, coarse_offset, coarse_timezone
 from app.survey.kiosk import use_code
 from app.survey.questionnaire import answer_hash, score_answers, validate_answers
 from app.survey.tally import apply_response
 from db.engine import session_scope, write_lock
 from db.models import Response
+
+log = logging.getLogger("qcdc.survey")
 
 STORED = "stored"
 DUPLICATE = "duplicate"   # the same submission token was stored before: nothing new written
@@ -45,24 +49,42 @@ class DatabaseBusy(RuntimeError):
 
 @dataclass
 class Signals:
-    """Anonymous integrity signals of one submission (only hashes are stored)."""
+    """Anonymous integrity signals of one submission. Only keyed hashes of the identifiers and
+    coarse facts are stored (app/integrity/keys.py, app/integrity/signals.py), never an address.
+
+    ``browser_id`` identifies the browser across reloads where it keeps cookies (the survey page
+    gives its anonymous ``qcdc_b`` cookie, app/ui/survey/browser_memory.py); ``timezone``,
+    ``timezone_offset`` (minutes, as ``st.context.timezone_offset``) and ``locale`` are what
+    ``st.context`` reports."""
     session_id: str | None = None
     user_agent: str | None = None
     accept_language: str | None = None
     client_ip: str | None = None
     started_at: float | None = None  # time.time() when the form was first shown
+    browser_id: str | None = None
+    timezone: str | None = None
+    timezone_offset: int | None = None
+    locale: str | None = None
 
-    def hashes(self, salt: str) -> dict[str, str | None]:
+    def hashes(self, salt: str, key: bytes | None = None) -> dict[str, str | None]:
+        """Keyed fingerprints (HMAC with the installation's key) of the campaign-salted values."""
+        key = key if key is not None else signal_key()
+
         def h(*parts: str | None) -> str | None:
-            if not any(parts):
-                return None
-            blob = "\x1f".join(p or "" for p in parts) + "\x1f" + salt
-            return hashlib.sha256(blob.encode("utf-8", "replace")).hexdigest()[:32]
+            return fingerprint(key, salt, *parts)
         return {
             "session_hash": h(self.session_id),
             "device_hash": h(self.user_agent, self.accept_language, self.client_ip),
             "network_hash": h(self.client_ip),
+            "browser_hash": h("browser", self.browser_id) if self.browser_id else None,
+            "agent_hash": h("agent", self.user_agent) if self.user_agent else None,
         }
+
+    def facts(self) -> dict[str, str | int | None]:
+        """Coarse client facts, stored as they are (shared by thousands of phones)."""
+        return {"client_tz": coarse_timezone(self.timezone),
+                "client_tz_offset": coarse_offset(self.timezone_offset),
+                "client_locale": coarse_locale(self.locale)}
 
 
 @dataclass
@@ -96,8 +118,12 @@ def new_submission_token() -> str:
 
 
 def _signal_salt(campaign_id: int) -> str:
-    # Per-campaign salt: fingerprints can be compared within a campaign, never across years.
+    # Per-campaign salt (public): fingerprints can be compared within a campaign, never across
+    # years. The installation's secret key (app/integrity/keys.py) makes them irreversible.
     return f"qcdc-signals-{campaign_id}"
+
+
+_INSERT_RESPONSE = Response.__table__.insert()
 
 
 def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict[str, Any],
@@ -126,7 +152,14 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     # response later, or rebuilding the tallies from the responses, gives back the same sums
     scores = {k: round(v, 3) for k, v in score_answers(defn, clean).items()}
     signals = signals or Signals()
-    hashes = signals.hashes(_signal_salt(campaign.id))
+    try:
+        hashes = signals.hashes(_signal_salt(campaign.id))
+    except (OSError, SignalKeyError):
+        # no usable key (unwritable data folder, bad QCDC_SIGNALS_KEY): the answers matter more
+        # than their fingerprints; store them without
+        log.exception("integrity signals key unavailable; sheet stored without fingerprints")
+        hashes = dict.fromkeys(("session_hash", "device_hash", "network_hash", "browser_hash",
+                                "agent_hash"))
     duration = None
     if signals.started_at:
         duration = max(0.0, round(time.time() - signals.started_at, 1))
@@ -136,14 +169,15 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
                scores=json.dumps(scores, sort_keys=True),
                submitted_at=now, day=now.date(), hour=now.hour, submission_token=token,
                answer_hash=answer_hash(defn, clean), duration_s=duration, excluded=False,
-               is_demo=is_demo, **hashes)
+               is_demo=is_demo, answer_pattern=answer_pattern(defn, clean), **hashes,
+               **signals.facts())
     delay = 0.05
     for attempt in range(retries + 1):
         try:
             with write_lock(), session_scope() as s:
                 # The INSERT is the transaction's first statement: on SQLite the write lock is
                 # taken at once, so concurrent submitters queue on busy_timeout, never deadlock.
-                result = s.execute(Response.__table__.insert().values(**row))
+                result = s.execute(_INSERT_RESPONSE, row)  # one statement, compiled once
                 response_id = result.inserted_primary_key[0]
                 apply_response(s, campaign_id=campaign.id, commune_code=commune_code,
                                questionnaire_id=active.questionnaire_id, day=now.date(),

@@ -24,5 +24,6 @@ except AuthError as exc:
 except LookupError:
     st.info(t("dashboard.no_campaign"))
     st.stop()
-view.ranking(board, show_rank=scope.role != "commune")
+view.ranking(board, show_rank=scope.role != "commune",
+             flagged=dash.cached_open_high(scope, campaign_id))
 view.export_section(scope, campaign_id, district)

@@ -1,6 +1,7 @@
-"""Warnings (cảnh báo): answer counts implausible against visits, missing answers or reports,
-bursts from one device, identical sheets, impossibly fast forms. Reviewers mark them reviewed
-and can exclude the flagged responses from the results (audited, reversible)."""
+"""Warnings (cảnh báo): suspicious groups of sheets found by the integrity engine, ranked by
+score, and answer counts implausible against visits or the one-stop office's dossiers, missing
+answers or reports. Reviewers mark them reviewed and can exclude the sheets behind a warning
+from the results (audited, reversible); every action names the warning it applies to."""
 import streamlit as st
 
 from app.core.i18n import t

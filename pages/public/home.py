@@ -2,10 +2,8 @@
 import streamlit as st
 
 from app.core.i18n import t
-from app.ui.core import layout
 from app.ui.survey.commune_picker import commune_picker
 
-layout.public_style()
 st.title(t("app.title"))
 st.caption(t("app.province"))
 st.write(t("home.intro"))

@@ -10,12 +10,10 @@ from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.operations.roster import public_schedule
 from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
-from app.ui.core import layout
 from app.ui.core.text import md_escape
 from app.ui.operations.schedule_view import PRINT_CSS, show_schedule
 from app.ui.survey.commune_picker import commune_picker
 
-layout.public_style()
 st.html(PRINT_CSS)
 raw = st.query_params.get_all("xa")
 status, commune = resolve_commune_code(raw[0] if raw else None)

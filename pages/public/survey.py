@@ -5,7 +5,6 @@ from app.core.campaigns import WINDOW_NOT_STARTED, WINDOW_OPEN, active_campaign,
 from app.core.fmt import fmt_date
 from app.core.i18n import t
 from app.survey.responses import CODE_MALFORMED, CODE_MISSING, CODE_OK, resolve_commune_code
-from app.ui.core import layout
 from app.ui.core.text import md_escape
 from app.ui.survey.commune_picker import commune_picker
 from app.ui.survey.survey_form import render_form
@@ -14,12 +13,12 @@ from app.ui.survey.survey_page import (
     prefix_for,
     recover_stored_submission,
     remember_sheet,
+    show_header,
     show_thanks,
     submit_without_callback,
     take_kiosk_code,
 )
 
-layout.public_style()
 raw = st.query_params.get_all("xa")
 status, commune = resolve_commune_code(raw[0] if raw else None)
 
@@ -35,32 +34,26 @@ if status != CODE_OK:
     st.stop()
 
 active = active_campaign()
-st.title(t("survey.heading"))
-st.markdown(f"### {md_escape(commune.full_name)}")
-st.caption(md_escape(commune.district_full_name))
-
-if active is None:
-    st.info(t("survey.no_campaign"), icon=":material/event_busy:")
-    st.stop()
-campaign = active.campaign
-state = window_state(campaign)
+campaign = active.campaign if active is not None else None
+state = window_state(campaign) if campaign is not None else None
 if state != WINDOW_OPEN:
-    key = "survey.not_started" if state == WINDOW_NOT_STARTED else "survey.closed"
-    st.info(t(key, name=md_escape(campaign.name), start=fmt_date(campaign.start_date),
-              end=fmt_date(campaign.end_date)), icon=":material/event_busy:")
+    show_header(commune)
+    if campaign is None:
+        st.info(t("survey.no_campaign"), icon=":material/event_busy:")
+    else:
+        key = "survey.not_started" if state == WINDOW_NOT_STARTED else "survey.closed"
+        st.info(t(key, name=md_escape(campaign.name), start=fmt_date(campaign.start_date),
+                  end=fmt_date(campaign.end_date)), icon=":material/event_busy:")
     st.stop()
 
 prefix = prefix_for(campaign.id, commune.code)
 take_kiosk_code(prefix, campaign.id, commune.code)  # an office screen's one-time code (ma=)
 remember_sheet(prefix)  # the browser keeps this form's token: a sheet is never sent twice
 recover_stored_submission(prefix)
-if show_thanks(prefix, active.definition):
+if show_thanks(prefix, active.definition, commune):
     st.stop()
 
-st.caption(t("survey.campaign_dates", start=fmt_date(campaign.start_date),
-             end=fmt_date(campaign.end_date)))
-if active.definition.intro:
-    st.write(md_escape(active.definition.intro))
+show_header(commune, campaign, active.definition.intro)
 submitted = render_form(active.definition, prefix,
                         on_submit=lambda: handle_submit(active, commune.code, prefix),
                         errors=st.session_state.get(f"{prefix}__errors"),

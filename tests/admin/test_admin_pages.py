@@ -50,8 +50,10 @@ def test_nominations_page_proposes_from_a_suggestion(demo_db):
     assert "Tập thể: tổ công tác cấp xã" in body and "mới có 0 đề xuất được duyệt" in body
     assert [d.key for d in at.download_button if d.disabled] == ["nom_dl_xlsx", "nom_dl_pdf"]
     top = nom.suggestions(TINH, active_campaign(max_age=0).campaign.id).collectives[0]
-    at.session_state["nom_sug_collectives"] = {"selection": {"rows": [0], "columns": [],
-                                                             "cells": []}}
+    # the table's key follows the communes it lists (a row is never read against another list)
+    table = next(df for df in at.dataframe
+                 if str(getattr(df, "key", "") or "").startswith("nom_sug_collectives_"))
+    at.session_state[table.key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     name = at.text_input(key=f"nom_c_{top.commune_code}_name")
     assert top.commune_name in name.value

@@ -96,7 +96,8 @@ def test_suggestions_rank_communes_by_the_criteria_with_their_figures(data):
     assert best.commune_code == "07201" and best.meets_all
     assert (best.visits, best.answers, best.days_reported) == (90, 75, 2)
     assert best.ratio == pytest.approx(75 / 90)
-    assert best.days_in_band == 2 and best.roster_on_time and best.criteria_met == 4
+    assert best.days_in_band == 2 and best.roster_on_time and best.criteria_met == 5
+    assert best.integrity_clean and best.integrity_open == 0
     assert not by["07204"].reported_every_day and by["07204"].days_reported == 1
     assert not by["07207"].ratio_in_band and by["07207"].days_in_band == 1
     assert by["07207"].mobilisation is None  # a ratio above the band is not "mobilisation"
@@ -104,6 +105,70 @@ def test_suggestions_rank_communes_by_the_criteria_with_their_figures(data):
     assert not any(by[x].meets_all for x in ("07204", "07207", "07210"))
     # a commune with no data at all is listed last, meeting nothing
     assert by["07213"].criteria_met == 0 and by["07213"].ratio is None
+
+
+def test_suggestions_compare_answers_and_visits_of_the_same_days(active):
+    """Today's answers before today's report are not divided by yesterday's visits: a commune
+    whose mixed-day ratio looks high does not outrank one that did better on the same days."""
+    c = active.campaign
+    d1, d2 = c.start_date, c.start_date + timedelta(days=1)
+    on_time = datetime.combine(c.roster_deadline, time(10, 0))
+    for code, a1, a2 in (("07201", 30, 45), ("07204", 34, 0)):
+        _report(c.id, code, d1, 40)
+        _answers(c.id, code, d1, a1)
+        if a2:
+            _answers(c.id, code, d2, a2)
+        _roster(c.id, code, on_time)
+    morning = datetime.combine(d2, time(9, 0))      # today's report is not due yet
+    sug = nom.suggestions(STAFF, c.id, now=morning)
+    by = {f.commune_code: f for f in sug.collectives}
+    a, b = by["07201"], by["07204"]
+    assert (a.answers, a.answers_judged, a.visits_judged) == (75, 30, 40)
+    assert a.ratio == pytest.approx(30 / 40) and b.ratio == pytest.approx(34 / 40)
+    assert a.meets_all and b.meets_all
+    assert [f.commune_code for f in sug.collectives[:2]] == ["07204", "07201"]
+    # the ratio judged is what the evidence keeps and says
+    n = nom.propose(STAFF, c.id, kind="collective", name="Tổ công tác Phường Thọ Xương",
+                    commune_code="07201", achievements="Vận động người dân trả lời phiếu.")
+    ev = nom.get_nomination(STAFF, n.id).evidence
+    assert ev["commune"]["answers_judged"] == 30 and ev["commune"]["ratio"] == 0.75
+    assert "30 phiếu / 40 lượt khách của 1 ngày có báo cáo (tỷ lệ được xét 0,75)" in \
+        nom.evidence_summary(ev)
+
+
+def test_a_commune_with_an_open_high_integrity_warning_is_marked_and_ranked_last(active):
+    from app.monitoring.warnings import mark_reviewed, open_high_for
+    from tests.integrity.helpers import AGENTS, Town
+    c = active.campaign
+    town = Town(active)
+    town.background(per_commune=20)
+    for k in range(20):                    # a sitting: 20 quick sheets on one phone
+        town.put("07204", town.all_top(), town.at(12.0 + k * 0.02), 35, ip=town.wifi["07204"],
+                 agent=AGENTS[0], browser="one-phone")
+    on_time = datetime.combine(c.roster_deadline, time(10, 0))
+    for code in ("07201", "07204"):
+        _report(c.id, code, town.day, 60)
+        _roster(c.id, code, on_time)
+    sug = nom.suggestions(STAFF, c.id)
+    by = {f.commune_code: f for f in sug.collectives}
+    flagged = by["07204"]
+    assert flagged.integrity_open == 1 and not flagged.meets_all
+    assert "Nhiều phiếu từ một trình duyệt" in flagged.integrity_warnings[0]["label"]
+    assert sug.collectives.index(flagged) > max(sug.collectives.index(f)
+                                                for f in sug.collectives if f.integrity_clean)
+    assert by["07201"].integrity_clean
+    n = nom.propose(STAFF, c.id, kind="collective", name="Tổ công tác 07204",
+                    commune_code="07204", achievements="Hoàn thành tốt nhiệm vụ khảo sát.")
+    ev = nom.get_nomination(STAFF, n.id).evidence
+    assert ev["commune"]["integrity_open"] == 1
+    assert ev["commune"]["integrity_warnings"][0]["key"].startswith("browser:07204:")
+    assert "1 cảnh báo toàn vẹn mức cao chưa xử lý" in nom.evidence_summary(ev)
+    # once a reviewer has dealt with it, the commune is clean again
+    mark_reviewed(Scope("tinh.r", "R", "province"), c.id,
+                  ev["commune"]["integrity_warnings"][0]["key"], "Đã xác minh")
+    assert open_high_for(c.id, ["07204"]) == {}
+    assert {f.commune_code: f for f in nom.suggestions(STAFF, c.id).collectives}[
+        "07204"].integrity_clean
 
 
 def test_todays_report_is_only_expected_after_the_cut_off(data):
@@ -166,7 +231,8 @@ def test_evidence_snapshot_is_frozen_at_proposal_time(data):
     with session_scope() as s:
         assert s.get(Nomination, v.id).evidence == stored
     again = nom.get_nomination(STAFF, v.id)
-    assert again.evidence == ev and "75 phiếu" in again.evidence_text
+    # the ratio judged: the answers and visits of the day whose report was due (yesterday)
+    assert again.evidence == ev and "30 phiếu / 40 lượt khách" in again.evidence_text
     ind = nom.propose(FARMERS, c.id, kind="individual", name="Nguyễn Văn Cả",
                       achievements="Trực hỗ trợ người dân cả ba ngày khảo sát.",
                       roster_entry_id=people["full"])

@@ -24,8 +24,8 @@ def _with_cookie(browser, server, cookie: dict, path: str):
 
 
 def _cookie(page, name: str, timeout_s: float = 20.0) -> dict:
-    """The browser's cookie `name`, once the sign-in component has written it (the component
-    runs in the page after the sign-in run, later on a busy machine)."""
+    """The browser's cookie `name`, once the start page's script has written it (it runs when
+    the page after the sign-in is drawn, later on a busy machine)."""
     deadline = time.monotonic() + timeout_s
     while True:
         found = [c for c in page.context.cookies() if c["name"] == name]
@@ -70,7 +70,7 @@ def test_a_staff_address_opened_before_signing_in_leads_there_after_signing_in(
     page.get_by_label("Tên đăng nhập").fill("demo.tinh")
     page.get_by_label("Mật khẩu").fill("Demo@2024")
     page.get_by_role("button", name="Đăng nhập").click()
-    # signing in takes a browser round trip (the cookie component): slow on a loaded machine
+    # slow on a loaded machine (bcrypt, then the page asked for)
     try:
         page.get_by_text("Đăng xuất").wait_for(timeout=60_000)
         page.get_by_role("heading", name="Kết quả và xếp hạng").wait_for(timeout=60_000)

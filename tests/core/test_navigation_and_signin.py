@@ -49,7 +49,23 @@ def test_sign_in_with_wrong_then_right_password(demo_db):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["qcdc_user"] == "demo.tinh"
-    assert "Đăng nhập thành công" in texts(at)
+    # straight on to the start page, in the run of the tap
+    assert "Tổng quan trực tuyến" in texts(at)
+    # which has the browser keep a sign-in cookie the server accepts (a reload stays signed in)
+    import html
+    import json
+    import re
+
+    from app.core.auth import user_from_cookie
+    from app.core.settings import load_settings
+    kept = [h.value for h in at.get("html") if "data-qcdc-sign-in" in h.value]
+    assert len(kept) == 1
+    name, token, seconds = json.loads(
+        html.unescape(re.search(r"data-qcdc-sign-in='([^']*)'", kept[0])[1]))
+    cfg = load_settings()
+    assert name == cfg.cookie_name and seconds == int(cfg.session_hours * 3600)
+    user, _issued = user_from_cookie(token, cfg.cookie_key, cfg.session_hours)
+    assert user.username == "demo.tinh"
 
 
 def test_demo_accounts_listed_only_in_demo_mode(db):

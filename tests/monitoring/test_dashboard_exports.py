@@ -140,3 +140,21 @@ def test_exports_use_only_counted_answers(active):
     raw = _cells(wb["Phiếu"])
     row = next(r for r in raw[2:] if r[0] == rid)
     assert row[raw[0].index("Đã loại")] == "Có"
+
+
+def test_raw_answers_beyond_excels_rows_go_on_in_more_sheets(active, monkeypatch):
+    """Excel holds 1 048 576 rows a sheet: past that the answers go on in "Phiếu (2)"…, each
+    with both header rows, none lost, and the summary says so (shown here with 5 rows a sheet)."""
+    active, _today, _y = make_small(active)
+    monkeypatch.setattr(exports, "RAW_MAX_ROWS", 5)   # 2 header rows + 3 answers a sheet
+    wb = load_workbook(io.BytesIO(exports.build_xlsx(TINH, active.campaign.id)[0]))
+    raw = ["Phiếu", "Phiếu (2)", "Phiếu (3)"]
+    assert wb.sheetnames == ["Tổng hợp", "Huyện", "Xã", "Câu hỏi", "Cảnh báo"] + raw
+    sheets = [_cells(wb[name]) for name in raw]
+    assert all(s[0] == sheets[0][0] and s[1] == sheets[0][1] for s in sheets)
+    ids = [r[0] for s in sheets for r in s[2:]]
+    with session_scope() as s:
+        stored = sorted(s.exec(select(Response.id)).all())
+    assert ids == stored and [len(s) - 2 for s in sheets] == [3, 3, 2]
+    summary = " ".join(str(r[0]) for r in _cells(wb["Tổng hợp"]) if r and r[0])
+    assert "chia thành 3 trang tính «Phiếu»" in summary

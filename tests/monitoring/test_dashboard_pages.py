@@ -98,30 +98,62 @@ def test_map_page_draws_the_map_for_each_metric(demo_db):
     assert "gần đúng" in texts(at)
 
 
+def _warn_table(at):
+    return next(df for df in at.dataframe
+                if str(getattr(df, "key", "") or "").startswith("warn_table_"))
+
+
 def test_warnings_page_lists_planted_anomalies_and_marks_reviewed(demo_db):
     at = app_for("pages/monitor/warnings.py", user="demo.tinh", timeout=90)
     assert not at.exception
-    table = at.dataframe(key="warn_table").value
+    table = _warn_table(at).value
     kinds = set(table["kind"])
-    assert {"Nhiều phiếu từ một thiết bị", "Phiếu giống hệt nhau", "Phiếu điền quá nhanh",
-            "Phiếu quá nhiều so với lượt đến"} <= kinds
-    row = list(table["kind"]).index("Nhiều phiếu từ một thiết bị")
-    at.session_state["warn_table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    assert {"Nhiều phiếu từ một trình duyệt", "Phiếu sao chép giống nhau",
+            "Phiếu bất thường từ một địa chỉ mạng"} <= kinds
+    assert kinds & {"Phiếu quá nhiều so với lượt đến", "Phiếu vượt lượt đến, có phiếu bất thường"}
+    scores = [float(x.split("·")[1].replace(",", ".")) for x in table["severity"] if "·" in x]
+    assert len(scores) >= 4 and scores == sorted(scores, reverse=True)     # ranked by score
+    from app.core import demo
+    from app.core.fmt import fmt_date
+    from app.monitoring.warnings import compute_warnings
+    from tests.dashboard_helpers import TINH
+    w = next(w for w in compute_warnings(TINH) if w.kind == "browser"
+             and w.commune_code == demo.BURST)
+    key = w.key
+    at.session_state["warn_selected"] = key
     at.run()
-    assert "cùng một thiết bị" in texts(at)
+    body = texts(at)
+    assert "một trình duyệt" in body and "Các thao tác dưới đây áp dụng cho cảnh báo" in body
+    assert "Phường Lê Lợi" in body
     at.text_input(key="warn_note").set_value("Máy tính bảng của tổ công tác").run()
     at.button(key="warn_exclude").click().run()
     assert not at.exception
-    assert "Đã loại các phiếu" in texts(at)
+    assert "Đã loại các phiếu của cảnh báo «Nhiều phiếu từ một trình duyệt – Phường Lê Lợi" \
+        in texts(at)
+    assert at.text_input(key="warn_note").value == ""      # a fresh note for the next action
     at.segmented_control(key="warn_state").set_value("all").run()
-    t2 = at.dataframe(key="warn_table").value
-    burst = t2[t2["kind"] == "Nhiều phiếu từ một thiết bị"].iloc[0]
-    assert burst["excluded"] == burst["flagged"] > 0
+    t2 = _warn_table(at).value
+    row = t2[(t2["kind"] == "Nhiều phiếu từ một trình duyệt") & (t2["commune"] == "Phường Lê Lợi")
+             & (t2["day"] == fmt_date(w.day))]
+    n = len(w.response_ids)
+    assert list(row["sheets"]) == [f"{n} ({n} đã loại)"]
+    # the warning read stays on screen after the list changed, and a mark lands on it
+    at.text_input(key="warn_note").set_value("Đã xác minh với tổ công tác").run()
+    at.button(key="warn_mark").click().run()
+    from sqlmodel import select
+
+    from db.engine import session_scope
+    from db.models import WarningReview
+    with session_scope() as s:
+        marks = s.exec(select(WarningReview)).all()
+    assert [(m.warning_key, m.note) for m in marks] == [(key, "Đã xác minh với tổ công tác")]
 
 
 def test_warnings_page_is_read_only_for_farmers(demo_db):
     at = app_for("pages/monitor/warnings.py", user="demo.hoind", timeout=90)
-    at.session_state["warn_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    from app.monitoring.warnings import compute_warnings
+    from tests.dashboard_helpers import HOIND
+    at.session_state["warn_selected"] = compute_warnings(HOIND)[0].key
     at.run()
     assert not at.exception
     assert "chỉ được xem" in texts(at)
@@ -166,3 +198,26 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     assert at.selectbox(key="xa").value is None
     assert set(at.dataframe(key="dash_tbl").value["code"]) == \
         {c.code for c in geography().communes_of("213")}
+
+
+def test_ranking_marks_communes_with_open_high_warnings(demo_db):
+    """Issue 14 item 5: a commune with an open high warning is marked where it is ranked, and
+    the counts say what they count."""
+    from app.core import demo
+    from app.core.reference import geography
+    from app.monitoring.warnings import open_high_by_commune
+    from tests.dashboard_helpers import TINH
+    flagged = {geography().by_code[c].full_name for c in open_high_by_commune(TINH)}
+    assert geography().by_code[demo.BURST].full_name in flagged
+    at = app_for("pages/monitor/results.py", user="demo.tinh", timeout=120)
+    assert not at.exception
+    at.toggle(key="results_show_all").set_value(True).run()    # every commune, ranked or not
+    table = at.dataframe[0].value
+    assert set(table[table["integrity"] != ""]["name"]) == flagged
+    labels = [m.label for m in at.metric]
+    assert "Xã đủ phiếu được xếp hạng" in labels and "Còn cảnh báo cao" in labels
+    ranked = set(table[table["rank"].notna()]["name"])
+    ranked_metric = next(m for m in at.metric if m.label == "Xã đủ phiếu được xếp hạng")
+    assert ranked_metric.value == f"{len(ranked)}/209"
+    flagged_metric = next(m for m in at.metric if m.label == "Còn cảnh báo cao")
+    assert flagged_metric.value == f"{len(ranked & flagged)}/{len(ranked)}"

@@ -109,6 +109,52 @@ def test_missing_required_answers_are_named_and_others_kept(active):
     assert count_rows(Response) == before + 1
 
 
+def _last_response() -> Response:
+    with session_scope() as s:
+        return s.exec(select(Response).order_by(Response.id.desc())).first()
+
+
+def test_the_sheet_carries_the_browsers_signals(active):
+    """What the integrity engine reads of a citizen's browser is stored with the sheet: its
+    anonymous id (the ``qcdc_b`` cookie's value, as a keyed hash), its session, and the time
+    zone, offset and locale it reports through st.context."""
+    from app.integrity.keys import fingerprint, signal_key
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
+    at.context = {"timezone": "Asia/Ho_Chi_Minh", "timezone_offset": -420, "locale": "vi-VN"}
+    answer_all(at, active.definition)
+    submit_button(at).click().run()
+    assert "Cảm ơn ông/bà đã tham gia khảo sát!" in texts(at)
+    r = _last_response()
+    assert (r.client_tz, r.client_tz_offset, r.client_locale) == ("Asia/Ho_Chi_Minh", -420,
+                                                                  "vi-VN")
+    browser = at.session_state["qcdc_b"]
+    salt = f"qcdc-signals-{active.campaign.id}"
+    assert r.browser_hash == fingerprint(signal_key(), salt, "browser", browser)
+    assert r.session_hash and r.answer_pattern
+
+
+def test_a_sheet_is_stored_when_signals_cannot_be_read(active, monkeypatch):
+    """A client fact that cannot be read (here the time zone and the address raise) is left
+    out; the sheet is stored with the other signals and the citizen is thanked."""
+    from streamlit.runtime.context import ContextProxy
+
+    def broken(self):
+        raise RuntimeError("no context")
+    at = app_for("pages/public/survey.py", query={"xa": "07201"})
+    at.context = {"timezone": "Asia/Ho_Chi_Minh", "locale": "vi-VN"}
+    answer_all(at, active.definition)
+    before = count_rows(Response)
+    monkeypatch.setattr(ContextProxy, "timezone", property(broken))
+    monkeypatch.setattr(ContextProxy, "ip_address", property(broken))
+    submit_button(at).click().run()
+    assert not at.exception
+    assert "Cảm ơn ông/bà đã tham gia khảo sát!" in texts(at)
+    assert count_rows(Response) == before + 1
+    r = _last_response()
+    assert r.client_tz is None and r.network_hash is None
+    assert r.client_locale == "vi-VN" and r.browser_hash and r.session_hash
+
+
 @pytest.mark.parametrize("case", ["screen", "forged", "reused", "another_sheet_same_session"])
 def test_survey_with_a_screen_code(active, case):
     """The survey page with an office screen's code (issue 15): a fresh code gives a verified

@@ -5,6 +5,7 @@ the proposed → shortlisted → approved/rejected workflow, the final list of 3
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 import pandas as pd
@@ -60,11 +61,16 @@ def render(scope) -> None:
     # --- suggestions from the data ------------------------------------------------------------
     def suggestions_tab() -> None:
         """The data-backed suggestions and the proposal forms (computed only when shown)."""
-        sug = nom.suggestions(scope, campaign.id)
+        from app.ui.monitoring.dashboard import cached_report
+        sug = nom.suggestions(scope, campaign.id, report=cached_report(campaign.id))
         st.caption(t("nominations.sug.criteria", days=len(sug.days_due), cutoff=sug.report_cutoff,
                      low=fmt_float(sug.ratio_low, 2), high=fmt_float(sug.ratio_high, 2),
                      deadline=fmt_date(sug.roster_deadline)))
         st.subheader(t("nominations.sug.collectives"))
+        flagged = sum(1 for f in sug.collectives if not f.integrity_clean)
+        n_all = sum(1 for f in sug.collectives if f.meets_all)
+        st.caption(t("nominations.sug.counts", met=n_all, total=len(sug.collectives),
+                     flagged=flagged))
         only_all = st.toggle(t("nominations.sug.only_all"), key="nom_only_all")
         shown = [f for f in sug.collectives if f.meets_all or not only_all][:40]
         if not shown:
@@ -75,22 +81,37 @@ def render(scope) -> None:
                 t("nominations.sug.col.commune"): f.commune_name,
                 t("nominations.sug.col.district"): f.district_name,
                 t("nominations.sug.col.reports"): f"{f.days_reported}/{f.days_total}",
-                t("nominations.sug.col.visits"): f.visits,
-                t("nominations.sug.col.answers"): f.answers,
+                t("nominations.sug.col.integrity"): (
+                    t("nominations.sug.flagged", n=f.integrity_open) if f.integrity_open
+                    else "–"),
+                t("nominations.sug.col.judged"): (
+                    t("nominations.sug.judged", answers=f.answers_judged,
+                      visits=f.visits_judged, days=f.days_with_visits)
+                    if f.days_with_visits else "–"),
                 t("nominations.sug.col.ratio"): None if f.ratio is None else round(f.ratio, 2),
                 t("nominations.sug.col.band"): f"{f.days_in_band}/{f.days_with_visits}",
+                t("nominations.sug.col.answers"): f.answers,
                 t("nominations.sug.col.roster"): (fmt_date(f.roster_submitted_at) + " " +
                                           (yes if f.roster_on_time else t("nominations.sug.late"))
                                           if f.roster_submitted_at else no),
                 t("nominations.sug.col.index"): None if f.index_overall is None else round(f.index_overall, 1),
-                t("nominations.sug.col.met"): f"{f.criteria_met}/4" + (" ★" if f.meets_all else ""),
+                t("nominations.sug.col.met"): f"{f.criteria_met}/5" + (" ★" if f.meets_all else ""),
             } for f in shown])
+            # the table's key follows the communes it lists: a row picked in one list is never
+            # read against another (issue 14 item 1)
+            digest = hashlib.sha1(",".join(f.commune_code for f in shown).encode()).hexdigest()
             event = st.dataframe(df, hide_index=True, on_select="rerun", selection_mode="single-row",
-                                 key="nom_sug_collectives", height=min(38 + 35 * len(df), 460))
+                                 key=f"nom_sug_collectives_{digest[:10]}",
+                                 height=min(38 + 35 * len(df), 460))
             st.caption(t("nominations.sug.pick"))
             rows = event.selection.rows if event else []
             if rows and can_propose:
                 f = shown[rows[0]]
+                if f.integrity_open:
+                    st.warning(t("nominations.sug.flagged_warning", commune=md_escape(f.commune_name),
+                                 labels="; ".join(md_escape(w["label"])
+                                                  for w in f.integrity_warnings)),
+                               icon=":material/warning:")
                 _proposal_form(f"c_{f.commune_code}",
                                t("nominations.form.collective_title", commune=md_escape(f.commune_name)),
                                name=t("nominations.default.collective_name", commune=f.commune_name),

@@ -34,11 +34,20 @@ div[data-testid="stElementContainer"]:has(script[data-qcdc]) { display: none; }
 
 
 def public_style() -> None:
+    """The public pages' style, for a page the entry script did not style (not found)."""
     st.html(PUBLIC_CSS)
 
 
-def demo_banner(demo_mode: bool) -> None:
-    if demo_mode:
-        st.html('<div role="status" data-qcdc="demo-banner" style="background:#fff3cd;color:#5c3c00;'
-                'border:2px solid #e0a800;padding:0.4rem 0.7rem;border-radius:6px;font-weight:700;'
-                f'font-size:0.9rem;margin-bottom:0.5rem">{t("demo.banner")}</div>')
+def demo_banner_html() -> str:
+    return ('<div role="status" data-qcdc="demo-banner" style="background:#fff3cd;color:#5c3c00;'
+            'border:2px solid #e0a800;padding:0.4rem 0.7rem;border-radius:6px;font-weight:700;'
+            f'font-size:0.9rem;margin-bottom:0.5rem">{t("demo.banner")}</div>')
+
+
+def page_top(demo_mode: bool, public: bool) -> None:
+    """The top of every page, drawn by the entry script: the demo banner in demo mode, and
+    for public pages their style, in one element (every element is a message to every
+    citizen's phone and costs the server; docs/PERFORMANCE.md)."""
+    body = (PUBLIC_CSS if public else "") + (demo_banner_html() if demo_mode else "")
+    if body:
+        st.html(body)

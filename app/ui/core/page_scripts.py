@@ -20,6 +20,15 @@ COOKIES = (
     "for(var k in v){var x=v[k][0];document.cookie=k+'='+(x===null?'':x)+';path=/;SameSite=Lax'"
     "+s+';max-age='+(x===null?0:v[k][1]*86400);}});})();")
 
+# Keeps the sign-in cookie named in <span data-qcdc-sign-in='[name, signed token, seconds]'>
+# (app/ui/core/session.py, keep_sign_in_cookie): first-party, whole site, SameSite=Strict as
+# streamlit-authenticator's cookie component wrote it, Secure over HTTPS.
+SIGN_IN_COOKIE = (
+    "(function(){var s=location.protocol==='https:'?';Secure':'';"
+    "document.querySelectorAll('[data-qcdc-sign-in]').forEach(function(e){"
+    "var v=JSON.parse(e.getAttribute('data-qcdc-sign-in'));"
+    "document.cookie=v[0]+'='+v[1]+';path=/;SameSite=Strict'+s+';max-age='+v[2];});})();")
+
 # Brings the first question that still needs an answer into view (app/ui/survey/survey_form.py).
 SCROLL_TO_ERROR = (
     "setTimeout(function(){var e=document.querySelector('[data-qcdc-err]');"
@@ -36,7 +45,7 @@ SCREEN_WATCH = (
     "setInterval(function(){fetch('_stcore/health',{cache:'no-store'}).then(function(r){"
     "bad=r.ok?0:bad+1;show(bad>=2);}).catch(function(){bad+=1;show(bad>=2);});},2000);})();")
 
-SCRIPTS = (COOKIES, SCROLL_TO_ERROR, SCREEN_WATCH)
+SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR, SCREEN_WATCH)
 
 
 def html_with_script(script: str, data: dict[str, object]) -> str:

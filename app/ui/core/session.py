@@ -23,6 +23,7 @@ from app.core.auth import (
     SCREEN_ONLY,
     Scope,
     attempt_sign_in,
+    cookie_token,
     get_user,
     scope_for,
     session_revoked,
@@ -32,10 +33,12 @@ from app.core.auth import (
 from app.core.i18n import t
 from app.core.settings import load_settings
 from app.survey import admission
+from app.ui.core import page_scripts
 
 _KEY_USER = "qcdc_user"
 _KEY_SINCE = "qcdc_signed_in_at"
 _KEY_SCOPE = "qcdc_scope"
+_KEY_COOKIE = "qcdc_sign_in_cookie"  # the signed cookie this tab's browser is told to keep
 # set when this session's sign-in ended during a run (expired, revoked, disabled): the entry
 # script then shows the sign-in page, whatever page the tab was on
 SESSION_ENDED = "qcdc_session_ended"
@@ -108,10 +111,7 @@ def current_scope() -> Scope:
         st.session_state[SESSION_ENDED] = True
         return ANONYMOUS
     if st.session_state.pop("qcdc_renew_cookie", False):
-        try:
-            _authenticator().cookie_controller.set_cookie()
-        except Exception:  # the session still works; only reload-persistence is lost
-            pass
+        _issue_cookie(username, since)
     st.session_state["qcdc_must_change"] = bool(user.must_change_password
                                                 and user.role != SCREEN_ONLY)
     scope = scope_for(user)
@@ -156,7 +156,8 @@ def _in_fragment_rerun() -> bool:
 
 
 def do_sign_in(username: str, password: str) -> str | None:
-    """Check the password; on success set the session and the cookie. Returns an error text."""
+    """Check the password; on success set the session and the cookie the browser is to keep
+    (``keep_sign_in_cookie``, drawn with the next page). Returns an error text."""
     with _signin_gate.slot(admission.NEW) as ticket:
         if ticket is None:
             return t("auth.busy")
@@ -168,37 +169,43 @@ def do_sign_in(username: str, password: str) -> str | None:
     st.session_state[_KEY_USER] = user.username
     st.session_state[_KEY_SINCE] = time.time()
     st.session_state.pop("qcdc_signed_out", None)
-    # streamlit-authenticator's own session keys, so its cookie controller signs the right user
+    # streamlit-authenticator's own session keys, so that signing out deletes the cookie
     st.session_state["authentication_status"] = True
     st.session_state["username"] = user.username
     st.session_state["name"] = user.name
     st.session_state["roles"] = [user.role]
     st.session_state.setdefault("logout", False)
     st.session_state["logout"] = False
-    # Set before the cookie component is drawn: its answer may arrive, and interrupt this run
-    # (a rerun request stops a run at its next session-state access), before the page could
-    # note it; the next run then goes on to the start page (pages/dang-nhap.py).
-    st.session_state["qcdc_cookie_pending"] = True
-    try:
-        _authenticator().cookie_controller.set_cookie()
-    except Exception:  # the session still works; only reload-persistence is lost
-        pass
+    _issue_cookie(user.username, st.session_state[_KEY_SINCE])
     return None
 
 
-def cookie_written() -> bool:
-    """True once the browser has written the sign-in cookie: streamlit-authenticator's cookie
-    component (extra-streamlit-components, widget key "set") answers True after writing it."""
-    return st.session_state.get("set") is True
+def _issue_cookie(username: str, issued_at: float) -> None:
+    cfg = settings()
+    st.session_state[_KEY_COOKIE] = cookie_token(username, cfg.cookie_key, cfg.session_hours,
+                                                 issued_at)
 
 
-def write_cookie() -> None:
-    """Draw the sign-in cookie component again (for the signed-in user), so it stays on the
-    page until it has answered: a page left before that would unmount it unwritten."""
-    try:
-        _authenticator().cookie_controller.set_cookie()
-    except Exception:  # the session still works; only reload-persistence is lost
-        pass
+def keep_sign_in_cookie() -> None:
+    """Have the browser keep this session's sign-in cookie, so that a reload or a new tab stays
+    signed in (``_restore_from_cookie``). Drawn by the entry script in the sidebar of every
+    signed-in page, a hidden element with a constant page script (app/ui/core/page_scripts.py,
+    allowed by the nginx Content-Security-Policy): the script runs when the element first
+    appears and again only if the cookie changes (a renewal), so the first page after signing
+    in writes it while it is drawn.
+
+    Before, streamlit-authenticator's cookie component wrote it: two component frames to load
+    (one reading every cookie, one writing), and a run of the sign-in page after each answer
+    before the start page could be drawn (docs/PERFORMANCE.md, sign-in)."""
+    token = st.session_state.get(_KEY_COOKIE)
+    if not token:
+        return
+    cfg = settings()
+    with st.sidebar:
+        st.html(page_scripts.html_with_script(
+            page_scripts.SIGN_IN_COOKIE,
+            {"qcdc-sign-in": [cfg.cookie_name, token, int(cfg.session_hours * 3600)]}),
+            unsafe_allow_javascript=True)
 
 
 def renew_session() -> None:
@@ -230,7 +237,7 @@ def sign_out(expired: bool = False, revoke: bool = True) -> None:
                 authenticator.cookie_controller.delete_cookie()
         except Exception:
             pass
-    for key in (_KEY_USER, _KEY_SINCE, _KEY_SCOPE, "authentication_status", "username", "name",
+    for key in (_KEY_USER, _KEY_SINCE, _KEY_SCOPE, _KEY_COOKIE, "authentication_status", "username", "name",
                 "roles", "qcdc_must_change"):
         st.session_state.pop(key, None)
     st.session_state["qcdc_signed_out"] = True

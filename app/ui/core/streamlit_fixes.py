@@ -26,11 +26,47 @@ connection.
   reconnecting browser's request is taken by that same run once its write is done, and the
   page finds the stored sheet by its token (app/ui/survey/survey_page.recover_stored_submission);
   the answers are stored once whatever happens (app/survey/responses.py).
+
+Server CPU per citizen (docs/PERFORMANCE.md, "Server CPU per citizen"), found with a CPU-clock
+profile of the server under bench/survey_load.py and instruction counts (callgrind):
+
+* ``st.radio`` and ``st.text_area`` copy the *whole* session state (``filtered_state``: every
+  key, every widget value) to look up their own key once: 21 radios on the survey page made
+  it quadratic, a tenth of the server's CPU. They now get a view that looks up that one key
+  the same way (same lock, same rules), without the copy.
+* Every script run builds its ``new_session`` message with the theme read option by option
+  from the configuration (six sections); the configuration does not change while the server
+  runs, so each section is built once per process.
+* Every message a script sends reached the event loop through its own
+  ``call_soon_threadsafe`` (a write to the loop's wake-up socket, a wake-up and a callback:
+  ~70 per citizen), and each then woke the sending loop again from the loop itself. The
+  events of a session now queue in order and the loop takes all that are waiting in one
+  callback; the sending loop is woken directly when already on its thread.
+* Streamlit forgets the compiled scripts whenever the last browser disconnects, so in a quiet
+  hour every citizen paid for compiling the entry script and the page again. Without file
+  watching (``server.fileWatcherType = "none"``) a script cannot change under a running
+  server, and the compiled code is kept.
+* Each script run gets a new thread, and ``Thread.start()`` waits until that thread has run;
+  the event loop asked for it, so under a burst it stood still for milliseconds per run
+  (1.65 s for 200 runs in a profile of the loop, load average 9). Script threads are now
+  started by a helper thread.
+
+The first visit after a start (docs/PERFORMANCE.md) also paid, once per process: a walk of the
+whole call stack reading every module's source (Streamlit's "are we in a REPL?" check before
+its warning for ``python script.py``, which cannot apply under ``streamlit run``), and numpy and
+Pillow imported to hand back the tab icon's ``data:`` URL unchanged; both are skipped.
 """
 from __future__ import annotations
 
 _MARK = "_qcdc_respects_file_watcher_setting"
 _FINISH_MARK = "_qcdc_finishes_runs_after_a_disconnect"
+_VIEW_MARK = "_qcdc_looks_up_one_key"
+_THEME_MARK = "_qcdc_theme_built_once"
+_BATCH_MARK = "_qcdc_events_in_batches"
+_CACHE_MARK = "_qcdc_keeps_compiled_scripts"
+_ICON_MARK = "_qcdc_data_url_icon"
+_START_MARK = "_qcdc_started_off_the_loop"
+_KEPT: list = []  # replaced functions that running objects may still refer to weakly
 
 
 # The Streamlit these patches (and app/ui/core/entry.py's first-run doors) were written for.
@@ -59,6 +95,12 @@ def install() -> None:
     check_version()
     _respect_file_watcher_setting()
     _finish_runs_after_a_disconnect()
+    _widgets_look_up_one_key()
+    _theme_built_once()
+    _script_events_in_batches()
+    _keep_compiled_scripts()
+    _first_visit_shortcuts()
+    _script_threads_started_off_the_loop()
 
 
 def _respect_file_watcher_setting() -> None:
@@ -103,3 +145,239 @@ def _finish_runs_after_a_disconnect() -> None:
     setattr(disconnect_session, _FINISH_MARK, True)
     disconnect_session.__doc__ = disconnect.__doc__
     WebsocketSessionManager.disconnect_session = disconnect_session
+
+
+class _OneKeyView:
+    """What ``SessionState.filtered_state`` answers for one user key (``key in``, ``[key]``),
+    without building it: the same lookup under the same lock, internal keys left out."""
+
+    __slots__ = ("_safe",)
+
+    def __init__(self, safe) -> None:
+        self._safe = safe
+
+    def __getitem__(self, key: str):
+        from streamlit.runtime.state.session_state import _is_internal_key
+        if _is_internal_key(key):
+            raise KeyError(key)
+        with self._safe._lock:
+            return self._safe._state[key]
+
+    def __contains__(self, key: str) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+
+class _SessionStateForOneKey:
+    """The session state as radio/text_area see it: ``filtered_state`` is a one-key view."""
+
+    __slots__ = ("_safe",)
+
+    def __init__(self, safe) -> None:
+        self._safe = safe
+
+    @property
+    def filtered_state(self) -> _OneKeyView:
+        return _OneKeyView(self._safe)
+
+    def __getattr__(self, name: str):
+        return getattr(self._safe, name)
+
+
+def _widgets_look_up_one_key() -> None:
+    from streamlit.elements.widgets import radio, text_widgets
+
+    for module in (radio, text_widgets):
+        original = module.get_session_state
+        if getattr(original, _VIEW_MARK, False):
+            continue
+
+        def get_session_state(_original=original):
+            return _SessionStateForOneKey(_original())
+
+        setattr(get_session_state, _VIEW_MARK, True)
+        module.get_session_state = get_session_state
+
+
+def _theme_built_once() -> None:
+    from streamlit.runtime import app_session
+
+    original = app_session._populate_theme_msg
+    if getattr(original, _THEME_MARK, False):
+        return
+    built: dict[tuple[type, str], bytes] = {}
+
+    def _populate_theme_msg(msg, section: str = "theme") -> None:
+        key = (type(msg), section)
+        data = built.get(key)
+        if data is None:
+            fresh = type(msg)()
+            original(fresh, section)
+            data = built[key] = fresh.SerializeToString()
+        msg.MergeFromString(data)
+
+    setattr(_populate_theme_msg, _THEME_MARK, True)
+    app_session._populate_theme_msg = _populate_theme_msg
+
+
+def _script_events_in_batches() -> None:
+    import asyncio
+    import threading
+    from collections import deque
+
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.runtime import Runtime
+
+    original = AppSession._on_scriptrunner_event
+    if getattr(original, _BATCH_MARK, False):
+        return
+    lock = threading.Lock()
+
+    def _on_scriptrunner_event(self, sender, event, forward_msg=None, exception=None,
+                               client_state=None, page_script_hash=None,
+                               fragment_ids_this_run=None, pages=None,
+                               run_descriptor=None) -> None:
+        item = (sender, event, forward_msg, exception, client_state, page_script_hash,
+                fragment_ids_this_run, pages, run_descriptor)
+        with lock:
+            pending = self.__dict__.get("_qcdc_pending")
+            if pending is None:
+                pending = self.__dict__["_qcdc_pending"] = deque()
+            pending.append(item)
+            first = len(pending) == 1
+        if first:  # otherwise a callback is already due and takes this event too
+            self._call_soon_on_event_loop(lambda: _handle_waiting_events(self, pending))
+
+    def _handle_waiting_events(self, pending) -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                item = pending.popleft()
+            try:
+                self._handle_scriptrunner_event_on_event_loop(*item)
+            except BaseException:
+                with lock:
+                    more = bool(pending)
+                if more:  # the events behind this one are not left waiting
+                    self._call_soon_on_event_loop(lambda: _handle_waiting_events(self, pending))
+                raise
+
+    setattr(_on_scriptrunner_event, _BATCH_MARK, True)
+    _on_scriptrunner_event.__doc__ = original.__doc__
+    # A ScriptRunner already running (the first run after a start, whose script installs
+    # this) holds the original method through a weak reference: keep it alive, or that
+    # run's messages would go nowhere.
+    _KEPT.append(original)
+    AppSession._on_scriptrunner_event = _on_scriptrunner_event
+
+    wake = Runtime._enqueued_some_message
+    if getattr(wake, _BATCH_MARK, False):
+        return
+
+    def _enqueued_some_message(self) -> None:
+        objs = self._get_async_objs()
+        try:
+            on_loop = asyncio.get_running_loop() is objs.eventloop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            objs.need_send_data.set()
+        else:
+            objs.eventloop.call_soon_threadsafe(objs.need_send_data.set)
+
+    setattr(_enqueued_some_message, _BATCH_MARK, True)
+    _enqueued_some_message.__doc__ = wake.__doc__
+    Runtime._enqueued_some_message = _enqueued_some_message
+
+
+def _keep_compiled_scripts() -> None:
+    from streamlit import config
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    original = ScriptCache.clear
+    if getattr(original, _CACHE_MARK, False):
+        return
+
+    def clear(self) -> None:
+        if config.get_option("server.fileWatcherType") == "none":
+            return  # no file can change under this server: keep what is compiled
+        original(self)
+
+    setattr(clear, _CACHE_MARK, True)
+    clear.__doc__ = original.__doc__
+    ScriptCache.clear = clear
+
+
+def _first_visit_shortcuts() -> None:
+    from streamlit import delta_generator
+    from streamlit.commands import page_config
+
+    delta_generator._use_warning_has_been_displayed = True  # running under streamlit run
+    original = page_config._get_favicon_string
+    if getattr(original, _ICON_MARK, False):
+        return
+
+    def _get_favicon_string(page_icon) -> str:
+        if isinstance(page_icon, str) and page_icon.startswith("data:image/"):
+            return page_icon  # what image_to_url answers for a data: URL
+        return original(page_icon)
+
+    setattr(_get_favicon_string, _ICON_MARK, True)
+    page_config._get_favicon_string = _get_favicon_string
+
+
+_starter_lock = None
+_starter_queue = None
+
+
+def _start_soon(thread) -> None:
+    """Start `thread` from a helper thread: ``Thread.start()`` waits until the new thread has
+    run, and on a busy interpreter that is milliseconds during which the event loop, which
+    asks for every script run, sends nothing to anybody."""
+    global _starter_lock, _starter_queue
+    import queue
+    import threading
+    if _starter_queue is None:
+        if _starter_lock is None:
+            _starter_lock = threading.Lock()
+        with _starter_lock:
+            if _starter_queue is None:
+                q: queue.SimpleQueue = queue.SimpleQueue()
+
+                def run() -> None:
+                    while True:
+                        thread = q.get()
+                        try:
+                            thread.start()
+                        except Exception:  # the next runs must still start
+                            import logging
+                            logging.getLogger("qcdc").exception("could not start %s", thread)
+
+                threading.Thread(target=run, name="qcdc-script-starter", daemon=True).start()
+                _starter_queue = q
+    _starter_queue.put(thread)
+
+
+def _script_threads_started_off_the_loop() -> None:
+    import threading
+
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original = ScriptRunner.start
+    if getattr(original, _START_MARK, False):
+        return
+
+    def start(self) -> None:
+        if self._script_thread is not None:
+            raise RuntimeError("ScriptRunner was already started")
+        self._script_thread = threading.Thread(target=self._run_script_thread,
+                                               name="ScriptRunner.scriptThread", daemon=True)
+        _start_soon(self._script_thread)
+
+    setattr(start, _START_MARK, True)
+    start.__doc__ = original.__doc__
+    ScriptRunner.start = start

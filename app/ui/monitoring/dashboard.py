@@ -68,23 +68,57 @@ def cached_overview(scope: Scope, campaign_id: int, district: str | None,
     return _overview(_scope_key(scope), campaign_id, district, commune)
 
 
+REPORT_SECONDS = 60
+
+
+@st.cache_data(ttl=REPORT_SECONDS, show_spinner=False, max_entries=8)
+def _report(campaign_id: int):
+    from app.monitoring.warnings import engine_report
+    return engine_report(campaign_id)
+
+
+def cached_report(campaign_id: int):
+    """The integrity engine's judgement of the whole campaign, shared by every user and page
+    for a minute (its baselines are the campaign's; each page narrows it to the user's scope);
+    a review or an exclusion clears it at once."""
+    return _report(campaign_id)
+
+
 @st.cache_data(ttl=30, show_spinner=False, max_entries=100)
-def _warnings(scope_key: tuple, campaign_id: int, district: str | None, commune: str | None,
-              stamp: int):
+def _warnings(scope_key: tuple, campaign_id: int, district: str | None, commune: str | None):
     from app.monitoring.warnings import compute_warnings
     return compute_warnings(_scope_of(scope_key), campaign_id, district_code=district,
-                            commune_code=commune)
+                            commune_code=commune, report=cached_report(campaign_id))
 
 
 def cached_warnings(scope: Scope, campaign_id: int, district: str | None = None,
                     commune: str | None = None):
-    """Warnings, cached 30 s; a review or exclusion bumps the stamp so the page shows it."""
-    return _warnings(_scope_key(scope), campaign_id, district, commune,
-                     st.session_state.get("dash_warn_stamp", 0))
+    """Warnings for this scope and drill-down, cached 30 s (keyed by campaign and scope)."""
+    return _warnings(_scope_key(scope), campaign_id, district, commune)
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=100)
+def _open_high(scope_key: tuple, campaign_id: int) -> dict[str, list[str]]:
+    from app.monitoring.warnings import open_high_by_commune
+    found = open_high_by_commune(_scope_of(scope_key), campaign_id,
+                                 report=cached_report(campaign_id))
+    return {code: [w.label for w in ws] for code, ws in found.items()}
+
+
+def cached_open_high(scope: Scope, campaign_id: int) -> dict[str, list[str]]:
+    """{commune code: labels of its open high-score warnings} in this scope (empty for roles
+    that do not see warnings)."""
+    from app.monitoring.warnings import READER_ROLES
+    if scope.role not in READER_ROLES:
+        return {}
+    return _open_high(_scope_key(scope), campaign_id)
 
 
 def bump_warnings() -> None:
-    st.session_state["dash_warn_stamp"] = st.session_state.get("dash_warn_stamp", 0) + 1
+    """After a review or an exclusion: every user sees it on the next run."""
+    _report.clear()
+    _warnings.clear()
+    _open_high.clear()
     _overview.clear()
 
 

@@ -11,11 +11,14 @@ from app.monitoring import exports
 from app.monitoring.scoring import ScoreBoard
 
 
-def board_frame(board: ScoreBoard) -> pd.DataFrame:
+def board_frame(board: ScoreBoard, flagged: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    flagged = flagged or {}
     rows = []
     for c in board.communes:
         ov = c.overall
+        marks = flagged.get(c.code, [])
         row = {"rank": c.rank, "name": c.name, "district": c.district_name, "n": c.n,
+               "integrity": t("results.flag_cell", n=len(marks)) if marks else "",
                "index": ov.mean if ov else None,
                "ci": (f"{fmt_float(ov.low, 1)} – {fmt_float(ov.high, 1)}"
                       if ov and ov.low is not None else "–"),
@@ -35,16 +38,24 @@ def verified_only_toggle() -> bool:
                      help=t("kiosk.verified_only_help"), persist_state="session")
 
 
-def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
+def ranking(board: ScoreBoard, show_rank: bool = True,
+            flagged: dict[str, list[str]] | None = None) -> None:
+    """The ranking; `flagged`: {commune code: labels of its open high-score integrity
+    warnings}, marked in the table and counted (issue 14 item 5)."""
+    flagged = flagged or {}
     c = st.columns(4)
     ranked = board.ranked
-    c[0].metric(t("export.kpi.threshold"), fmt_float(board.threshold, 1))
-    c[1].metric(t("export.kpi.min_sample"), fmt_int(board.min_sample))
-    c[2].metric(t("dashboard.kpi.friendly"),
+    c[0].metric(t("results.kpi.threshold"), fmt_float(board.threshold, 1))
+    c[1].metric(t("results.kpi.ranked"), f"{fmt_int(len(ranked))}/{fmt_int(len(board.communes))}",
+                help=t("results.kpi.ranked_help", min=fmt_int(board.min_sample),
+                       not_enough=fmt_int(sum(1 for r in board.communes
+                                              if r.status == "not_enough"))))
+    c[2].metric(t("results.kpi.friendly"),
                 f"{fmt_int(sum(1 for r in ranked if r.status == 'friendly'))}/"
-                f"{fmt_int(len(ranked))}")
-    c[3].metric(t("export.kpi.not_enough"),
-                fmt_int(sum(1 for r in board.communes if r.status == "not_enough")))
+                f"{fmt_int(len(ranked))}", help=t("results.kpi.friendly_help"))
+    n_flagged = sum(1 for r in ranked if r.code in flagged)
+    c[3].metric(t("results.kpi.flagged"), f"{fmt_int(n_flagged)}/{fmt_int(len(ranked))}",
+                help=t("results.kpi.flagged_help"))
     st.caption(t("results.method", min=fmt_int(board.min_sample),
                  threshold=fmt_float(board.threshold, 1)))
     verified = sum(board.verified.values())
@@ -54,7 +65,11 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
                       share=fmt_float(100 * verified / scored, 0) if scored else "0"))
     show_all = st.toggle(t("results.show_unranked"), key="results_show_all",
                          persist_state="session")
-    df = board_frame(board)
+    df = board_frame(board, flagged)
+    if not flagged:
+        df = df.drop(columns=["integrity"])
+    elif n_flagged:
+        st.warning(t("results.flag_note"), icon=":material/warning:")
     if not show_all:
         df = df[df["rank"].notna()]
     if not show_rank:  # a commune alone: a rank "1 of 1" would mislead
@@ -68,6 +83,8 @@ def ranking(board: ScoreBoard, show_rank: bool = True) -> None:
                                                  min_value=0, max_value=100),
         "ci": st.column_config.TextColumn(t("dashboard.col.ci")),
         "status": st.column_config.TextColumn(t("dashboard.col.status")),
+        "integrity": st.column_config.TextColumn(t("results.col.integrity"),
+                                                 help=t("results.kpi.flagged_help")),
         "verified_share": st.column_config.NumberColumn(t("kiosk.col.verified_share"),
                                                         format="%.0f%%",
                                                         help=t("kiosk.verified_help")),

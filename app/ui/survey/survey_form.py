@@ -121,8 +121,7 @@ def _question(shown: _Shown, prefix: str, error: str | None, disabled: bool) -> 
         st.radio(shown.label, shown.values, format_func=shown.labels.__getitem__, index=None,
                  key=key, disabled=disabled)
     elif q.type == "multi":
-        st.markdown(shown.label)
-        st.caption(t("survey.multi_hint"))
+        st.markdown(f"{shown.label}\n\n:gray[{t('survey.multi_hint')}]")  # one element
         for value, text in zip(shown.values, shown.option_labels):
             st.checkbox(text, key=widget_key(prefix, q.id, value), disabled=disabled)
     elif q.type == "text":

@@ -15,11 +15,12 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from app.core.campaigns import ActiveCampaign
-from app.core.fmt import fmt_datetime
+from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
 from app.survey import admission, kiosk
 from app.survey.questionnaire import Definition
 from app.survey.responses import CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token, submit_response
+from app.ui.core.text import md_escape
 from app.ui.survey import browser_memory
 from app.ui.survey.gate import storing_answers
 from app.ui.survey.survey_form import clear_answers, collect_answers
@@ -89,21 +90,40 @@ def remember_sheet(prefix: str) -> None:
 
 
 def _signals(prefix: str) -> Signals:
-    ctx = None
-    try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-        ctx = get_script_run_ctx()
-    except Exception:
-        pass
-    headers = st.context.headers
+    """This session's integrity signals (app/survey/responses.py ``Signals``): the session, the
+    browser's anonymous id (its ``qcdc_b`` cookie, else nginx's ``qcdc_route``, else a new one:
+    ``browser_memory.browser_id``), the request's user agent, language and address, and the
+    coarse facts the browser reports through ``st.context`` (time zone, its offset, locale).
+    Each is read on its own: one that cannot be read is left out (logged), and the sheet is
+    stored with the others."""
+    def read(name: str, get):
+        try:
+            return get()
+        except Exception:  # never Streamlit's rerun/stop (BaseException): those end the run
+            log.warning("integrity signal %s unavailable; the sheet is stored without it", name,
+                        exc_info=True)
+            return None
 
     def text(v: object) -> str | None:
         return v[:512] if isinstance(v, str) else None
-    return Signals(session_id=text(getattr(ctx, "session_id", None)),
-                   user_agent=text(headers.get("User-Agent")),
-                   accept_language=text(headers.get("Accept-Language")),
-                   client_ip=text(st.context.ip_address),
-                   started_at=st.session_state.get(f"{prefix}__started"))
+
+    def session_id() -> str | None:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        return getattr(get_script_run_ctx(), "session_id", None)
+
+    headers = read("headers", lambda: st.context.headers) or {}
+    offset = read("timezone_offset", lambda: st.context.timezone_offset)
+    return Signals(session_id=text(read("session", session_id)),
+                   user_agent=text(read("user_agent", lambda: headers.get("User-Agent"))),
+                   accept_language=text(read("accept_language",
+                                             lambda: headers.get("Accept-Language"))),
+                   client_ip=text(read("ip_address", lambda: st.context.ip_address)),
+                   started_at=read("started_at",
+                                   lambda: st.session_state.get(f"{prefix}__started")),
+                   browser_id=text(read("browser_id", browser_memory.browser_id)),
+                   timezone=text(read("timezone", lambda: st.context.timezone)),
+                   timezone_offset=offset if isinstance(offset, int) else None,
+                   locale=text(read("locale", lambda: st.context.locale)))
 
 
 def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
@@ -205,10 +225,25 @@ def submit_without_callback(active: ActiveCampaign, commune_code: str, prefix: s
         st.rerun()
 
 
-def show_thanks(prefix: str, defn: Definition) -> bool:
+def show_header(commune, campaign=None, intro: str | None = None) -> None:
+    """The page's heading, the commune and its district, and with a campaign its dates and
+    the questionnaire's introduction: one Markdown element (each element is one more message
+    to every citizen's phone, and server work; docs/PERFORMANCE.md)."""
+    parts = [f"# {t('survey.heading')}", f"### {md_escape(commune.full_name)}",
+             f":gray[{md_escape(commune.district_full_name)}]"]
+    if campaign is not None:
+        parts.append(":gray[" + t("survey.campaign_dates", start=fmt_date(campaign.start_date),
+                                  end=fmt_date(campaign.end_date)) + "]")
+    if intro:
+        parts.append(md_escape(intro))
+    st.markdown("\n\n".join(parts))
+
+
+def show_thanks(prefix: str, defn: Definition, commune) -> bool:
     done = st.session_state.get(f"{prefix}__done")
     if not done:
         return False
+    show_header(commune)
     st.success(f"### {t('survey.thanks_title')}", icon=":material/check_circle:")
     st.write(t("survey.thanks_body", time=done["at"], ref=done["ref"]))
     if done.get("earlier"):

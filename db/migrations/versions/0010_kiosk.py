@@ -4,8 +4,8 @@
 the screen's session, and when it was shown, expires, was opened and was used; ``response``
 gains ``verified`` (sent with a valid, unused code opened on that sheet's phone).
 
-Revision ID: 0008_kiosk
-Revises: 0007_api_tokens
+Revision ID: 0010_kiosk
+Revises: 0009_dossier_counts
 """
 from collections.abc import Sequence
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0008_kiosk"
-down_revision: str | Sequence[str] | None = "0007_api_tokens"
+revision: str = "0010_kiosk"
+down_revision: str | Sequence[str] | None = "0009_dossier_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,4 @@
+"""/ho-so-mot-cua on the first visits after a server start: app/ui/core/entry.py."""
+from app.ui.core.entry import run_entry_script
+
+run_entry_script()
