@@ -73,6 +73,9 @@ class Response(SQLModel, table=True):
         Index("ix_response_campaign_commune_day", "campaign_id", "commune_code", "day"),
         Index("ix_response_campaign_device", "campaign_id", "device_hash"),
         Index("ix_response_campaign_answer_hash", "campaign_id", "answer_hash"),
+        # covering: verified sheets per commune and day (app/survey/kiosk.py)
+        Index("ix_response_campaign_verified", "campaign_id", "verified", "commune_code", "day",
+              "excluded"),
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
@@ -100,6 +103,9 @@ class Response(SQLModel, table=True):
     client_tz_offset: int | None = None
     client_locale: str | None = Field(default=None, max_length=35)
     answer_pattern: str | None = Field(default=None, max_length=128)
+    # sent with a one-time code of the commune's office screen, opened on this sheet's phone
+    # and used by no other sheet (app/survey/kiosk.py): the citizen stood at the counter
+    verified: bool = False
 
 
 class CommuneHourTally(SQLModel, table=True):
@@ -147,7 +153,7 @@ class User(SQLModel, table=True):
     name: str
     email: str | None = None
     password_hash: str
-    role: str  # admin, province, farmers, district, commune
+    role: str  # admin, province, farmers, district, commune, screen (office screen only)
     district_code: str | None = Field(default=None, foreign_key="district.code")
     commune_code: str | None = Field(default=None, foreign_key="commune.code")
     active: bool = True
@@ -324,3 +330,25 @@ class ApiToken(SQLModel, table=True):
     revoked_by: str | None = None
     last_used_at: NaiveDatetime | None = None
     use_count: int = 0
+
+
+class KioskCode(SQLModel, table=True):
+    """A one-time code shown as a QR by a commune's office screen (app/survey/kiosk.py). Only a
+    hash of the code is stored. Opened on a phone, it is bound to that phone's sheet (a hash of
+    the sheet's submission token); the sheet sent with it is stored verified and the code marked
+    used in the same transaction. ``day`` is the local day it was shown (counts per day)."""
+    __tablename__ = "kiosk_code"
+    __table_args__ = (Index("ix_kiosk_code_campaign_commune_day", "campaign_id", "commune_code",
+                            "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    commune_code: str = Field(foreign_key="commune.code")
+    screen_session: str = Field(max_length=64)  # a random id of the screen page's session
+    day: date
+    created_at: NaiveDatetime
+    expires_at: NaiveDatetime  # an unopened code cannot be opened after this
+    opened_at: NaiveDatetime | None = None
+    sheet_token_hash: str | None = Field(default=None, max_length=64)
+    used_at: NaiveDatetime | None = None
+    response_id: int | None = Field(default=None, foreign_key="response.id")

@@ -36,7 +36,17 @@ SIBLING_COMMUNE = "07204"
 OTHER_DISTRICT, OTHER_COMMUNE = "215", "07243"
 DEMO_USERS = {"admin": "demo.admin", "province": "demo.tinh", "farmers": "demo.hoind",
               "district": "demo.huyen", "commune": "demo.xa"}
-ROLES = ("public", "admin", "province", "farmers", "district", "commune")
+ROLES = ("public", "admin", "province", "farmers", "district", "commune", "screen")
+# an office screen's account (issue 15): made by the tests that need it
+SCREEN_USER, SCREEN_PASSWORD = "man.hinh.07201", "ManHinh2024x"
+DEMO_USERS["screen"] = SCREEN_USER
+SCREEN = Scope(SCREEN_USER, "Màn hình", "screen", district_code=OWN_DISTRICT,
+               commune_code=OWN_COMMUNE)
+
+
+def _screen_account() -> None:
+    create_user(SCREEN_USER, "Màn hình một cửa", SCREEN_PASSWORD, "screen",
+                commune_code=OWN_COMMUNE)
 NOT_ALLOWED = "Bạn không có quyền"
 
 
@@ -79,6 +89,8 @@ def test_every_page_for_every_role(demo_db, role):
     page guard refuses). Staff of one unit never see another unit's names on a staff page,
     even with forged query parameters naming that unit."""
     from app.core.reference import geography
+    if role == "screen":
+        _screen_account()
     user = DEMO_USERS.get(role)
     forged = {"xa": OTHER_COMMUNE, "huyen": OTHER_DISTRICT, "commune": OTHER_COMMUNE,
               "district": OTHER_DISTRICT, "commune_code": OTHER_COMMUNE}
@@ -120,13 +132,15 @@ def test_every_page_for_every_role(demo_db, role):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("role", ["public", "commune", "district", "farmers"])
+@pytest.mark.parametrize("role", ["public", "commune", "district", "farmers", "screen"])
 def test_page_guard_refuses_when_the_page_file_runs_on_its_own(demo_db, role):
     """Each staff page checks the role again (``require_page``): even run as a file of its own,
     without the entry script's navigation, a page refuses a role that may not see it."""
     from streamlit.testing.v1 import AppTest
 
     from tests.apptest import ROOT
+    if role == "screen":
+        _screen_account()
     problems = []
     for spec in access.PAGES:
         if access.allowed(spec, role):
@@ -233,6 +247,8 @@ def _cases(geo) -> list[Case]:
              OTHER_COMMUNE, OTHER_DISTRICT),
         Case("public", ANONYMOUS, set(), None, every, OTHER_DISTRICT, OTHER_COMMUNE,
              OTHER_DISTRICT),
+        Case("screen/other-commune", SCREEN, {OWN_COMMUNE}, None, every - {OWN_COMMUNE},
+             OTHER_DISTRICT, OTHER_COMMUNE, OTHER_DISTRICT),
     ]
 
 
@@ -358,7 +374,9 @@ ARG_FACTORIES: dict[str, Callable[[World, Case, tuple[str, str]], Any]] = {
     "questionnaire_id": lambda w, c, u: w.active.questionnaire_id,
     "earlier_id": lambda w, c, u: w.campaign_ids[0],
     "later_id": lambda w, c, u: w.campaign_ids[-1],
-    "token_id": lambda w, c, u: 1,  # (an API token: only administrators reach any)
+    "token_id": lambda w, c, u: 1,
+    "screen_session": lambda w, c, u: "matrix-screen",
+    "shown": lambda w, c, u: None,  # (an API token: only administrators reach any)
     "exclude": lambda w, c, u: True,
     "active": lambda w, c, u: False,
     "published": lambda w, c, u: False,
@@ -613,6 +631,43 @@ def test_service_refuses_other_units(matrix_db, qualname):
                 problems.append(f"{case.name}/{mode}: returned other unit "
                                 f"{_leaks(result, case, geo, photos=False)}")
     assert not problems, qualname + "\n" + "\n".join(problems)
+
+
+SCREEN_SERVICES = {"survey.kiosk.issue_code", "survey.kiosk.needs_new_code",
+                   "survey.kiosk.screen_counts", "survey.kiosk.screen_commune"}
+
+
+def test_the_screen_only_role_opens_its_screen_and_nothing_else(matrix_db):
+    """An office screen's account (issue 15): of the signed-in pages only the screen, where it
+    lands whatever it asked for; every scoped service but the screen's own refuses it or
+    returns nothing; the read API cannot be given its role (the API takes tokens only)."""
+    assert [p.key for p in access.pages_for("screen") if not access.is_public(p)] == ["screen"]
+    assert access.after_sign_in("screen", "overview") == "screen"
+    assert access.after_sign_in("screen", None) == "screen"
+    geo = _geo()
+    # nothing of any unit is the screen's to read, not even its own commune's figures
+    case = Case("screen/anything", SCREEN, set(), None, {c.code for c in geo.communes},
+                OWN_DISTRICT, OWN_COMMUNE, OWN_DISTRICT)
+    problems = []
+    for qualname, fn in SCOPED:
+        if qualname in SCREEN_SERVICES:
+            continue
+        kwargs = _arguments(qualname, fn, matrix_db, case, (OWN_COMMUNE, OWN_DISTRICT), False)
+        try:
+            result = fn(scope=SCREEN, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            if not _is_refusal(exc):
+                problems.append(f"{qualname}: {type(exc).__name__}: {exc}")
+            continue
+        if not _empty(result) and _leaks(result, case, geo):
+            problems.append(f"{qualname}: returned {_leaks(result, case, geo)}")
+    assert not problems, "\n".join(problems)
+    assert {q for q, _ in SCOPED} >= SCREEN_SERVICES
+    from app.admin.api_tokens import create_token
+    from app.api.tokens import ROLES as API_ROLES
+    assert "screen" not in API_ROLES
+    with pytest.raises(AuthError):
+        create_token(Scope("demo.admin", "Admin", "admin"), "Màn hình", "screen")
 
 
 def test_discovery_finds_the_scoped_services():

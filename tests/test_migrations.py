@@ -59,7 +59,7 @@ def test_the_chain_is_one_line_through_every_branchs_migration():
     assert len(script.get_heads()) == 1
     chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
     expected = ["0004", "0006_demo_accounts", "0007_api_tokens", "0008_integrity_signals",
-                "0009_dossier_counts"]
+                "0009_dossier_counts", "0010_kiosk"]
     assert chain[chain.index("0004"):chain.index("0004") + len(expected)] == expected
 
 
@@ -91,7 +91,7 @@ def test_down_to_0004_and_up_again_on_both_servers(backend, tmp_path):
                 command.downgrade(cfg, "0004")
                 assert MigrationContext.configure(conn).get_current_revision() == "0004"
                 command.upgrade(cfg, "heads")
-                assert MigrationContext.configure(conn).get_current_revision() == "0009_dossier_counts"
+                assert MigrationContext.configure(conn).get_current_revision() == "0010_kiosk"
             with get_engine().connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
                 communes = conn.execute(sa.select(sa.func.count()).select_from(Commune)).scalar()

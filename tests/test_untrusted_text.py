@@ -160,6 +160,8 @@ NOT_USER_TEXT = {  # column: why a person cannot type what it holds
     "user_account": {"username": "checked against [a-z0-9._-]", "password_hash": "a hash",
                      "role": "fixed values", "district_code": "a code", "commune_code": "a code"},
     "warning_review": {"warning_key": "built by the app", "reviewed_by": "a username"},
+    "kiosk_code": {"code_hash": "a hash", "commune_code": "a code",
+                   "screen_session": "random, built by the app", "sheet_token_hash": "a hash"},
     "report_photo": {"path": "built by the app", "thumb_path": "built by the app"},
 }
 # planted but shown on no page (exports only, or nowhere): said here so the walk is not blind

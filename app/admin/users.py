@@ -30,6 +30,7 @@ from sqlmodel import select
 from app.core import audit, clock
 from app.core.auth import (
     ROLES,
+    SCREEN_ONLY,
     USERNAME_RE,
     AuthError,
     Scope,
@@ -84,7 +85,7 @@ class UserRow:
 
 def _unit_name(role: str, dcode: str | None, ccode: str | None) -> str:
     geo = geography()
-    if role == "commune" and ccode and ccode in geo.by_code:
+    if role in ("commune", SCREEN_ONLY) and ccode and ccode in geo.by_code:
         return geo.by_code[ccode].full_name
     if role == "district" and dcode:
         d = geo.district(dcode)
@@ -154,7 +155,8 @@ def create_account(scope: Scope, *, username: str, name: str, role: str,
         dcode, ccode = validate_unit(s, role, district_code, commune_code)
         u = User(username=username, name=name[:200], email=email, role=role,
                  password_hash=hash_generated(password), district_code=dcode,
-                 commune_code=ccode, must_change_password=True, created_at=clock.now())
+                 commune_code=ccode, must_change_password=role != SCREEN_ONLY,
+                 created_at=clock.now())
         s.add(u)
         s.flush()
         audit.record(s, scope.username, "user.create", "user", u.id, after=_public(u))
@@ -228,11 +230,12 @@ def reset_password(scope: Scope, user_id: int) -> str:
     with session_scope() as s:
         u = _get(s, user_id)
         u.password_hash = hash_generated(password)
-        u.must_change_password = True
+        u.must_change_password = u.role != SCREEN_ONLY
         u.failed_attempts, u.locked_until = 0, None
         s.add(u)
         audit.record(s, scope.username, "user.reset_password", "user", u.id,
-                     after={"username": u.username, "must_change_password": True})
+                     after={"username": u.username,
+                            "must_change_password": u.must_change_password})
     return password
 
 

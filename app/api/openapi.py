@@ -84,8 +84,9 @@ def _schemas() -> dict:
         "warnings_open": {"type": "integer", "description": "warnings not yet reviewed"},
         "warnings_total": INT,
         "verified_share": _nullable("number", minimum=0, maximum=1,
-                                    description="share of the answers verified; null until "
-                                                "answer verification exists")})
+                                    description="share of the counted answers sent with a "
+                                                "one-time code of the commune's office screen "
+                                                "(verified in person); null without answers")})
     commune_list = _obj({
         "campaign_id": INT,
         "ref_day": {"type": "string", "format": "date",
@@ -117,6 +118,9 @@ def _schemas() -> dict:
         "excluded": {"type": "boolean",
                      "description": "excluded from the results after a review"},
         "is_demo": BOOL,
+        "verified": {"type": "boolean",
+                     "description": "sent with a one-time code of the commune's office screen "
+                                    "(verified in person)"},
         "scores": {"type": "object", "additionalProperties": NUM,
                    "description": "0-100 per pillar id and 'overall'"},
         "answers": {"type": "object",

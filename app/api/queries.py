@@ -65,7 +65,7 @@ WARNINGS_TTL_S = 30.0
 # device, network, browser and agent hashes, answer hash and pattern, submission token, time on
 # the form, client facts, and any column added later) never leaves through the API.
 RESPONSE_COLUMNS = ("id", "campaign_id", "commune_code", "questionnaire_id", "submitted_at",
-                    "day", "hour", "excluded", "is_demo", "answers", "scores")
+                    "day", "hour", "excluded", "is_demo", "answers", "scores", "verified")
 
 
 class ApiInputError(ValueError):
@@ -221,11 +221,24 @@ def clear_caches() -> None:
         _warn_cache.clear()
 
 
-def verified_shares(campaign_id: int, codes: list[str]) -> dict[str, float]:
-    """The share of each commune's answers that were verified: the hook for the verification
-    that a later issue adds (a commune missing here is published as ``verified_share: null``,
-    and the OpenAPI document says so). Nothing is verified yet, so no commune has a share."""
-    return {}
+def verified_shares(campaign_id: int, codes: list[str],
+                    answers: dict[str, int] | None = None) -> dict[str, float]:
+    """The share of each commune's counted answers (not excluded) that were verified in person
+    at the office screen (app/survey/kiosk.py). A commune without counted answers is missing
+    here and published as ``verified_share: null``. `answers`: the counted answers per
+    commune, when the caller has them (else read from the tallies)."""
+    from app.survey.kiosk import verified_counts
+    if answers is None:
+        from sqlalchemy import func as sa_func
+
+        from db.models import CommuneHourTally as H
+        with session_scope() as s:
+            q = (select(H.commune_code, sa_func.sum(H.n)).where(H.campaign_id == campaign_id)
+                 .group_by(H.commune_code))
+            answers = {c: int(n or 0) for c, n in s.execute(q)}
+    verified = verified_counts(campaign_id, codes)
+    return {c: round(min(1.0, verified.get(c, 0) / answers[c]), 4)
+            for c in codes if answers.get(c)}
 
 
 def commune_figures(scope: Scope, campaign_id: int | None = None, *,
@@ -242,7 +255,8 @@ def commune_figures(scope: Scope, campaign_id: int | None = None, *,
     ov = overview(scope, campaign.id, district_code=district_code, commune_code=commune_code)
     codes = list(ov.communes["code"])
     warnings = _warning_counts(scope, campaign.id, district_code, commune_code)
-    shares = verified_shares(campaign.id, codes)
+    shares = verified_shares(campaign.id, codes,
+                             dict(zip(ov.communes["code"], ov.communes["answers"].astype(int))))
     scores = {c.code: c for c in ov.scores.communes}
     pillar_ids = [p for p, _name in ov.pillars]
     out = []
@@ -515,5 +529,6 @@ def response_record(r, defn: Definition, commune,
         "commune_name": commune.full_name, "district_code": commune.district_code,
         "district_name": commune.district_full_name, "questionnaire_id": r.questionnaire_id,
         "submitted_at": r.submitted_at, "day": r.day, "hour": r.hour,
-        "excluded": bool(r.excluded), "is_demo": bool(r.is_demo), "scores": scores,
+        "excluded": bool(r.excluded), "is_demo": bool(r.is_demo),
+        "verified": bool(r.verified), "scores": scores,
         "answers": answers}

@@ -104,7 +104,7 @@ REPORT_COLUMNS = [
 
 RESPONSE_BASE_COLUMNS = [
     "id", "campaign_id", "commune_code", "commune_name", "district_code", "district_name",
-    "questionnaire_id", "submitted_at", "day", "hour", "excluded", "is_demo"]
+    "questionnaire_id", "submitted_at", "day", "hour", "excluded", "is_demo", "verified"]
 
 QUESTION_COLUMNS = ["id", "number", "type", "text", "pillar", "profile", "required",
                     "option_code", "option_label", "option_score"]

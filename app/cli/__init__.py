@@ -85,6 +85,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosk_code(args: argparse.Namespace) -> int:
+    """One fresh one-time survey URL of a commune's office screen (last line of the output)."""
+    from app.core.reference import normalise_commune_code
+    from app.survey.kiosk import issue_code_for_commune
+    _ready()
+    code = normalise_commune_code(args.commune)
+    try:
+        shown = issue_code_for_commune(code or "", screen_session="cli")
+    except LookupError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    print(f"# one-time code of commune {shown.commune_code}, open until "
+          f"{shown.expires_at:%d/%m/%Y %H:%M}", file=sys.stderr)
+    print(shown.url)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m app.cli", description="QCDC Survey operations")
     sub = p.add_subparsers(dest="command", required=True)
@@ -103,11 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
                                            "line unless --password)")
     s.add_argument("username")
     s.add_argument("--role", required=True,
-                   choices=["admin", "province", "farmers", "district", "commune"])
+                   choices=["admin", "province", "farmers", "district", "commune", "screen"])
     s.add_argument("--name")
     s.add_argument("--email")
     s.add_argument("--district", help="district code (role district)")
-    s.add_argument("--commune", help="commune code (role commune)")
+    s.add_argument("--commune", help="commune code (roles commune and screen)")
     s.add_argument("--password", help="avoid: visible in the shell history; prefer the prompt, "
                                       "standard input or QCDC_NEW_PASSWORD")
     s.add_argument("--must-change", action="store_true",
@@ -116,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="print counts as one JSON object")
     s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("kiosk-code", help="print one fresh one-time survey URL of a commune's "
+                                          "office screen (last line)")
+    s.add_argument("--commune", required=True, help="commune code, e.g. 07201")
+    s.set_defaults(func=cmd_kiosk_code)
 
     from app.cli.admin import add_admin_commands  # questionnaire, users (issue 5)
     add_admin_commands(sub)

@@ -15,6 +15,8 @@ def collect_stats() -> dict:
         per = s.exec(select(Response.campaign_id, func.count(), func.sum(Response.excluded))
                      .group_by(Response.campaign_id)).all()
         camps = {c.id: c for c in s.exec(select(Campaign)).all()}
+        from app.survey.kiosk import verified_by_campaign
+        verified = verified_by_campaign()
         active = next((c for c in camps.values() if c.is_active), None)
         url = database_url()
         return {
@@ -30,5 +32,6 @@ def collect_stats() -> dict:
             "daily_reports": n(DailyReport),
             "responses_per_campaign": [
                 {"campaign_id": cid, "name": camps[cid].name if cid in camps else None,
-                 "responses": cnt, "excluded": int(excl or 0)} for cid, cnt, excl in per],
+                 "responses": cnt, "excluded": int(excl or 0),
+                 "verified_responses": verified.get(cid, 0)} for cid, cnt, excl in per],
         }

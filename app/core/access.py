@@ -73,6 +73,10 @@ PAGES: list[PageSpec] = [
              ("admin", "province"), "admin", wide=True),
     PageSpec("audit", "pages/admin/audit.py", "nhat-ky", ":material/history:", ("admin",),
              "admin", wide=True),
+    # the office screen: a QR code that changes for every citizen (issue 15); the screen-only
+    # role opens this page and nothing else
+    PageSpec("screen", "pages/commune/screen.py", "man-hinh-qr", ":material/qr_code_scanner:",
+             ("commune", "screen"), "commune", wide=True),
     # read API tokens (issue 17)
     PageSpec("api_tokens", "pages/admin/api_tokens.py", "khoa-api", ":material/key:", ("admin",),
              "admin", wide=True),
@@ -80,7 +84,7 @@ PAGES: list[PageSpec] = [
 
 
 # Where a signed-in user lands (first page of this list that the role may open).
-START_PAGES = ("report", "overview", "roster", "account")
+START_PAGES = ("report", "overview", "roster", "account", "screen")
 
 
 def start_page(role: str) -> PageSpec:

@@ -32,7 +32,10 @@ from app.core.i18n import t
 from db.engine import session_scope
 from db.models import Commune, District, User
 
-ROLES = ("admin", "province", "farmers", "district", "commune")
+ROLES = ("admin", "province", "farmers", "district", "commune", "screen")
+# an office screen's account (issue 15): one commune, opens only its office-screen page, never
+# asked to change its password (it has no account page; an administrator resets it)
+SCREEN_ONLY = "screen"
 PROVINCE_WIDE = ("admin", "province", "farmers")
 LOCK_AFTER = 5
 LOCK_MINUTES = 15
@@ -292,7 +295,7 @@ def validate_unit(session, role: str, district_code: str | None,
         if not district_code or session.get(District, district_code) is None:
             raise AuthError("Tài khoản cấp huyện cần mã huyện hợp lệ.")
         return district_code, None
-    if role == "commune":
+    if role in ("commune", SCREEN_ONLY):
         c = session.get(Commune, commune_code) if commune_code else None
         if c is None:
             raise AuthError("Tài khoản cấp xã cần mã xã hợp lệ.")

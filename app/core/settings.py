@@ -43,6 +43,9 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_PUBLIC_URL", "qcdc.public_url", None,
      "public address of the app, printed in QR codes, posters and share links"),
     ("QCDC_API_RATE_PER_MIN", None, "60", "read API requests per minute per token"),
+    ("QCDC_KIOSK_CODE_MINUTES", None, "5", "minutes an office screen's unopened code lasts"),
+    ("QCDC_KIOSK_ANSWER_HOURS", None, "12",
+     "hours after opening a screen's code within which the sheet counts as verified"),
 ]
 
 
@@ -106,6 +109,8 @@ class Settings:
     boundary_geojson: str | None
     signals_key: str | None
     api_rate_per_min: float
+    kiosk_code_minutes: float
+    kiosk_answer_hours: float
     public_url: str | None = None
 
 
@@ -135,6 +140,8 @@ def read_settings() -> Settings:
         signals_key=env("QCDC_SIGNALS_KEY"),
         public_url=env("QCDC_PUBLIC_URL"),
         api_rate_per_min=_number("QCDC_API_RATE_PER_MIN", 1.0),
+        kiosk_code_minutes=_number("QCDC_KIOSK_CODE_MINUTES", 0.1),
+        kiosk_answer_hours=_number("QCDC_KIOSK_ANSWER_HOURS", 0.1),
     )
 
 

@@ -13,13 +13,13 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 
 from app.core.campaigns import load_definition
 from app.core.reference import geography
 from app.integrity.signals import BASE, MISSING_CHAR, answer_pattern, layout
 from db.engine import session_scope
-from db.models import Campaign, DailyReport, DossierCount, Response
+from db.models import Campaign, DailyReport, DossierCount, KioskCode, Response
 
 TIES = ("session", "browser", "device", "network")
 DAY_SECONDS = 86400.0
@@ -58,6 +58,10 @@ class Rows:
     visits: dict[tuple[int, int], int] = field(default_factory=dict)  # (commune, day) -> visits
     # (commune, day) -> dossiers received, the one-stop office's own count (where imported)
     dossiers: dict[tuple[int, int], int] = field(default_factory=dict)
+    # the office screens (issue 15): sheets verified in person (None: not read), and the codes
+    # opened per (commune, day) on days a commune's screen was in use
+    verified: np.ndarray | None = None
+    screen: dict[tuple[int, int], int] = field(default_factory=dict)
 
     @property
     def n_days(self) -> int:
@@ -94,7 +98,24 @@ def load(campaign_id: int) -> Rows:
         dossiers = conn.execute(select(DossierCount.commune_code, DossierCount.day,
                                     DossierCount.dossiers)
                              .where(DossierCount.campaign_id == campaign_id)).all()
-    return from_tuples(campaign_id, start, ratio_high, rows, reports, dossiers)
+        verified_ids = [r[0] for r in conn.execute(select(R.id).where(
+            R.campaign_id == int(campaign_id), R.verified == True))]  # noqa: E712
+        opened = conn.execute(select(KioskCode.commune_code, KioskCode.day, func.count())
+                              .where(KioskCode.campaign_id == int(campaign_id),
+                                     KioskCode.opened_at.is_not(None))
+                              .group_by(KioskCode.commune_code, KioskCode.day)).all()
+    out = from_tuples(campaign_id, start, ratio_high, rows, reports, dossiers)
+    add_screens(out, verified_ids, opened)
+    return out
+
+
+def add_screens(rows: Rows, verified_ids, opened) -> None:
+    """The sheets verified in person and the office screens' opened codes per commune and
+    day (tests call it on rows built by hand)."""
+    rows.verified = np.isin(rows.ids, np.asarray(list(verified_ids), dtype=np.int64))
+    cindex = {c: i for i, c in enumerate(rows.communes)}
+    rows.screen = {(cindex[code], (d - rows.start).days): int(n) for code, d, n in opened
+                   if code in cindex and n}
 
 
 def _fetch_raw(conn, stmt) -> list[tuple]:

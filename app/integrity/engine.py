@@ -176,6 +176,7 @@ def judge(rows: Rows) -> IntegrityReport:
     accept(rules.weak_candidates(rows, base, "device", owner >= 0))
     accept(rules.weak_candidates(rows, base, "network", owner >= 0))
     accept(_excess(rows, base, owner))
+    accept(rules.unverified_candidates(rows))
     peers = rules.peer_deviation(rows, base)
     clusters = [_cluster(rows, base, c, also.get(i, []), peers) for i, c in enumerate(accepted)]
     clusters.sort(key=lambda c: (-c.score, c.commune_code, c.key))

@@ -49,6 +49,11 @@ def headline(kind: str, n: int, day: date | None, ev: dict) -> dict:
         text = t(key, day=fmt_date(day), answers=fmt_int(ev["answers"]),
                  visits=fmt_int(ev["visits"]), ratio=ratio, high=fmt_float(ev["high"], 2),
                  n=fmt_int(n))
+    elif kind == "unverified":
+        values.update(verified=ev["verified"], opened=ev["opened"], usual=ev["usual"])
+        text = t("integrity.head.unverified", day=fmt_date(day), n=fmt_int(n),
+                 opened=fmt_int(ev["opened"]), verified=fmt_int(ev["verified"]),
+                 usual=fmt_int(ev["usual"]))
     else:
         text = t(f"integrity.head.{kind}", n=fmt_int(n), day=fmt_date(day))
     return {"code": kind, "values": values, "text": text}

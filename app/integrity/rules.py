@@ -495,3 +495,34 @@ def excess_days(rows: Rows, base: Baselines) -> list[tuple[int, int, int, int, s
     """The over-band days with an excess of at least 5 sheets (candidates for an ``excess``
     warning of their own)."""
     return [x for x in over_band_days(rows) if x[2] - rows.ratio_high * x[3] >= 5]
+
+
+MIN_UNVERIFIED = 20      # unverified sheets of a screen day before it is judged
+RHO_UNVERIFIED = 0.1
+MIN_SCREEN_SHEETS = 50   # sheets of screen days in the campaign before "usual" is known
+
+
+def unverified_candidates(rows: Rows) -> list[Candidate]:
+    """Days a commune's office screen was in use (codes opened) with many more sheets not
+    verified in person than usual on screen days in this campaign (issue 15). Verified sheets
+    are judged like any other by the other rules: this one only names the unverified ones."""
+    if rows.verified is None or not rows.screen:
+        return []
+    counted = ~rows.excluded
+    key = rows.commune * 4096 + rows.day
+    on = np.isin(key, np.array([c * 4096 + d for c, d in rows.screen], dtype=np.int64)) & counted
+    total, total_unverified = int(on.sum()), int((~rows.verified[on]).sum())
+    out = []
+    for (c, d), opened in sorted(rows.screen.items()):
+        day_rows = np.flatnonzero((rows.commune == c) & (rows.day == d) & counted)
+        unverified = day_rows[~rows.verified[day_rows]]
+        others = total - len(day_rows)  # what is usual, from the other screen days
+        if len(unverified) < MIN_UNVERIFIED or others < MIN_SCREEN_SHEETS:
+            continue
+        usual = float(np.clip((total_unverified - len(unverified)) / others, 0.05, 0.95))
+        s = float(surprise(len(unverified), len(day_rows), usual, RHO_UNVERIFIED))
+        ev = {"unverified": int(len(unverified)), "verified": int(len(day_rows) - len(unverified)),
+              "opened": int(opened), "usual": round(100 * usual),
+              "parts": {"unverified": round(s, 2)}, "counts": {}}
+        out.append(Candidate("unverified", c, d, None, np.sort(unverified), s, ev))
+    return out

@@ -162,13 +162,15 @@ def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_cod
 
     progress(0.15, t("export.step.communes"))
     s = _Sheet(wb, "Xã", [8, 28, 24, 9, 9, 9, 9, 14, 9, 9, 9, 9, 9, 8, 18, 12]
-               + [12] * len(pillars))
+               + [12] * len(pillars) + [12, 12, 12, 12])
     s.row([t("dashboard.col.code"), t("dashboard.col.commune"), t("dashboard.col.district"),
            t("dashboard.col.answers"), t("dashboard.col.excluded"), t("dashboard.col.visits"),
            t("dashboard.col.ratio"), t("dashboard.col.ratio_status"), t("dashboard.col.reports"),
            t("dashboard.col.index"), t("dashboard.col.ci_low"), t("dashboard.col.ci_high"),
            t("dashboard.col.n_scored"), t("dashboard.col.rank"), t("dashboard.col.status"),
-           t("export.col.uncertain")] + [name for _pid, name in pillars], bold=True)
+           t("export.col.uncertain")] + [name for _pid, name in pillars]
+          + [t("kiosk.col.verified"), t("kiosk.col.verified_share"), t("kiosk.col.shown"),
+             t("kiosk.col.opened")], bold=True)
     marks = _integrity_marks(scope, ov.campaign.id)
     for r in ov.communes.itertuples(index=False):
         sc = ov.scores.commune(r.code)
@@ -180,7 +182,10 @@ def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_cod
                t(f"dashboard.status.{r.score_status}") + _mark(marks, r.code),
                t("export.yes") if sc and sc.uncertain else ""]
               + [_num(sc.pillars[p].mean) if sc and sc.pillars.get(p) else None
-                 for p, _n in pillars])
+                 for p, _n in pillars]
+              + [int(r.verified), _num(100 * r.verified_share, 1)
+                 if r.verified_share is not None and r.verified_share == r.verified_share
+                 else None, int(r.codes_shown), int(r.codes_opened)])
 
     s = _Sheet(wb, "Câu hỏi", [24, 7, 60, 40, 8, 10, 10])
     s.row([t("dashboard.col.pillar"), t("dashboard.col.number"), t("dashboard.col.question"),
@@ -298,6 +303,8 @@ def _kpi_rows(ov: Overview) -> list[tuple[str, str]]:
         (t("dashboard.kpi.ratio"), fmt_float(k["ratio"], 2) if k["ratio"] is not None else "–"),
         (t("export.kpi.band"), f"{fmt_float(ov.campaign.ratio_low, 2)} – "
                                f"{fmt_float(ov.campaign.ratio_high, 2)}"),
+        (t("kiosk.col.verified"), f"{fmt_int(k['verified_total'])} ("
+         f"{fmt_float(100 * (k['verified_share'] or 0), 1)}%)"),
         (t("export.kpi.reports"), f"{fmt_int(k['reports_total'])}/"
                                   f"{fmt_int(k['reports_expected_total'])}"),
         (t("dashboard.kpi.index"), fmt_float(iv.mean, 1) if iv else "–"),

@@ -119,6 +119,15 @@ class ScoreBoard:
     communes: list[CommuneScore]            # ranked first, then not-enough, then no answers
     districts: dict[str, dict[str, IndexValue | None]]  # district -> pillar/overall -> index
     total: dict[str, IndexValue | None]      # pooled over every commune in view
+    # sheets verified in person per commune (issue 15), and whether only those are counted
+    verified: dict[str, int] = field(default_factory=dict)
+    verified_only: bool = False
+
+    def verified_share(self, code: str) -> float | None:
+        c = self.commune(code)
+        if c is None or not c.n:
+            return None
+        return min(1.0, self.verified.get(code, 0) / c.n)
 
     def commune(self, code: str) -> CommuneScore | None:
         for c in self.communes:
@@ -196,6 +205,29 @@ def fetch_score_sums(conn, campaign_id: int, codes: list[str] | None) -> dict[st
     return out
 
 
+def fetch_verified_score_sums(conn, campaign_id: int,
+                              codes: list[str] | None) -> dict[str, dict[str, Sums]]:
+    """{commune: {pillar: Sums}} of the sheets verified in person only (not excluded), summed
+    from their stored scores: the results filtered to verified sheets."""
+    import json
+
+    from db.models import Response
+    q = (select(Response.commune_code, Response.scores)
+         .where(Response.campaign_id == campaign_id, Response.verified == True,  # noqa: E712
+                Response.excluded == False))  # noqa: E712
+    if codes is not None and len(codes) < 400:
+        q = q.where(Response.commune_code.in_(codes))
+    wanted = None if codes is None else set(codes)
+    out: dict[str, dict[str, Sums]] = {}
+    for code, scores in conn.execute(q):
+        if wanted is not None and code not in wanted:
+            continue
+        per = out.setdefault(code, {})
+        for pillar, value in json.loads(scores or "{}").items():
+            per.setdefault(pillar, Sums()).add(1, value, value * value)
+    return out
+
+
 def build_scoreboard(campaign: Campaign, definition: Definition, codes: list[str],
                      sums: dict[str, dict[str, Sums]]) -> ScoreBoard:
     geo = geography()
@@ -244,13 +276,18 @@ def load_campaign(campaign_id: int | None) -> Campaign:
 
 
 def scoreboard(scope: Scope, campaign_id: int | None = None, *, district_code: str | None = None,
-               commune_code: str | None = None) -> ScoreBoard:
-    """Indices and ranking of the communes `scope` may see (optionally one district/commune)."""
+               commune_code: str | None = None, verified_only: bool = False) -> ScoreBoard:
+    """Indices and ranking of the communes `scope` may see (optionally one district/commune);
+    `verified_only`: from the sheets verified in person at the office screen only."""
     from app.core.campaigns import load_definition
+    from app.survey.kiosk import verified_counts
     campaign = load_campaign(campaign_id)
     codes = visible_codes(scope, district_code, commune_code)
+    sql_codes = None if scope.province_wide and not (district_code or commune_code) else codes
     with session_scope() as s:
-        sums = fetch_score_sums(s.connection(), campaign.id,
-                                None if scope.province_wide and not (district_code or commune_code)
-                                else codes)
-    return build_scoreboard(campaign, load_definition(campaign.questionnaire_id), codes, sums)
+        fetch = fetch_verified_score_sums if verified_only else fetch_score_sums
+        sums = fetch(s.connection(), campaign.id, sql_codes)
+    board = build_scoreboard(campaign, load_definition(campaign.questionnaire_id), codes, sums)
+    board.verified = verified_counts(campaign.id, sql_codes)
+    board.verified_only = verified_only
+    return board

@@ -45,7 +45,10 @@ COMMUNE_COLUMNS = [
     "code", "name", "type", "district_code", "district_name", "lat", "lon", "answers",
     "answers_today", "excluded", "visits", "visits_today", "matched_answers", "ratio",
     "ratio_status", "reports", "reports_expected", "report_today", "completeness", "index",
-    "index_low", "index_high", "n_scored", "score_status", "rank"]
+    "index_low", "index_high", "n_scored", "score_status", "rank",
+    # the office screen (issue 15): codes shown and opened, sheets verified in person
+    "codes_shown", "codes_opened", "verified", "verified_today", "verified_share",
+    "codes_shown_today", "codes_opened_today"]
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
         conn = s.connection()
         per_day, per_hour_rows, reports, options = _fetch(conn, campaign.id, sql_codes)
         sums = fetch_score_sums(conn, campaign.id, sql_codes)
+        from app.survey.kiosk import counts_by_commune_day as kiosk_counts
+        screen = kiosk_counts(campaign.id, sql_codes)
         peers = visible_codes(scope) if commune_code else None
         peer_sums = (fetch_score_sums(conn, campaign.id, None if scope.province_wide else peers)
                      if peers is not None else None)
@@ -191,6 +196,15 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
     ans_c: dict[str, int] = defaultdict(int)
     for (code, _day), n in ans_cd.items():
         ans_c[code] += n
+    scr_c: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # shown, opened, verified
+    scr_d: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (code, day), k in screen.items():
+        if code not in wanted:
+            continue
+        for acc in (scr_c[code], scr_d[day]):
+            acc[0] += k.shown
+            acc[1] += k.opened
+            acc[2] += k.verified
     rows = []
     for code in codes:
         c = geo.by_code[code]
@@ -218,6 +232,12 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
             "index_high": ov.high if ov else None, "n_scored": sc.n if sc else 0,
             "score_status": sc.status if sc else "no_answers",
             "rank": sc.rank if sc else None,
+            "codes_shown": scr_c[code][0], "codes_opened": scr_c[code][1],
+            "verified": scr_c[code][2],
+            "verified_today": screen[(code, ref)].verified if (code, ref) in screen else 0,
+            "verified_share": (scr_c[code][2] / ans_c[code]) if ans_c.get(code) else None,
+            "codes_shown_today": screen[(code, ref)].shown if (code, ref) in screen else 0,
+            "codes_opened_today": screen[(code, ref)].opened if (code, ref) in screen else 0,
         })
     communes = pd.DataFrame(rows, columns=COMMUNE_COLUMNS)
 
@@ -231,8 +251,10 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
         day_vis[d][1] += 1
     by_day = pd.DataFrame(
         [{"day": d, "answers": day_ans.get(d, 0), "visits": day_vis[d][0],
-          "reports": day_vis[d][1]} for d in campaign_days(campaign)],
-        columns=["day", "answers", "visits", "reports"])
+          "reports": day_vis[d][1], "codes_shown": scr_d[d][0], "codes_opened": scr_d[d][1],
+          "verified": scr_d[d][2]} for d in campaign_days(campaign)],
+        columns=["day", "answers", "visits", "reports", "codes_shown", "codes_opened",
+                 "verified"])
     by_hour = pd.DataFrame(
         sorted(({"day": d, "hour": h, "answers": n} for (d, h), n in per_hour.items()),
                key=lambda r: (r["day"], r["hour"])),
@@ -261,6 +283,13 @@ def overview(scope: Scope, campaign_id: int | None = None, *, district_code: str
         "communes_ranked": len(board.ranked),
         "communes_friendly": sum(1 for c in board.ranked if c.status == "friendly"),
         "communes_not_enough": sum(1 for c in board.communes if c.status == "not_enough"),
+        "verified_total": int(communes["verified"].sum()),
+        "verified_today": int(communes["verified_today"].sum()),
+        "verified_share": (int(communes["verified"].sum()) / int(communes["answers"].sum())
+                           if int(communes["answers"].sum()) else None),
+        "codes_shown_total": int(communes["codes_shown"].sum()),
+        "codes_opened_total": int(communes["codes_opened"].sum()),
+        "communes_with_screen": int((communes["codes_shown"] > 0).sum()),
     }
     return Overview(
         campaign=info, level=level, district_code=district_code, commune_code=commune_code,

@@ -58,7 +58,8 @@ from db.models import (
     WarningReview,
 )
 
-ENGINE_KINDS = ("browser", "session", "device", "network", "copies", "team", "excess")
+ENGINE_KINDS = ("browser", "session", "device", "network", "copies", "team", "excess",
+                "unverified")
 KIND_RATIO_HIGH = "ratio_high"
 KIND_VISITS_HIGH = "visits_high"
 KIND_RATIO_LOW = "ratio_low"

@@ -28,6 +28,11 @@ class DistrictProgress:
     total: int
     reported: int
     with_photos: int
+    # beside the reported visits: the office screens of the day (issue 15)
+    visits: int = 0
+    screens: int = 0          # communes whose screen showed at least one code
+    codes_opened: int = 0
+    verified: int = 0
 
     @property
     def missing(self) -> int:
@@ -81,9 +86,13 @@ def day_completeness(scope: Scope, campaign: Campaign, day: date,
                      district_code: str | None = None) -> DayCompleteness:
     communes = _visible_communes(scope, district_code)
     codes = {c.code for c in communes}
+    from app.survey.kiosk import counts_by_commune_day
+    screen = counts_by_commune_day(campaign.id, None, day)
     with session_scope() as s:
-        reports = dict(s.exec(select(DailyReport.commune_code, DailyReport.id).where(
-            DailyReport.campaign_id == campaign.id, DailyReport.day == day)).all())
+        rows = s.exec(select(DailyReport.commune_code, DailyReport.id, DailyReport.visits).where(
+            DailyReport.campaign_id == campaign.id, DailyReport.day == day)).all()
+        reports = {code: rid for code, rid, _v in rows}
+        visits = {code: int(v or 0) for code, _rid, v in rows}
         ids = [rid for code, rid in reports.items() if code in codes]
         with_photo = set()
         if ids:
@@ -99,9 +108,13 @@ def day_completeness(scope: Scope, campaign: Campaign, day: date,
         mine = [c for c in communes if c.district_code == d.code]
         if not mine:
             continue
+        kiosk = [screen[(c.code, day)] for c in mine if (c.code, day) in screen]
         districts.append(DistrictProgress(
             d.code, d.full_name, len(mine), sum(1 for c in mine if c.code in reported),
-            sum(1 for c in mine if c.code in photo_codes)))
+            sum(1 for c in mine if c.code in photo_codes),
+            visits=sum(visits.get(c.code, 0) for c in mine),
+            screens=sum(1 for k in kiosk if k.shown), codes_opened=sum(k.opened for k in kiosk),
+            verified=sum(k.verified for k in kiosk)))
     contacts = {st.commune.code: st for st in roster_overview(scope, campaign, district_code)}
     missing = tuple(MissingCommune(c, contacts[c.code].contact_name if c.code in contacts else "",
                                    contacts[c.code].contact_phone if c.code in contacts else "")

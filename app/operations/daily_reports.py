@@ -121,6 +121,14 @@ def answers_on_day(scope: Scope, campaign_id: int, commune_code: str | None,
     return sum(by_hour.values()), dict(sorted(by_hour.items()))
 
 
+def screen_on_day(scope: Scope, campaign_id: int, commune_code: str | None, day: date):
+    """The office screen's counts of the commune on `day` (codes shown, opened, sheets
+    verified in person: app/survey/kiosk.py), beside the visits the report gives."""
+    from app.survey.kiosk import DayCounts, counts_by_commune_day
+    c = commune_in_scope(scope, commune_code)
+    return counts_by_commune_day(campaign_id, [c.code], day).get((c.code, day), DayCounts())
+
+
 # --- saving ---------------------------------------------------------------------------------
 
 @dataclass

@@ -23,6 +23,7 @@ from app.core.campaigns import WINDOW_OPEN, ActiveCampaign, window_state
 from app.core.reference import CommuneInfo, find_commune, normalise_commune_code
 from app.integrity.keys import SignalKeyError, fingerprint, signal_key
 from app.integrity.signals import answer_pattern, coarse_locale, coarse_offset, coarse_timezone
+from app.survey.kiosk import use_code
 from app.survey.questionnaire import answer_hash, score_answers, validate_answers
 from app.survey.tally import apply_response
 from db.engine import session_scope, write_lock
@@ -92,6 +93,7 @@ class SubmitResult:
     response_id: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
     submitted_at: datetime | None = None
+    verified: bool = False  # stored as verified in person (an office screen's code)
 
     @property
     def ok(self) -> bool:
@@ -126,8 +128,14 @@ _INSERT_RESPONSE = Response.__table__.insert()
 
 def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict[str, Any],
                     token: str, signals: Signals | None = None, *, now: datetime | None = None,
-                    is_demo: bool = False, retries: int = 4) -> SubmitResult:
-    """Validate and store one response exactly once (idempotent on `token`)."""
+                    is_demo: bool = False, retries: int = 4,
+                    kiosk_code: str | None = None) -> SubmitResult:
+    """Validate and store one response exactly once (idempotent on `token`).
+
+    `kiosk_code`: the office screen's one-time code the sheet was opened with (``ma=``); the
+    sheet is stored verified when the code is this sheet's and unused, and the code is marked
+    used in the same transaction (app/survey/kiosk.py). Otherwise the sheet is stored as not
+    verified, exactly as one from the printed QR."""
     campaign = active.campaign
     now = now or clock.now()
     if window_state(campaign, now) != WINDOW_OPEN:
@@ -174,11 +182,15 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
                 apply_response(s, campaign_id=campaign.id, commune_code=commune_code,
                                questionnaire_id=active.questionnaire_id, day=now.date(),
                                hour=now.hour, answers=clean, scores=scores, definition=defn)
-            return SubmitResult(STORED, response_id, submitted_at=now)
+                verified = kiosk_code is not None and use_code(
+                    s, campaign_id=campaign.id, commune_code=commune_code, code=kiosk_code,
+                    token=token, response_id=response_id, now=now)
+            return SubmitResult(STORED, response_id, submitted_at=now, verified=verified)
         except IntegrityError:
             existing = find_by_token(token)
             if existing is not None:
-                return SubmitResult(DUPLICATE, existing[0], submitted_at=existing[1])
+                return SubmitResult(DUPLICATE, existing[0], submitted_at=existing[1],
+                                    verified=existing[2])
             raise
         except OperationalError as exc:
             if attempt >= retries:
@@ -188,8 +200,9 @@ def submit_response(active: ActiveCampaign, commune_code: str, raw_answers: dict
     raise DatabaseBusy("unreachable")
 
 
-def find_by_token(token: str) -> tuple[int, datetime] | None:
+def find_by_token(token: str) -> tuple[int, datetime, bool] | None:
+    """(id, submitted at, verified) of the sheet stored under `token`, if any."""
     with session_scope() as s:
-        row = s.execute(select(Response.id, Response.submitted_at)
+        row = s.execute(select(Response.id, Response.submitted_at, Response.verified)
                         .where(Response.submission_token == token)).first()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], bool(row[2])) if row else None

@@ -41,7 +41,9 @@ st.subheader(t("completeness.by_district", day=fmt_date(day)))
 st.dataframe([{t("common.district"): d.district_name, t("completeness.total"): d.total,
                t("completeness.reported"): d.reported, t("completeness.missing"): d.missing,
                t("completeness.with_photos"): d.with_photos,
-               t("completeness.rate"): (d.reported / d.total) if d.total else 0.0}
+               t("completeness.rate"): (d.reported / d.total) if d.total else 0.0,
+               t("dashboard.col.visits"): d.visits, t("kiosk.col.screens"): d.screens,
+               t("kiosk.col.opened"): d.codes_opened, t("kiosk.col.verified"): d.verified}
               for d in info.districts],
              hide_index=True, width="stretch",
              column_config={t("completeness.rate"): st.column_config.ProgressColumn(

@@ -20,9 +20,11 @@ with tab_rank:
             district = None
         else:
             district, _ = dash.unit_pickers(scope, with_commune=False)
+        verified_only = view.verified_only_toggle()
         try:
             board = scoreboard(scope, campaign_id, district_code=district,
-                               commune_code=scope.commune_code if scope.role == "commune" else None)
+                               commune_code=scope.commune_code if scope.role == "commune" else None,
+                               verified_only=verified_only)
         except AuthError as exc:
             st.error(str(exc))
             st.stop()

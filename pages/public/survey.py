@@ -16,6 +16,7 @@ from app.ui.survey.survey_page import (
     show_header,
     show_thanks,
     submit_without_callback,
+    take_kiosk_code,
 )
 
 raw = st.query_params.get_all("xa")
@@ -46,6 +47,7 @@ if state != WINDOW_OPEN:
     st.stop()
 
 prefix = prefix_for(campaign.id, commune.code)
+take_kiosk_code(prefix, campaign.id, commune.code)  # an office screen's one-time code (ma=)
 remember_sheet(prefix)  # the browser keeps this form's token: a sheet is never sent twice
 recover_stored_submission(prefix)
 if show_thanks(prefix, active.definition, commune):

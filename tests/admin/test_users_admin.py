@@ -194,3 +194,21 @@ def test_only_admins_manage_users_and_demo_accounts_are_left_alone(demo_db):
     # demo accounts do not count as a unit's account: bulk creation still covers 07201
     result = ua.bulk_create("admin", scope=ADMIN)
     assert "xa.07201" in {c.username for c in result.created}
+
+
+def test_an_office_screen_account_is_made_here_and_lands_on_its_screen(admin):
+    """A screen-only account (issue 15): one commune, never asked to change its password (it
+    has no account page), lands on its office screen."""
+    with pytest.raises(AuthError):
+        ua.create_account(admin, username="man-hinh.x", name="Màn hình", role="screen")
+    row, pw = ua.create_account(admin, username="man-hinh.07201", name="Màn hình một cửa",
+                                role="screen", commune_code="07201")
+    assert (row.role, row.commune_code, row.must_change_password) == ("screen", "07201", False)
+    assert row.unit_name == geography().by_code["07201"].full_name
+    pw = ua.reset_password(admin, row.id)
+    res = sign_in("man-hinh.07201", pw, sleep=lambda _s: None)
+    assert res.ok and not res.user.must_change_password
+    at = app_for(user="man-hinh.07201")
+    assert not at.exception
+    body = texts(at)
+    assert "Mời ông/bà quét mã để đánh giá" in body and "Bạn cần đổi mật khẩu" not in body

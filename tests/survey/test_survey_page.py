@@ -153,3 +153,33 @@ def test_a_sheet_is_stored_when_signals_cannot_be_read(active, monkeypatch):
     r = _last_response()
     assert r.client_tz is None and r.network_hash is None
     assert r.client_locale == "vi-VN" and r.browser_hash and r.session_hash
+
+
+@pytest.mark.parametrize("case", ["screen", "forged", "reused", "another_sheet_same_session"])
+def test_survey_with_a_screen_code(active, case):
+    """The survey page with an office screen's code (issue 15): a fresh code gives a verified
+    sheet; a forged or reused one an ordinary form, no word about it, an unverified sheet; a
+    second sheet in the same session after the thank-you is not verified again."""
+    from app.core.auth import Scope
+    from app.survey import kiosk
+    shown = kiosk.issue_code(Scope("m", "M", "screen", commune_code="07201"), "t")
+    code = "Z" * 16 if case == "forged" else shown.code
+    if case == "reused":
+        assert kiosk.open_code(active.campaign.id, "07201", code, None).token
+    at = app_for("pages/public/survey.py", query={"xa": "07201", "ma": code})
+    assert not at.exception
+    body = texts(at)
+    assert "Phường Thọ Xương" in body and not at.error and not at.warning
+    answer_all(at, active.definition)
+    submit_button(at).click().run()
+    assert "Cảm ơn ông/bà đã tham gia khảo sát!" in texts(at) and not at.warning
+    if case == "another_sheet_same_session":
+        at.button(key=f"svy{active.campaign.id}_07201__again").click().run()
+        answer_all(at, active.definition, choice=1)
+        submit_button(at).click().run()
+        assert "Cảm ơn ông/bà đã tham gia khảo sát!" in texts(at)
+    with session_scope() as s:
+        last = s.exec(select(Response).order_by(Response.id.desc())).first()
+        verified = [r.verified for r in s.exec(select(Response).order_by(Response.id)).all()]
+    assert last.verified == (case == "screen")
+    assert sum(verified) == (1 if case in ("screen", "another_sheet_same_session") else 0)

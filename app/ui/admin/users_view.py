@@ -56,7 +56,7 @@ def render(scope) -> None:
                                     index=d_ids.index(district) if district in d_ids else 0,
                                     key=f"{prefix}_district")
             return district, None
-        if role == "commune":
+        if role in ("commune", "screen"):
             c_ids, c_names = commune_options(None, with_none=False)
             commune = st.selectbox(t("common.commune"), c_ids, format_func=c_names.get,
                                    index=c_ids.index(commune) if commune in c_ids else 0,

@@ -34,7 +34,18 @@ SCROLL_TO_ERROR = (
     "setTimeout(function(){var e=document.querySelector('[data-qcdc-err]');"
     "if(e){e.scrollIntoView({block:'center'});}},150);")
 
-SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR)
+# The office screen (app/ui/survey/screen_view.py): asks the server's health address every two
+# seconds and, after two failures in a row, shows the element [data-qcdc-offline] (a plain
+# Vietnamese "the server is unreachable, the printed QR still works"); hides it once the server
+# answers again. One watcher per page, whatever Streamlit redraws.
+SCREEN_WATCH = (
+    "(function(){if(window.qcdcWatch){return;}window.qcdcWatch=1;var bad=0;"
+    "function show(on){document.querySelectorAll('[data-qcdc-offline]').forEach(function(e){"
+    "e.style.display=on?'flex':'none';});}"
+    "setInterval(function(){fetch('_stcore/health',{cache:'no-store'}).then(function(r){"
+    "bad=r.ok?0:bad+1;show(bad>=2);}).catch(function(){bad+=1;show(bad>=2);});},2000);})();")
+
+SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR, SCREEN_WATCH)
 
 
 def html_with_script(script: str, data: dict[str, object]) -> str:

@@ -20,6 +20,7 @@ import streamlit as st
 from app.core import access
 from app.core.auth import (
     ANONYMOUS,
+    SCREEN_ONLY,
     Scope,
     attempt_sign_in,
     cookie_token,
@@ -111,7 +112,8 @@ def current_scope() -> Scope:
         return ANONYMOUS
     if st.session_state.pop("qcdc_renew_cookie", False):
         _issue_cookie(username, since)
-    st.session_state["qcdc_must_change"] = bool(user.must_change_password)
+    st.session_state["qcdc_must_change"] = bool(user.must_change_password
+                                                and user.role != SCREEN_ONLY)
     scope = scope_for(user)
     st.session_state[_KEY_SCOPE] = scope  # what this run's page (and its fragments) serve
     return scope

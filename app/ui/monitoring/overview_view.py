@@ -85,6 +85,11 @@ def kpis(ov: Overview) -> None:
                 f"{fmt_int(k['communes_friendly'])}/{fmt_int(k['communes_ranked'])}",
                 help=t("dashboard.kpi.friendly_help", min=fmt_int(ov.campaign.min_sample),
                        not_enough=fmt_int(k["communes_not_enough"])))
+    if k["codes_shown_total"] or k["verified_total"]:
+        st.caption(t("kiosk.kpi", verified=fmt_int(k["verified_total"]),
+                     share=fmt_float(100 * (k["verified_share"] or 0), 0),
+                     shown=fmt_int(k["codes_shown_total"]), opened=fmt_int(k["codes_opened_total"]),
+                     communes=fmt_int(k["communes_with_screen"])))
     if k["ratio_status"] in ("low", "high"):
         st.warning(t("dashboard.ratio_out", status=t(f"dashboard.ratio.{k['ratio_status']}").lower(),
                      ratio=fmt_float(ratio, 2), low=fmt_float(ov.campaign.ratio_low, 2),
@@ -202,14 +207,17 @@ def question_results(ov: Overview) -> None:
 
 
 TABLE_COLUMNS = ["code", "name", "district_name", "answers", "answers_today", "visits", "ratio",
-                 "ratio_label", "index", "status_label", "rank", "ci_text", "n_scored",
-                 "reports_text", "excluded"]
+                 "ratio_label", "verified", "verified_share_pct", "codes_shown", "codes_opened",
+                 "index", "status_label", "rank", "ci_text", "n_scored", "reports_text",
+                 "excluded"]
 
 
 def commune_table_frame(ov: Overview) -> pd.DataFrame:
     df = charts.decorate_units(ov.communes)
     df["reports_text"] = [f"{int(a)}/{int(b)}" for a, b in
                           zip(df["reports"], df["reports_expected"])]
+    df["verified_share_pct"] = [None if v is None or v != v else 100 * v
+                                for v in df["verified_share"]]
     df["ci_text"] = [f"{fmt_float(a, 1)} – {fmt_float(b, 1)}"
                      if a is not None and a == a and b is not None and b == b else "–"
                      for a, b in zip(df["index_low"], df["index_high"])]
@@ -257,6 +265,13 @@ def commune_table(ov: Overview) -> None:
             "visits": st.column_config.NumberColumn(t("dashboard.col.visits"), format="localized"),
             "ratio": st.column_config.NumberColumn(t("dashboard.col.ratio"), format="localized", step=0.01),
             "ratio_label": st.column_config.TextColumn(t("dashboard.col.ratio_status")),
+            "verified": st.column_config.NumberColumn(t("kiosk.col.verified"), format="localized",
+                                                      help=t("kiosk.verified_help")),
+            "verified_share_pct": st.column_config.NumberColumn(t("kiosk.col.verified_share"),
+                                                                format="%.0f%%"),
+            "codes_shown": st.column_config.NumberColumn(t("kiosk.col.shown"), format="localized"),
+            "codes_opened": st.column_config.NumberColumn(t("kiosk.col.opened"),
+                                                          format="localized"),
             "reports_text": st.column_config.TextColumn(t("dashboard.col.reports")),
             "index": st.column_config.ProgressColumn(t("dashboard.col.index"), format="localized", step=0.1,
                                                      min_value=0, max_value=100),

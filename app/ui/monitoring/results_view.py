@@ -22,12 +22,20 @@ def board_frame(board: ScoreBoard, flagged: dict[str, list[str]] | None = None) 
                "index": ov.mean if ov else None,
                "ci": (f"{fmt_float(ov.low, 1)} – {fmt_float(ov.high, 1)}"
                       if ov and ov.low is not None else "–"),
-               "status": t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else "")}
+               "status": t(f"dashboard.status.{c.status}") + (" *" if c.uncertain else ""),
+               "verified_share": (None if (v := board.verified_share(c.code)) is None
+                                  else 100 * v)}
         for pid, _name in board.pillars:
             iv = c.pillars.get(pid)
             row[pid] = iv.mean if iv else None
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def verified_only_toggle() -> bool:
+    """Results from the sheets verified in person only (issue 15)."""
+    return st.toggle(t("kiosk.verified_only"), key="results_verified_only",
+                     help=t("kiosk.verified_only_help"), persist_state="session")
 
 
 def ranking(board: ScoreBoard, show_rank: bool = True,
@@ -51,6 +59,11 @@ def ranking(board: ScoreBoard, show_rank: bool = True,
                 help=t("results.kpi.flagged_help"))
     st.caption(t("results.method", min=fmt_int(board.min_sample),
                  threshold=fmt_float(board.threshold, 1)))
+    verified = sum(board.verified.values())
+    scored = sum(c.n for c in board.communes) if not board.verified_only else None
+    st.caption(t("kiosk.results_verified_only", n=fmt_int(verified)) if board.verified_only
+               else t("kiosk.results_share", n=fmt_int(verified),
+                      share=fmt_float(100 * verified / scored, 0) if scored else "0"))
     show_all = st.toggle(t("results.show_unranked"), key="results_show_all",
                          persist_state="session")
     df = board_frame(board, flagged)
@@ -73,6 +86,9 @@ def ranking(board: ScoreBoard, show_rank: bool = True,
         "status": st.column_config.TextColumn(t("dashboard.col.status")),
         "integrity": st.column_config.TextColumn(t("results.col.integrity"),
                                                  help=t("results.kpi.flagged_help")),
+        "verified_share": st.column_config.NumberColumn(t("kiosk.col.verified_share"),
+                                                        format="%.0f%%",
+                                                        help=t("kiosk.verified_help")),
     }
     for pid, name in board.pillars:
         config[pid] = st.column_config.NumberColumn(name, format="localized", step=0.1)

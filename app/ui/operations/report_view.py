@@ -22,6 +22,7 @@ from app.operations.daily_reports import (
     plausibility_warnings,
     report_days,
     save_report,
+    screen_on_day,
 )
 from app.operations.photos import HEIF_SUPPORTED
 from app.ui.core.flash import flash_all, rerun_with
@@ -57,6 +58,12 @@ def render(scope) -> None:
                           t("report.answers"): list(by_hour.values())},
                          x=t("report.hour"), y=t("report.answers"), height=180)
         st.caption(t("report.answers_help", day=fmt_date(day)))
+        screen = screen_on_day(scope, campaign.id, commune.code, day)
+        if screen.shown or screen.verified:
+            st.caption(t("kiosk.report_counts", day=fmt_date(day), shown=fmt_int(screen.shown),
+                         opened=fmt_int(screen.opened), verified=fmt_int(screen.verified)))
+        else:
+            st.caption(t("kiosk.report_none", day=fmt_date(day)))
         if report:
             for w in plausibility_warnings(report.visits, report.guided, answers, campaign):
                 st.warning(w, icon=":material/warning:")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from app.core.campaigns import ActiveCampaign
 from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
-from app.survey import admission
+from app.survey import admission, kiosk
 from app.survey.questionnaire import Definition
 from app.survey.responses import CLOSED, DatabaseBusy, Signals, find_by_token, new_submission_token, submit_response
 from app.ui.core.text import md_escape
@@ -48,6 +48,39 @@ def _token(prefix: str) -> str:
         token = kept or new_submission_token()
         st.session_state[key] = token
     return token
+
+
+def take_kiosk_code(prefix: str, campaign_id: int, commune_code: str) -> None:
+    """The office screen's one-time code in the address (``ma=``), read once per session.
+
+    Opened first here, the code belongs to a new sheet with its own token (this browser may
+    have sent an earlier citizen's sheet); a reload of that sheet's page finds the same token
+    (the session's or the cookie's) and resumes it. Any other code (reused, expired, forged)
+    changes nothing: the form works as from the printed QR and the sheet is stored as not
+    verified, without a word to the citizen (app/survey/kiosk.py)."""
+    raw = st.query_params.get_all("ma")
+    code = raw[0] if raw else None
+    if not code or st.session_state.get(f"{prefix}__ma_seen") == code:
+        return
+    kept = st.session_state.get(f"{prefix}__token") or browser_memory.read(
+        browser_memory.token_cookie(prefix))
+    try:
+        opening = kiosk.open_code(campaign_id, commune_code, code, kept)
+    except (OperationalError, DatabaseBusy):
+        log.warning("could not open a screen code for %s", commune_code)
+        return  # tried again on the next run; the form works meanwhile
+    st.session_state[f"{prefix}__ma_seen"] = code
+    log.info("screen code for %s: %s", commune_code, opening.status)
+    if opening.token is None:
+        return
+    st.session_state[f"{prefix}__ma"] = code
+    if opening.token != st.session_state.get(f"{prefix}__token"):
+        for k in ("__done", "__errors", "__started", "__check", "__tapped"):
+            st.session_state.pop(f"{prefix}{k}", None)
+        st.session_state[f"{prefix}__token"] = opening.token
+        st.session_state[f"{prefix}__cookie_read"] = True
+    if opening.status == kiosk.RESUMED:
+        st.session_state[f"{prefix}__check"] = "kept"  # stored already? the thank-you screen
 
 
 def remember_sheet(prefix: str) -> None:
@@ -107,6 +140,7 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
     # the answers must still be stored; the next run finds them by their token.
     answers = collect_answers(active.definition, prefix)
     token, signals = _token(prefix), _signals(prefix)
+    code = st.session_state.get(f"{prefix}__ma")
     try:
         # answers go before newcomers' forms; the widget values stay in the form either way
         with storing_answers(), _slot(holding_slot) as ticket:
@@ -115,7 +149,7 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
                 st.session_state[f"{prefix}__errors"] = {"_": t("common.server_busy")}
                 return
             result = submit_response(active, commune_code, answers, token, signals,
-                                     is_demo=False)
+                                     is_demo=False, kiosk_code=code)
     except DatabaseBusy:
         log.warning("database busy on submit for %s", commune_code)
         st.session_state[f"{prefix}__errors"] = {"_": t("common.db_busy")}
@@ -216,7 +250,7 @@ def show_thanks(prefix: str, defn: Definition, commune) -> bool:
         st.info(t("survey.received_earlier"), icon=":material/info:")
     if st.button(t("survey.thanks_again"), key=f"{prefix}__again"):
         clear_answers(defn, prefix)
-        for k in ("__done", "__token", "__errors", "__started", "__check", "__tapped"):
+        for k in ("__done", "__token", "__errors", "__started", "__check", "__tapped", "__ma"):
             st.session_state.pop(f"{prefix}{k}", None)
         st.rerun()  # the next form draws a new token, which the browser then keeps
     return True
