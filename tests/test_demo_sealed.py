@@ -62,7 +62,8 @@ def test_accounts_made_in_demo_mode_are_disabled_when_production_starts(
     # the README's switch: QCDC_DEMO=0 and a cookie key, then the app starts
     monkeypatch.setenv("QCDC_DEMO", "0")
     info = ensure_ready()
-    assert info["demo_accounts_disabled"] == len(made) + 5
+    from app.core.demo import DEMO_ACCOUNTS
+    assert info["demo_accounts_disabled"] == len(made) + len(DEMO_ACCOUNTS)
     for username, password in (("quan.tri2", backdoor_pw), ("chief", "Cli-pass-2024"),
                                ("truong.ban", taken_pw), ("demo.admin", "Demo@2024"),
                                (bulk.created[0].username, bulk.created[0].password)):

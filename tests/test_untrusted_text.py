@@ -391,7 +391,8 @@ def _reveal_audit(at):
 
 REVEAL = {"warnings": _reveal_warnings, "users": _reveal_users, "audit": _reveal_audit}
 ROLES = [("admin", "demo.admin"), ("province", "demo.tinh"), ("farmers", "demo.hoind"),
-         ("district", "demo.huyen"), ("commune", "demo.xa"), ("public", None)]
+         ("district", "demo.huyen"), ("commune", "demo.xa"), ("screen", "demo.manhinh"),
+         ("public", None)]
 
 
 def test_user_text_is_inert_on_every_page_for_every_role(planted_everywhere):

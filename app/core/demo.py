@@ -50,6 +50,9 @@ DEMO_ACCOUNTS = [
     ("demo.hoind", "Hội Nông dân tỉnh (demo)", "farmers", None, None),
     ("demo.huyen", "BCĐ Thành phố Bắc Giang (demo)", "district", DEMO_DISTRICT, None),
     ("demo.xa", "Tổ công tác Phường Thọ Xương (demo)", "commune", DEMO_DISTRICT, DEMO_COMMUNE),
+    # the one-stop office's QR screen (issue 15): opens /man-hinh-qr and nothing else
+    ("demo.manhinh", "Màn hình QR Phường Thọ Xương (demo)", "screen", DEMO_DISTRICT,
+     DEMO_COMMUNE),
 ]
 PUBLICITY = ["niem_yet", "loa", "website", "mang_xa_hoi", "truong_thon", "dan_van"]
 
