@@ -35,6 +35,12 @@ TRACK_SOCKETS = """
 """
 OPEN_SOCKETS = "() => window.__qcdcSockets.filter(s => s.readyState === 1).length"
 SOCKETS = "() => window.__qcdcSockets.length"
+# what a failure report needs to tell a page being drawn from one left incomplete
+APP_STATE = """() => { const app = document.querySelector('[data-testid="stApp"]');
+  return {script: app && app.dataset.testScriptState, connection: app && app.dataset.testConnectionState,
+          elements: document.querySelectorAll('[data-testid="stElementContainer"]').length,
+          stale: document.querySelectorAll('[data-stale="true"]').length,
+          sockets: window.__qcdcSockets.map(s => s.readyState)}; }"""
 CHECKED = """() => Array.from(document.querySelectorAll('div[role=radiogroup]'))
                    .map(g => !!g.querySelector('input[type=radio]:checked'))"""
 
@@ -147,7 +153,7 @@ def test_connection_cut_right_after_tapping_send_stores_once(live_server, phone_
     _wait_reconnected_or_thanked(page, sockets)
     thanks = _tap_until_thanked(page)
     assert _responses(live_server) <= before + 1
-    assert thanks.is_visible(), page.locator("body").inner_text()[:400]
+    assert thanks.is_visible(), (page.locator("body").inner_text()[:400], page.evaluate(APP_STATE))
     wait_idle(page)
     assert _responses(live_server) == before + 1
 
