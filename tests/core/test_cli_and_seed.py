@@ -33,7 +33,8 @@ def test_stats_on_a_new_database(tmp_path):
 def test_stats_counts_demo_responses_per_campaign(demo_db):
     r = run_cli(["stats"], demo_db)
     stats = json.loads(r.stdout.strip().splitlines()[-1])
-    assert stats["campaigns"] == 1 and stats["users"] == 5
+    from app.core.demo import DEMO_ACCOUNTS
+    assert stats["campaigns"] == 1 and stats["users"] == len(DEMO_ACCOUNTS) == 6
     per = stats["responses_per_campaign"]
     assert per and per[0]["responses"] == stats["responses"] > 0
 
