@@ -38,6 +38,7 @@ from app.core.reference import CommuneInfo, geography
 from app.core.spreadsheet import excel_text, xlsx_problem
 from app.core.text import clean_line
 from app.operations.roster import Problem, fold, parse_day
+from app.operations.workbooks import header_columns
 from db.engine import session_scope
 from db.models import Campaign, CommuneHourTally, DailyReport, DossierCount
 
@@ -59,15 +60,6 @@ _ALIASES = {
     "dossiers": ("so ho so tiep nhan", "so ho so", "ho so tiep nhan", "so ho so da tiep nhan",
                  "tiep nhan", "so luong ho so", "so ho so nhan", "tong so ho so tiep nhan"),
 }
-
-
-def _header_key(value: object) -> str | None:
-    f = fold(value).strip(" :*")
-    f = re.sub(r"\s*\(.*\)$", "", f)   # "Ngày (dd/mm/yyyy)"
-    for key, names in _ALIASES.items():
-        if f in names:
-            return key
-    return None
 
 
 def _require_importer(scope: Scope) -> None:
@@ -228,11 +220,7 @@ def read_dossier_xlsx(scope: Scope, campaign: Campaign, data: bytes,
         for excel_row, values in enumerate(ws.iter_rows(max_col=30, values_only=True), start=1):
             values = list(values or ())
             if header_row is None:
-                keys: dict[str, int] = {}
-                for i, v in enumerate(values):
-                    k = _header_key(v)
-                    if k and k not in keys:
-                        keys[k] = i
+                keys = header_columns(values, _ALIASES)
                 if len(keys) >= 2:
                     header_row, columns = excel_row, keys
                     seen_headers = [clean_line(v) for v in values if clean_line(v)]

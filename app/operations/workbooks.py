@@ -68,13 +68,26 @@ _ALIASES = {
 }
 
 
-def _header_key(value: object) -> str | None:
+def header_key(value: object, aliases: dict[str, tuple[str, ...]]) -> str | None:
+    """The column a header cell names, by its folded text (no accents, case, trailing
+    ":"/"*" or "(dd/mm/yyyy)"), among `aliases` ({key: accepted names}); shared by every
+    workbook the app imports (rosters here, dossier counts in app/operations/dossiers.py)."""
     f = fold(value).strip(" :*")
     f = re.sub(r"\s*\(.*\)$", "", f)  # "Ngày trực (dd/mm/yyyy)"
-    for key, names in _ALIASES.items():
+    for key, names in aliases.items():
         if f in names:
             return key
     return None
+
+
+def header_columns(values: list, aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """{column key: index} of a row read as a header row (the first cell of each key wins)."""
+    keys: dict[str, int] = {}
+    for i, v in enumerate(values):
+        k = header_key(v, aliases)
+        if k and k not in keys:
+            keys[k] = i
+    return keys
 
 
 # --- template -------------------------------------------------------------------------------
@@ -213,11 +226,7 @@ def parse_roster_xlsx(data: bytes, campaign: Campaign) -> ParsedRoster:
                 return _file_problem("excel.err.too_many_rows", max=MAX_ROWS)
             values = list(values or ())
             if header_row is None:
-                keys = {}
-                for i, v in enumerate(values):
-                    k = _header_key(v)
-                    if k and k not in keys:
-                        keys[k] = i
+                keys = header_columns(values, _ALIASES)
                 if "full_name" in keys or len(keys) >= 3:
                     header_row, columns = excel_row, keys
                     seen_headers = [clean_line(v) for v in values if clean_line(v)]
