@@ -90,13 +90,22 @@ def _num(v, digits: int = 1):
     return round(float(v), digits)
 
 
-def _integrity_marks(scope: Scope, campaign_id: int) -> dict[str, int]:
+def _engine_report(ov: Overview):
+    """The integrity engine's judgement of the campaign, computed once per export: the
+    ranking's marks and the warnings sheet both read it (judged twice, it was half of the
+    workbook's time at 100 000 answers)."""
+    from app.monitoring.warnings import engine_report
+    return engine_report(ov.campaign.id)
+
+
+def _integrity_marks(scope: Scope, campaign_id: int, report=None) -> dict[str, int]:
     """{commune code: open high-score integrity warnings} in the scope (issue 14 item 5: a
     commune with one is marked wherever it is ranked)."""
     from app.monitoring.warnings import READER_ROLES, open_high_by_commune
     if scope.role not in READER_ROLES:
         return {}
-    return {code: len(ws) for code, ws in open_high_by_commune(scope, campaign_id).items()}
+    return {code: len(ws) for code, ws in
+            open_high_by_commune(scope, campaign_id, report=report).items()}
 
 
 def _mark(marks: dict[str, int], code: str) -> str:
@@ -115,7 +124,8 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
     defn = load_definition(ov.campaign.questionnaire_id)
     buf = io.BytesIO()
     with StreamWorkbook(buf) as wb:
-        _summary_sheets(wb, scope, ov, district_code, progress, include_raw)
+        _summary_sheets(wb, scope, ov, district_code, progress, include_raw,
+                        _engine_report(ov))
         if include_raw:
             _raw_sheet(wb, scope, ov, defn, district_code, progress)
         progress(0.97, t("export.step.saving"))
@@ -124,7 +134,7 @@ def build_xlsx(scope: Scope, campaign_id: int | None = None, *, district_code: s
 
 
 def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_code,
-                    progress: Progress, include_raw: bool) -> None:
+                    progress: Progress, include_raw: bool, report=None) -> None:
     """Tổng hợp, Huyện, Xã, Câu hỏi and Cảnh báo."""
     from app.monitoring.warnings import compute_warnings
 
@@ -171,7 +181,7 @@ def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_cod
            t("export.col.uncertain")] + [name for _pid, name in pillars]
           + [t("kiosk.col.verified"), t("kiosk.col.verified_share"), t("kiosk.col.shown"),
              t("kiosk.col.opened")], bold=True)
-    marks = _integrity_marks(scope, ov.campaign.id)
+    marks = _integrity_marks(scope, ov.campaign.id, report)
     for r in ov.communes.itertuples(index=False):
         sc = ov.scores.commune(r.code)
         s.row([r.code, r.name, r.district_name, int(r.answers), int(r.excluded), int(r.visits),
@@ -202,7 +212,8 @@ def _summary_sheets(wb: StreamWorkbook, scope: Scope, ov: Overview, district_cod
            t("dashboard.col.district"), t("dashboard.col.day"), t("warn.col.reason"),
            t("warn.col.flagged"), t("dashboard.col.excluded"), t("warn.col.reviewed_by"),
            t("warn.col.reviewed_at"), t("warn.col.note")], bold=True)
-    for w in compute_warnings(scope, ov.campaign.id, district_code=district_code):
+    for w in compute_warnings(scope, ov.campaign.id, district_code=district_code,
+                              report=report):
         s.row([w.title, t(f"warn.severity.{w.severity}"), w.commune_name, w.district_name,
                fmt_date(w.day), w.reason, len(w.response_ids) or None, w.n_excluded or None,
                w.reviewed_by or "", fmt_datetime(w.reviewed_at), w.note])
@@ -448,6 +459,7 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
     _require_export(scope)
     progress(0.02, t("export.step.figures"))
     ov = overview(scope, campaign_id, district_code=district_code)
+    report = _engine_report(ov)
     label = _scope_label(ov)
     pdf = _pdf_class()(t("export.pdf_title"), f"{ov.campaign.name} – {label}")
     pdf.add_page()
@@ -538,7 +550,7 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
             table.row([t("dashboard.col.rank"), t("dashboard.col.commune"), t("dashboard.col.district"),
                        t("dashboard.col.n_scored"), t("dashboard.col.index"), t("dashboard.col.ci"),
                        t("dashboard.col.status")])
-            marks = _integrity_marks(scope, ov.campaign.id)
+            marks = _integrity_marks(scope, ov.campaign.id, report)
             for c in ranked:
                 table.row([str(c.rank), c.name, c.district_name, fmt_int(c.n),
                            fmt_float(c.overall.mean, 1),
@@ -565,7 +577,8 @@ def build_pdf(scope: Scope, campaign_id: int | None = None, *, district_code: st
                            fmt_float(c.overall.mean, 1) if c.overall else "–"])
 
     progress(0.85, t("export.step.warnings"))
-    warnings = compute_warnings(scope, ov.campaign.id, district_code=district_code)
+    warnings = compute_warnings(scope, ov.campaign.id, district_code=district_code,
+                                report=report)
     pdf.h2(t("export.section.warnings"))
     counts = summary(warnings)
     pdf.set_font("DejaVu", "", 9)
