@@ -37,8 +37,10 @@ def key_path(name: str, data_dir: Path | None = None) -> Path:
     if not _NAME.fullmatch(name):
         raise ValueError(f"bad key name {name!r}")
     if data_dir is None:
-        from app.core.settings import read_settings
-        data_dir = read_settings().data_dir
+        # the data folder alone: every submitted sheet asks for the signals key, and reading
+        # every setting searched for a secrets file each time (a fifth of a submit's CPU)
+        from app.core.settings import data_dir as configured_data_dir
+        data_dir = configured_data_dir()
     return Path(data_dir) / "keys" / f"{name}.key"
 
 

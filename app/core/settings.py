@@ -80,6 +80,29 @@ def env(name: str) -> str | None:
     return default
 
 
+_SECRETS_READ: dict[str, str | None] = {}
+
+
+def env_secrets_once(name: str) -> str | None:
+    """``env`` for a setting asked on every request (the signals key, once per sheet): the
+    environment each time, the secrets only once per process. Streamlit searches for its
+    secrets files on every lookup when there are none; a change of the secrets applies after
+    a restart. Outside Streamlit nothing is remembered (there are no secrets to read yet)."""
+    val = os.environ.get(name)
+    if val is not None and val.strip() != "":
+        return val.strip()
+    if name in _SECRETS_READ:
+        return _SECRETS_READ[name]
+    val = env(name)
+    try:
+        from streamlit.runtime import exists
+        if exists():
+            _SECRETS_READ[name] = val
+    except Exception:
+        pass
+    return val
+
+
 def _truthy(val: str | None) -> bool:
     return str(val).strip().lower() in {"1", "true", "yes", "on", "co", "có"}
 

@@ -43,8 +43,8 @@ def key_path() -> Path:
 
 def signal_key() -> bytes:
     """The installation's key (environment first, then the key file, created if missing)."""
-    from app.core.settings import env as setting
-    env = (setting(ENV_KEY) or "").strip()
+    from app.core.settings import env_secrets_once
+    env = (env_secrets_once(ENV_KEY) or "").strip()
     if env:
         if len(env) < MIN_ENV_LENGTH:
             raise SignalKeyError(f"{ENV_KEY} must be at least {MIN_ENV_LENGTH} characters long")
