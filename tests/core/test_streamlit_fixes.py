@@ -118,3 +118,35 @@ def test_another_streamlit_version_fails_at_start_naming_the_files_to_review():
     with pytest.raises(streamlit_fixes.StreamlitVersionError) as err:
         streamlit_fixes.check_version("1.68.0")
     assert "app/ui/core/streamlit_fixes.py" in str(err.value) and "1.68.0" in str(err.value)
+
+
+class _FakeManager:
+    def __init__(self, callback, sessions):
+        self._message_enqueued_callback = callback
+        self._sessions = sessions
+
+    def list_sessions(self):
+        return self._sessions
+
+
+def test_the_running_runtime_wakes_its_loop_through_the_batched_callback(monkeypatch):
+    """The Runtime gave its session manager (and through it every session) the bound
+    ``_enqueued_some_message`` before the app's first run patched the class; the patch must
+    reach that manager and the sessions already open, or every message still costs a write
+    to the event loop's self-pipe."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.runtime import Runtime
+
+    streamlit_fixes.install()
+    runtime = Runtime.__new__(Runtime)
+    stale = object()
+    session = SimpleNamespace(_message_enqueued_callback=stale)
+    runtime._session_mgr = _FakeManager(stale, [SimpleNamespace(session=session)])
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    monkeypatch.setattr(Runtime, "instance", staticmethod(lambda: runtime))
+    streamlit_fixes._rebind_message_wakeup()
+    for callback in (runtime._session_mgr._message_enqueued_callback,
+                     session._message_enqueued_callback):
+        assert callback.__func__ is Runtime._enqueued_some_message
+        assert getattr(callback.__func__, streamlit_fixes._BATCH_MARK)

@@ -292,6 +292,25 @@ def _script_events_in_batches() -> None:
     setattr(_enqueued_some_message, _BATCH_MARK, True)
     _enqueued_some_message.__doc__ = wake.__doc__
     Runtime._enqueued_some_message = _enqueued_some_message
+    _rebind_message_wakeup()
+
+
+def _rebind_message_wakeup() -> None:
+    """The running Runtime handed its session manager the bound ``_enqueued_some_message``
+    when it was created, before the app's first run patched the class: without this every
+    message still woke the event loop through the self-pipe (a system call per message, 6 % of
+    the server's CPU with 300 citizens at once; measured with py-spy)."""
+    from streamlit.runtime.runtime import Runtime
+    if not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    manager = getattr(runtime, "_session_mgr", None)
+    if manager is None or not hasattr(manager, "_message_enqueued_callback"):
+        return
+    manager._message_enqueued_callback = runtime._enqueued_some_message
+    for info in manager.list_sessions():
+        if hasattr(info.session, "_message_enqueued_callback"):
+            info.session._message_enqueued_callback = runtime._enqueued_some_message
 
 
 def _keep_compiled_scripts() -> None:
