@@ -45,6 +45,8 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert patches["backend_base_url"] == "the site's root", patches
     assert patches["survey_widgets_preload"].startswith("added"), patches
     assert "not found" not in patches["survey_widgets_preload"], patches
+    assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
+    assert patches["server_checks_preload"] == "preloaded 2", patches
     assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
 
 
@@ -102,17 +104,23 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     assert not any("SourceSans" in u for _, u in first["largest"]), first
     assert behind_nginx["prepared"]["patches"]["source_sans_font"].startswith("local only")
 
-    # the survey's widgets come with the page's scripts, not in a second wave after the
-    # form arrives; the frontend finds its server at the root at once (no /survey/_stcore/...)
+    # the survey's widgets come with the page's scripts (the first question's) or when the
+    # main script runs (the others), not in a second wave after the form arrives: all before
+    # the websocket opens; the server checks are asked first; the frontend finds its server
+    # at the root at once (no /survey/_stcore/...)
     page = phone_page
     asked: list[str] = []
     page.on("request", lambda req: asked.append(req.url))
+    page.on("websocket", lambda ws: asked.append("websocket " + ws.url))
     page.goto(url)
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
     widgets = [i for i, u in enumerate(asked)
-               if re.search(r"/static/js/(Radio|Checkbox|TextArea)\.", u)]
+               if re.search(r"/static/js/(Radio|Checkbox|TextArea|Html)\.", u)]
     server = [i for i, u in enumerate(asked) if "/_stcore/health" in u]
-    assert len(widgets) == 3 and max(widgets) < min(server), asked
+    socket = [i for i, u in enumerate(asked) if u.startswith("websocket ")]
+    scripts = [i for i, u in enumerate(asked) if "/static/js/" in u]
+    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < socket[0], asked
+    assert len(server) == 1 and server[0] < min(scripts), asked
     assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
