@@ -39,6 +39,9 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
      served at the site's root, see deploy/nginx/qcdc.conf.template);
    - ``lang="vi"`` (phones no longer offer to translate the page "from English") and the
      app's tab title while the page loads, instead of "Streamlit";
+   - "Đang tải…" (``app.loading``) in the page's root element, which React replaces when it
+     draws the app: on mobile data the scripts take seconds (about 3 s at "Fast 3G"), and the
+     page was blank until they had all arrived;
    - ``<link rel="preload" as="fetch">`` of the two server checks the frontend makes before it
      opens its websocket (``/_stcore/health`` and ``/_stcore/host-config``, at the root where
      the frontend now looks): they used to start only once every script had arrived and run,
@@ -109,6 +112,8 @@ APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
 HTML_LANG_RE = re.compile(r'<html\b([^>]*?)\blang="[^"]*"')
 TITLE_RE = re.compile(r'<title>[^<]*</title>')
 HEAD_END_RE = re.compile(r'</head>')
+ROOT_DIV_RE = re.compile(r'<div id="root"></div>')
+LOADING_STYLE = "margin:40vh 0 0;text-align:center;font:16px system-ui,sans-serif;color:#666"
 MODULEPRELOAD_RE = re.compile(
     r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="\.?/?(static/js/[^"]+\.js)"[^>]*>[ \t]*\r?\n?')
 # a chunk's static imports: import{..}from"./X.js" / import"./X.js" (not import("./X.js"))
@@ -252,14 +257,31 @@ def lighten_index(html: str) -> tuple[str, str]:
     return html, f"removed ({len(hits)} link)"
 
 
-def app_tab_title() -> str:
-    """The browser tab's title the app sets (app/core/i18n.py), shown while the page loads."""
+def app_text(key: str) -> str:
+    """One of the app's interface strings (app/core/i18n.py)."""
     sys.path.insert(0, str(APP_ROOT))
     try:
         from app.core.i18n import t
-        return t("app.tab_title")
+        return t(key)
     finally:
         sys.path.remove(str(APP_ROOT))
+
+
+def app_tab_title() -> str:
+    """The browser tab's title the app sets (app/core/i18n.py), shown while the page loads."""
+    return app_text("app.tab_title")
+
+
+def loading_screen(html: str, text: str) -> tuple[str, str]:
+    """index.html showing `text` in the root element until React draws the app (React
+    replaces the element's content); (text, status)."""
+    import html as html_lib
+    hits = list(ROOT_DIV_RE.finditer(html))
+    if len(hits) != 1:
+        return html, f"empty root element found {len(hits)} times, expected once: left as shipped"
+    m = hits[0]
+    inner = f'<p role="status" style="{LOADING_STYLE}">{html_lib.escape(text)}</p>'
+    return html[:m.start()] + f'<div id="root">{inner}</div>' + html[m.end():], "shown"
 
 
 def localise_index(html: str, title: str) -> tuple[str, str]:
@@ -432,6 +454,7 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
     html = (source / index).read_text(encoding="utf-8")
     new_html, patches["source_sans_preload"] = lighten_index(html)
     new_html, patches["document"] = localise_index(new_html, app_tab_title())
+    new_html, patches["loading_text"] = loading_screen(new_html, app_text("app.loading"))
     new_html, patches["backend_base_url"] = pin_backend(new_html)
     new_html, patches["server_checks_preload"] = preload_server_checks(new_html)
     js_dir = source / "static" / "js"

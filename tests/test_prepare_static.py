@@ -75,12 +75,15 @@ def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
     info = prepare(src, out)
     assert "not found" in info["patches"]["source_sans_preload"]
     assert "not found" in info["patches"]["material_symbols_preload"]
+    assert info["patches"]["loading_text"] == "shown"
     # (the other steps still apply: here only the frontend's server address and its checks,
     # which come first, before the scripts)
     checks = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n    '
                      for u in ("/_stcore/health", "/_stcore/host-config"))
+    loading = re.search(r'<div id="root">(<p role="status".*?</p>)</div>',
+                        (out / "index.html").read_text()).group(1)
     assert (out / "index.html").read_text().replace(
-        "  " + PIN_BACKEND_SCRIPT + "\n  ", "").replace(checks, "") == index
+        "  " + PIN_BACKEND_SCRIPT + "\n  ", "").replace(checks, "").replace(loading, "") == index
     assert (out / "static/js/index.H4sh.js").read_text() == main_js
 
 
@@ -181,6 +184,9 @@ def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_surve
     html = files[next(p for p in files if p.name == "index.html")].decode()
     assert patches["document"] == "set lang and title"
     assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
+    # "Đang tải…" in the root element until React draws the app
+    assert patches["loading_text"] == "shown"
+    assert re.search(r'<div id="root"><p role="status" style="[^"<>]*">Đang tải…</p></div>', html)
     assert patches["backend_base_url"] == "the site's root"
     assert 'window.__streamlit=Object.assign({BACKEND_BASE_URL:window.location.origin+"/"}' in html
     assert html.index("window.__streamlit") < html.index("</head>")
@@ -258,6 +264,15 @@ def test_the_ready_widgets_run_in_a_javascript_engine(tmp_path):
               "const other=" + READY_LAZY.format(lazy="{}") + ";console.log('ok')")
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out
+
+
+def test_the_loading_text_is_escaped_and_needs_the_empty_root_element():
+    from prepare_static import loading_screen
+    html, status = loading_screen(INDEX, "<Đang tải>")
+    assert status == "shown" and "&lt;Đang tải&gt;</p></div>" in html
+    busy = INDEX.replace('<div id="root"></div>', '<div id="root">x</div>')
+    assert loading_screen(busy, "Đang tải…") == (
+        busy, "empty root element found 0 times, expected once: left as shipped")
 
 
 def test_index_that_already_configures_the_frontend_is_left_alone(tmp_path):

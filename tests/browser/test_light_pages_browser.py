@@ -43,6 +43,7 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert patches["material_symbols_preload"].startswith("neutralised"), patches
     assert patches["document"] == "set lang and title", patches
     assert patches["backend_base_url"] == "the site's root", patches
+    assert patches["loading_text"] == "shown", patches
     assert patches["survey_widgets_preload"].startswith("added"), patches
     assert "not found" not in patches["survey_widgets_preload"], patches
     assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
@@ -74,7 +75,7 @@ def test_pages_come_from_the_copy_with_the_route_cookie(behind_nginx):
         status, headers, body = _get(url + path)
         assert status == 200, path
         html = body.decode("utf-8")
-        assert '<div id="root">' in html
+        assert '<div id="root"><p role="status"' in html and "Đang tải…" in html
         assert not re.search(r'<link\b[^>]*\bas="font"', html), "font preload still in " + path
         assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
         assert headers["set-cookie"].startswith("qcdc_route="), path  # sticky sessions
@@ -124,6 +125,7 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
+    assert page.get_by_text("Đang tải…").count() == 0   # React replaced the loading text
     page.wait_for_function("document.querySelectorAll('div[role=radiogroup]').length >= 16")
     groups = page.locator('div[role="radiogroup"]')
     for i in range(groups.count()):
