@@ -564,6 +564,10 @@ def prepare(source: Path, out: Path, check: bool = False) -> dict:
     index = files[Path("index.html")]
     first_load = first_load_files(
         (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
+    # and the survey widgets' chunks, preloaded or started by the main script
+    js_dir = source / "static" / "js"
+    widgets = [n for n in (_widget_chunk(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
+    first_load |= {Path("static/js") / n for n in _closure(js_dir, widgets, set())}
     written = unchanged = compressed = stale = 0
     size = 0
     packed_size = dict.fromkeys(packers, 0)

@@ -248,6 +248,30 @@ def test_the_survey_widgets_are_made_ready_when_the_main_script_runs(tmp_path):
     assert "TextArea.T1.js" in html
 
 
+def test_the_widgets_started_by_the_main_script_are_compressed_as_first_load_files(
+        tmp_path, monkeypatch):
+    import prepare_static
+    main_js = MAIN_JS + "var " + _lazy("yg", "TextArea.T1.js", "3") + ";"
+    src = _with_widgets(_bundle(tmp_path / "src", main_js=main_js))
+    (src / "static" / "js" / "react.E1.js").write_text(REACT_JS)
+    textarea = src / "static" / "js" / "TextArea.T1.js"
+    textarea.write_text(textarea.read_text() + "var pad=1;" * 40)   # big enough to compress
+    other = src / "static" / "js" / "Slider.S1.js"
+    other.write_text("var slider=1;" * 40)
+    first_load: dict[bytes, bool] = {}
+
+    def compress(data: bytes, first: bool) -> bytes:
+        first_load[data] = first
+        return gzip.compress(data)
+
+    monkeypatch.setattr(prepare_static, "encoders", lambda: {".gz": (compress, gzip.decompress)})
+    prepare(src, tmp_path / "out")
+    assert "TextArea.T1.js" not in (tmp_path / "out" / "index.html").read_text()
+    assert first_load[textarea.read_bytes()] is True
+    assert first_load[(src / "static" / "js" / "react-dom.Y2.js").read_bytes()] is True
+    assert first_load[other.read_bytes()] is False   # not on the survey's first visit
+
+
 def test_the_ready_widgets_run_in_a_javascript_engine(tmp_path):
     """The rewritten lazy component is valid JavaScript that starts React's initializer once
     and returns the same object (checked with node when it is installed)."""
