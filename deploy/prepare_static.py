@@ -21,21 +21,36 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
 
 4. ``index.html`` also saves the first visit time (each step measured with
    bench/page_weight.py at "Fast 3G"):
-   - ``<link rel="modulepreload">`` for the widgets of the survey form (radio buttons,
-     check boxes, the text area, st.html and what they import): Streamlit fetches them only
-     once the form's first message has arrived, a second wave of requests after the
-     websocket; preloaded, they come with the page's scripts;
+   - ``<link rel="modulepreload">`` for the widgets of the survey form: Streamlit fetches them
+     only once the form's first message has arrived, a second wave of requests after the
+     websocket. The first question's (st.radio and what it imports) comes with the page's
+     scripts;
+   - the main script starts the survey widgets' lazy components (radio buttons, check boxes,
+     the text area, st.html) as soon as it runs instead of when the form first draws one:
+     React otherwise draws a placeholder, then the widget once its import has resolved, and
+     holds that second drawing until 500 ms after its last placeholder (React 18's
+     throttle), so the first question showed about 0.4 s after the form's last message. The
+     other widgets' chunks (about 25 KB) are thereby fetched when the main script runs,
+     while the frontend checks its server and opens its websocket, no longer competing
+     with the scripts every page waits for;
    - ``window.__streamlit.BACKEND_BASE_URL`` = the site's root: Streamlit's frontend otherwise
      first looks for its server under the page's address (``/survey/_stcore/health``), fails,
      and only then tries the root, one wasted round trip on every page (the copy is only
      served at the site's root, see deploy/nginx/qcdc.conf.template);
    - ``lang="vi"`` (phones no longer offer to translate the page "from English") and the
      app's tab title while the page loads, instead of "Streamlit";
+   - "Đang tải…" (``app.loading``) in the page's root element, which React replaces when it
+     draws the app: on mobile data the scripts take seconds (about 3 s at "Fast 3G"), and the
+     page was blank until they had all arrived;
    - ``<link rel="preload" as="fetch">`` of the two server checks the frontend makes before it
      opens its websocket (``/_stcore/health`` and ``/_stcore/host-config``, at the root where
      the frontend now looks): they used to start only once every script had arrived and run,
      one more round trip before the form; preloaded, they travel with the scripts and the
      frontend's own requests take the answers.
+     They come first in ``<head>``, before the scripts: over HTTP/1.1 the browser sends
+     requests of the same priority in the page's order on six connections, and behind the
+     79 scripts the checks arrived last, the websocket waiting for them (0.5-0.7 s at
+     "Fast 3G").
 
 5. The English that Streamlit shows and offers no parameter for, in Vietnamese (``TRANSLATIONS``):
    "Press Ctrl+Enter to submit form", the file uploader's "Upload" and "10MB per file", "Drag
@@ -97,6 +112,8 @@ APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
 HTML_LANG_RE = re.compile(r'<html\b([^>]*?)\blang="[^"]*"')
 TITLE_RE = re.compile(r'<title>[^<]*</title>')
 HEAD_END_RE = re.compile(r'</head>')
+ROOT_DIV_RE = re.compile(r'<div id="root"></div>')
+LOADING_STYLE = "margin:40vh 0 0;text-align:center;font:16px system-ui,sans-serif;color:#666"
 MODULEPRELOAD_RE = re.compile(
     r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="\.?/?(static/js/[^"]+\.js)"[^>]*>[ \t]*\r?\n?')
 # a chunk's static imports: import{..}from"./X.js" / import"./X.js" (not import("./X.js"))
@@ -104,6 +121,19 @@ STATIC_IMPORT_RE = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/]+\.js)"')
 # The lazily loaded chunks of the survey form's widgets, by the name before the content hash
 # (Streamlit's frontend components: st.radio, st.checkbox, st.text_area, st.html).
 SURVEY_WIDGET_CHUNKS = ("Radio", "Checkbox", "TextArea", "Html")
+FIRST_QUESTION_CHUNKS = ("Radio",)   # preloaded in <head> even when made ready at start-up
+# The main script's lazy component of a chunk: X=(0,R.lazy)(()=>H(()=>import(`./Radio.h.js`),
+# __vite__mapDeps([..]),import.meta.url)) (H: the bundler's preload helper)
+LAZY_CHUNK_RE = (r'(?P<name>[\w$]+)=(?P<lazy>\(0,[\w$]+\.lazy\)\(\(\)=>[\w$]+\(\(\)=>'
+                 r'import\(`\./{chunk}\.[\w-]+\.js`\),__vite__mapDeps\(\[[\d,]*\]\),'
+                 r'import\.meta\.url\)\))')
+# React's lazy(): {$$typeof, _payload: {_status: -1, _result: factory}, _init} (React 16-19)
+REACT_LAZY_RE = re.compile(
+    r'\.lazy=function\((\w)\)\{return\{\$\$typeof:[\w$]+,_payload:\{_status:-1,_result:\1\},'
+    r'_init:[\w$]+\}\}')
+# Starts a lazy component's import at once; React then finds it resolved when it first draws it.
+READY_LAZY = "(l=>{{try{{l._init(l._payload)}}catch(e){{}}return l}})({lazy})"
+
 # Where the frontend finds its server: the page's own origin (the copy is served at the root).
 SERVER_CHECKS = ("/_stcore/health", "/_stcore/host-config")
 PIN_BACKEND_SCRIPT = ('<script>window.__streamlit=Object.assign('
@@ -227,14 +257,31 @@ def lighten_index(html: str) -> tuple[str, str]:
     return html, f"removed ({len(hits)} link)"
 
 
-def app_tab_title() -> str:
-    """The browser tab's title the app sets (app/core/i18n.py), shown while the page loads."""
+def app_text(key: str) -> str:
+    """One of the app's interface strings (app/core/i18n.py)."""
     sys.path.insert(0, str(APP_ROOT))
     try:
         from app.core.i18n import t
-        return t("app.tab_title")
+        return t(key)
     finally:
         sys.path.remove(str(APP_ROOT))
+
+
+def app_tab_title() -> str:
+    """The browser tab's title the app sets (app/core/i18n.py), shown while the page loads."""
+    return app_text("app.tab_title")
+
+
+def loading_screen(html: str, text: str) -> tuple[str, str]:
+    """index.html showing `text` in the root element until React draws the app (React
+    replaces the element's content); (text, status)."""
+    import html as html_lib
+    hits = list(ROOT_DIV_RE.finditer(html))
+    if len(hits) != 1:
+        return html, f"empty root element found {len(hits)} times, expected once: left as shipped"
+    m = hits[0]
+    inner = f'<p role="status" style="{LOADING_STYLE}">{html_lib.escape(text)}</p>'
+    return html[:m.start()] + f'<div id="root">{inner}</div>' + html[m.end():], "shown"
 
 
 def localise_index(html: str, title: str) -> tuple[str, str]:
@@ -263,11 +310,14 @@ def preload_server_checks(html: str) -> tuple[str, str]:
     with the frontend pointed at the site's root (``pin_backend``), where they are asked for."""
     if PIN_BACKEND_SCRIPT not in html:
         return html, "the frontend's server is not pinned at the root: not preloaded"
+    main = MAIN_SCRIPT_RE.search(html)
     hits = list(HEAD_END_RE.finditer(html))
     if len(hits) != 1:
         return html, "no single </head>, index.html left as shipped"
-    at = hits[0].start()
-    links = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n  '
+    if main is None or main.start() > hits[0].start():  # first in the queue: before the scripts
+        return html, "no main script in <head>, index.html left as shipped"
+    at = main.start()
+    links = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n    '
                     for u in SERVER_CHECKS)
     return html[:at] + links + html[at:], f"preloaded {len(SERVER_CHECKS)}"
 
@@ -277,9 +327,30 @@ def _chunk_imports(js_dir: Path, name: str) -> list[str]:
     return STATIC_IMPORT_RE.findall(text)
 
 
-def preload_survey_widgets(html: str, js_dir: Path) -> tuple[str, str]:
+def _widget_chunk(js_dir: Path, widget: str) -> str | None:
+    found = sorted(p.name for p in js_dir.glob(f"{widget}.*.js")
+                   if re.fullmatch(rf"{re.escape(widget)}\.[\w-]+\.js", p.name))
+    return found[0] if len(found) == 1 else None
+
+
+def _closure(js_dir: Path, roots: list[str], have: set[str]) -> list[str]:
+    """`roots` and every chunk they import statically, in order, except those in `have`."""
+    wanted, todo = [], list(roots)
+    while todo:
+        name = todo.pop(0)
+        if name in have or name in wanted or not (js_dir / name).is_file():
+            continue
+        wanted.append(name)
+        todo.extend(_chunk_imports(js_dir, name))
+    return wanted
+
+
+def preload_survey_widgets(html: str, js_dir: Path,
+                           ready: tuple[str, ...] = ()) -> tuple[str, str]:
     """index.html with modulepreload links for the survey widgets' chunks and everything they
-    import that the page does not preload already; (text, status)."""
+    import that the page does not preload already; (text, status). The widgets in `ready`
+    (made ready by the main script at start-up, ``ready_survey_widgets``) are left to it,
+    except the first question's (``FIRST_QUESTION_CHUNKS``)."""
     preloads = list(MODULEPRELOAD_RE.finditer(html))
     if not preloads:
         return html, "no modulepreload in index.html, left as shipped"
@@ -289,21 +360,14 @@ def preload_survey_widgets(html: str, js_dir: Path) -> tuple[str, str]:
         have.add(Path(main.group(1)).name)
     roots, missing = [], []
     for widget in SURVEY_WIDGET_CHUNKS:
-        found = sorted(p.name for p in js_dir.glob(f"{widget}.*.js")
-                       if re.fullmatch(rf"{re.escape(widget)}\.[\w-]+\.js", p.name))
-        if len(found) == 1:
-            roots.append(found[0])
-        else:
+        name = _widget_chunk(js_dir, widget)
+        if name is None:
             missing.append(widget)
-    if not roots:
+        elif widget in FIRST_QUESTION_CHUNKS or widget not in ready:
+            roots.append(name)
+    if not roots and missing:
         return html, "no survey widget chunk found, index.html left as shipped"
-    wanted, todo = [], list(roots)
-    while todo:
-        name = todo.pop(0)
-        if name in have or name in wanted or not (js_dir / name).is_file():
-            continue
-        wanted.append(name)
-        todo.extend(_chunk_imports(js_dir, name))
+    wanted = _closure(js_dir, roots, have)
     at = preloads[-1].end()
     links = "".join(f'    <link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
                     for n in wanted)
@@ -311,6 +375,37 @@ def preload_survey_widgets(html: str, js_dir: Path) -> tuple[str, str]:
     if missing:
         status += f" (not found: {', '.join(missing)})"
     return html[:at] + links + html[at:], status
+
+
+def ready_survey_widgets(js: str, js_dir: Path) -> tuple[str, tuple[str, ...], str]:
+    """The main script with the survey widgets' lazy components started at once; (text, the
+    widgets made ready, status).
+
+    Streamlit draws each element type with React.lazy: the first time one is drawn, React
+    shows a placeholder and draws the element once its import has resolved, even when the
+    chunk is already loaded (an import() always resolves later), and React 18 holds that
+    second drawing until 500 ms after the last placeholder it showed. Started when the main
+    script runs, the lazy components are resolved before the form's first message arrives,
+    and the form is drawn as its messages come. Only with React's lazy() in its known shape
+    (checked in the bundle); a widget whose lazy component is not found once is left as is."""
+    shapes = sum(len(REACT_LAZY_RE.findall(p.read_text(encoding="utf-8", errors="replace")))
+                 for p in sorted(js_dir.glob("*.js")))
+    if shapes != 1:
+        return js, (), f"React.lazy found {shapes} times in its known shape, expected once: left as shipped"
+    ready, missing = [], []
+    for widget in SURVEY_WIDGET_CHUNKS:
+        hits = list(re.finditer(LAZY_CHUNK_RE.format(chunk=re.escape(widget)), js))
+        if len(hits) != 1:
+            missing.append(f"{widget} ({len(hits)})")
+            continue
+        m = hits[0]
+        js = (js[:m.start()] + m.group("name") + "=" + READY_LAZY.format(lazy=m.group("lazy"))
+              + js[m.end():])
+        ready.append(widget)
+    status = f"{len(ready)} of {len(SURVEY_WIDGET_CHUNKS)} started at once"
+    if missing:
+        status += f" (not found once: {', '.join(missing)})"
+    return js, tuple(ready), status
 
 
 def lighten_main_js(js: str) -> tuple[str, str]:
@@ -359,14 +454,25 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
     html = (source / index).read_text(encoding="utf-8")
     new_html, patches["source_sans_preload"] = lighten_index(html)
     new_html, patches["document"] = localise_index(new_html, app_tab_title())
+    new_html, patches["loading_text"] = loading_screen(new_html, app_text("app.loading"))
     new_html, patches["backend_base_url"] = pin_backend(new_html)
     new_html, patches["server_checks_preload"] = preload_server_checks(new_html)
+    js_dir = source / "static" / "js"
+    ready: tuple[str, ...] = ()
+
+    def lighten_and_ready(js: str) -> tuple[str, str]:
+        nonlocal ready
+        js, status = lighten_main_js(js)
+        js, ready, patches["survey_widgets_ready"] = ready_survey_widgets(js, js_dir)
+        return js, status
+
+    patches["survey_widgets_ready"] = "main script not found, left as shipped"
+    _patch_linked(files, source, html, MAIN_SCRIPT_RE, "main script", lighten_and_ready,
+                  patches, "material_symbols_preload")
     new_html, patches["survey_widgets_preload"] = preload_survey_widgets(
-        new_html, source / "static" / "js")
+        new_html, js_dir, ready)
     if new_html != html:
         files[index] = new_html.encode("utf-8")
-    _patch_linked(files, source, html, MAIN_SCRIPT_RE, "main script", lighten_main_js,
-                  patches, "material_symbols_preload")
     patches["translations"] = translate_chunks(files, source)
     if use_theme_font:
         _patch_linked(files, source, html, MAIN_CSS_RE, "main stylesheet", lighten_main_css,
@@ -421,8 +527,9 @@ def encoders() -> dict[str, tuple]:
 
 
 def first_load_files(html: str) -> set[Path]:
-    """The bundle files index.html names (its scripts, preloads and stylesheet)."""
-    return {Path(m) for m in re.findall(r'\b(?:href|src)="\.?/?(static/[^"]+)"', html)}
+    """The bundle files index.html names (its scripts, preloads and stylesheet, and the
+    chunks its inline script preloads)."""
+    return {Path(m) for m in re.findall(r'"\.?/?(static/[^"]+)"', html)}
 
 
 def _matches(packed: Path, data: bytes, decompress) -> bool:
@@ -457,6 +564,10 @@ def prepare(source: Path, out: Path, check: bool = False) -> dict:
     index = files[Path("index.html")]
     first_load = first_load_files(
         (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
+    # and the survey widgets' chunks, preloaded or started by the main script
+    js_dir = source / "static" / "js"
+    widgets = [n for n in (_widget_chunk(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
+    first_load |= {Path("static/js") / n for n in _closure(js_dir, widgets, set())}
     written = unchanged = compressed = stale = 0
     size = 0
     packed_size = dict.fromkeys(packers, 0)

@@ -75,11 +75,15 @@ def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
     info = prepare(src, out)
     assert "not found" in info["patches"]["source_sans_preload"]
     assert "not found" in info["patches"]["material_symbols_preload"]
-    # (the other steps still apply: here only the frontend's server address and its checks)
-    checks = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n  '
+    assert info["patches"]["loading_text"] == "shown"
+    # (the other steps still apply: here only the frontend's server address and its checks,
+    # which come first, before the scripts)
+    checks = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin>\n    '
                      for u in ("/_stcore/health", "/_stcore/host-config"))
+    loading = re.search(r'<div id="root">(<p role="status".*?</p>)</div>',
+                        (out / "index.html").read_text()).group(1)
     assert (out / "index.html").read_text().replace(
-        "  " + PIN_BACKEND_SCRIPT + "\n  " + checks, "") == index
+        "  " + PIN_BACKEND_SCRIPT + "\n  ", "").replace(checks, "").replace(loading, "") == index
     assert (out / "static/js/index.H4sh.js").read_text() == main_js
 
 
@@ -180,13 +184,19 @@ def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_surve
     html = files[next(p for p in files if p.name == "index.html")].decode()
     assert patches["document"] == "set lang and title"
     assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
+    # "Đang tải…" in the root element until React draws the app
+    assert patches["loading_text"] == "shown"
+    assert re.search(r'<div id="root"><p role="status" style="[^"<>]*">Đang tải…</p></div>', html)
     assert patches["backend_base_url"] == "the site's root"
     assert 'window.__streamlit=Object.assign({BACKEND_BASE_URL:window.location.origin+"/"}' in html
     assert html.index("window.__streamlit") < html.index("</head>")
     # the frontend's two server checks travel with the scripts
     assert patches["server_checks_preload"] == "preloaded 2"
     for check in ("/_stcore/health", "/_stcore/host-config"):
-        assert f'<link rel="preload" href="{check}" as="fetch" crossorigin>' in html
+        link = f'<link rel="preload" href="{check}" as="fetch" crossorigin>'
+        assert link in html
+        # first in the queue: over HTTP/1.1 the browser asks in the page's order
+        assert html.index(link) < html.index('<script type="module"') < html.index("modulepreload")
     # the widgets and what they import, once each, after the page's own preloads; not what is
     # preloaded already, not what a chunk loads lazily (import("...")), not a widget that is
     # not in the bundle (Checkbox, Html)
@@ -195,6 +205,98 @@ def test_index_is_vietnamese_finds_its_server_at_the_root_and_preloads_the_surve
                         "runtime.Q1.js"], preloads
     assert patches["survey_widgets_preload"] == "added 4 chunks (not found: Checkbox, Html)"
     assert "Lazy.L1.js" not in html
+
+
+REACT_JS = ("e.forwardRef=function(e){return{$$typeof:c,render:e}},e.lazy=function(e){return{"
+            "$$typeof:d,_payload:{_status:-1,_result:e},_init:N}},e.memo=function(){}")
+
+
+def _lazy(name, chunk, deps="1,2"):
+    return (f"{name}=(0,U.lazy)(()=>H(()=>import(`./{chunk}`),__vite__mapDeps([{deps}]),"
+            "import.meta.url))")
+
+
+def test_the_survey_widgets_are_made_ready_when_the_main_script_runs(tmp_path):
+    """The main script's lazy components of the survey widgets are started at once (React
+    then finds them resolved when it first draws one); the first question's widget is still
+    preloaded with the page, the others are left to the main script."""
+    from prepare_static import READY_LAZY, plan
+    lazies = [_lazy("Ag", "Radio.R1.js"), _lazy("yg", "TextArea.T1.js", "3"),
+              _lazy("Zz", "Slider.S1.js")]
+    main_js = MAIN_JS + "var " + ",".join(lazies) + ";"
+    src = _with_widgets(_bundle(tmp_path / "src", main_js=main_js))
+    (src / "static" / "js" / "react.E1.js").write_text(REACT_JS)
+    files, patches = plan(src)
+    js = files[next(p for p in files if p.name == "index.H4sh.js")].decode()
+    assert patches["survey_widgets_ready"] == (
+        "2 of 4 started at once (not found once: Checkbox (0), Html (0))")
+    for name, lazy in zip(("Ag", "yg"), lazies):
+        assert name + "=" + READY_LAZY.format(lazy=lazy[len(name) + 1:]) in js
+    assert _lazy("Zz", "Slider.S1.js") in js                  # other elements: as shipped
+    assert "document.fonts.load" not in js                     # the other patch still applies
+    html = files[next(p for p in files if p.name == "index.html")].decode()
+    preloads = re.findall(r'rel="modulepreload" crossorigin href="\./static/js/([^"]+)"', html)
+    # the radio buttons and what they import, not the text area (started by the main script)
+    assert preloads == ["react-dom.Y2.js", "Radio.R1.js", "useField.U1.js", "runtime.Q1.js"]
+    # React's lazy() not in its known shape: nothing is started, everything preloaded
+    (src / "static" / "js" / "react.E1.js").write_text(REACT_JS.replace("_init:", "_load:"))
+    files, patches = plan(src)
+    assert patches["survey_widgets_ready"].startswith("React.lazy found 0 times")
+    assert "_init(l._payload)" not in files[
+        next(p for p in files if p.name == "index.H4sh.js")].decode()
+    html = files[next(p for p in files if p.name == "index.html")].decode()
+    assert "TextArea.T1.js" in html
+
+
+def test_the_widgets_started_by_the_main_script_are_compressed_as_first_load_files(
+        tmp_path, monkeypatch):
+    import prepare_static
+    main_js = MAIN_JS + "var " + _lazy("yg", "TextArea.T1.js", "3") + ";"
+    src = _with_widgets(_bundle(tmp_path / "src", main_js=main_js))
+    (src / "static" / "js" / "react.E1.js").write_text(REACT_JS)
+    textarea = src / "static" / "js" / "TextArea.T1.js"
+    textarea.write_text(textarea.read_text() + "var pad=1;" * 40)   # big enough to compress
+    other = src / "static" / "js" / "Slider.S1.js"
+    other.write_text("var slider=1;" * 40)
+    first_load: dict[bytes, bool] = {}
+
+    def compress(data: bytes, first: bool) -> bytes:
+        first_load[data] = first
+        return gzip.compress(data)
+
+    monkeypatch.setattr(prepare_static, "encoders", lambda: {".gz": (compress, gzip.decompress)})
+    prepare(src, tmp_path / "out")
+    assert "TextArea.T1.js" not in (tmp_path / "out" / "index.html").read_text()
+    assert first_load[textarea.read_bytes()] is True
+    assert first_load[(src / "static" / "js" / "react-dom.Y2.js").read_bytes()] is True
+    assert first_load[other.read_bytes()] is False   # not on the survey's first visit
+
+
+def test_the_ready_widgets_run_in_a_javascript_engine(tmp_path):
+    """The rewritten lazy component is valid JavaScript that starts React's initializer once
+    and returns the same object (checked with node when it is installed)."""
+    import shutil
+    import subprocess
+
+    from prepare_static import READY_LAZY
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = ("let calls=0;const lazy={_payload:{_status:-1},_init(p){calls++;p._status=0;"
+              "throw Promise.resolve()}};const got=" + READY_LAZY.format(lazy="lazy") +
+              ";if(got!==lazy||calls!==1||lazy._payload._status!==0)process.exit(1);"
+              "const other=" + READY_LAZY.format(lazy="{}") + ";console.log('ok')")
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out
+
+
+def test_the_loading_text_is_escaped_and_needs_the_empty_root_element():
+    from prepare_static import loading_screen
+    html, status = loading_screen(INDEX, "<Đang tải>")
+    assert status == "shown" and "&lt;Đang tải&gt;</p></div>" in html
+    busy = INDEX.replace('<div id="root"></div>', '<div id="root">x</div>')
+    assert loading_screen(busy, "Đang tải…") == (
+        busy, "empty root element found 0 times, expected once: left as shipped")
 
 
 def test_index_that_already_configures_the_frontend_is_left_alone(tmp_path):

@@ -11,6 +11,7 @@ VI: dict[str, str] = {
     "app.title": "Khảo sát thực hiện dân chủ ở cơ sở",
     "app.short": "QCDC Bắc Giang",
     "app.tab_title": "Khảo sát QCDC Bắc Giang",
+    "app.loading": "Đang tải…",   # shown by the page's HTML until the scripts have arrived
     "app.province": "Tỉnh Bắc Giang",
     "demo.banner": "CHẾ ĐỘ DEMO: dữ liệu và tài khoản trên trang này là dữ liệu mẫu, không phải số liệu thật.",
     "common.district": "Huyện, thị xã, thành phố",

@@ -43,8 +43,11 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert patches["material_symbols_preload"].startswith("neutralised"), patches
     assert patches["document"] == "set lang and title", patches
     assert patches["backend_base_url"] == "the site's root", patches
+    assert patches["loading_text"] == "shown", patches
     assert patches["survey_widgets_preload"].startswith("added"), patches
     assert "not found" not in patches["survey_widgets_preload"], patches
+    assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
+    assert patches["server_checks_preload"] == "preloaded 2", patches
     assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
 
 
@@ -72,7 +75,7 @@ def test_pages_come_from_the_copy_with_the_route_cookie(behind_nginx):
         status, headers, body = _get(url + path)
         assert status == 200, path
         html = body.decode("utf-8")
-        assert '<div id="root">' in html
+        assert '<div id="root"><p role="status"' in html and "Đang tải…" in html
         assert not re.search(r'<link\b[^>]*\bas="font"', html), "font preload still in " + path
         assert '<html lang="vi">' in html and "<title>Khảo sát QCDC Bắc Giang</title>" in html
         assert headers["set-cookie"].startswith("qcdc_route="), path  # sticky sessions
@@ -102,20 +105,27 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     assert not any("SourceSans" in u for _, u in first["largest"]), first
     assert behind_nginx["prepared"]["patches"]["source_sans_font"].startswith("local only")
 
-    # the survey's widgets come with the page's scripts, not in a second wave after the
-    # form arrives; the frontend finds its server at the root at once (no /survey/_stcore/...)
+    # the survey's widgets come with the page's scripts (the first question's) or when the
+    # main script runs (the others), not in a second wave after the form arrives: all before
+    # the websocket opens; the server checks are asked first; the frontend finds its server
+    # at the root at once (no /survey/_stcore/...)
     page = phone_page
     asked: list[str] = []
     page.on("request", lambda req: asked.append(req.url))
+    page.on("websocket", lambda ws: asked.append("websocket " + ws.url))
     page.goto(url)
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
     widgets = [i for i, u in enumerate(asked)
-               if re.search(r"/static/js/(Radio|Checkbox|TextArea)\.", u)]
+               if re.search(r"/static/js/(Radio|Checkbox|TextArea|Html)\.", u)]
     server = [i for i, u in enumerate(asked) if "/_stcore/health" in u]
-    assert len(widgets) == 3 and max(widgets) < min(server), asked
+    socket = [i for i, u in enumerate(asked) if u.startswith("websocket ")]
+    scripts = [i for i, u in enumerate(asked) if "/static/js/" in u]
+    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < socket[0], asked
+    assert len(server) == 1 and server[0] < min(scripts), asked
     assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
+    assert page.get_by_text("Đang tải…").count() == 0   # React replaced the loading text
     page.wait_for_function("document.querySelectorAll('div[role=radiogroup]').length >= 16")
     groups = page.locator('div[role="radiogroup"]')
     for i in range(groups.count()):
