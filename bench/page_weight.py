@@ -16,8 +16,14 @@ The last line is one JSON object with ``first_load_kb`` and ``fast3g_usable_s`` 
 
 Over plain HTTP Chromium speaks HTTP/1.1 (six connections, one request at a time each); the
 shipped nginx serves HTTPS with HTTP/2 in production (docs/DEPLOYING.md). To measure that, point
-``--url`` at an ``https://`` nginx rendered with ``--tls-cert``/``--tls-key`` and pass
-``--ignore-https-errors`` for a self-signed certificate.
+``--url`` at an ``https://`` nginx rendered with ``--tls-cert``/``--tls-key`` and
+``--tls-listen 127.0.0.1:8443`` and pass ``--ignore-https-errors`` for a self-signed certificate:
+
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout /tmp/k.pem -out /tmp/c.pem -days 2 -subj /CN=localhost
+    python deploy/render_nginx.py --ports 8501 --tls-cert /tmp/c.pem --tls-key /tmp/k.pem \
+        --tls-listen 127.0.0.1:8443 --standalone /tmp/ng-tls --out /tmp/ng-tls/nginx.conf
+    nginx -p /tmp/ng-tls -c /tmp/ng-tls/nginx.conf
+    python bench/page_weight.py --url https://127.0.0.1:8443 --ignore-https-errors
 """
 from __future__ import annotations
 

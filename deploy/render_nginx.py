@@ -107,8 +107,11 @@ def content_security_policy(static_dir: Path) -> str:
 def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                 backend_host: str = "127.0.0.1", static_dir: Path | None = None,
                 tls_cert: str | None = None, tls_key: str | None = None,
-                brotli: bool | None = None, access_log: str | None = DEFAULT_ACCESS_LOG) -> str:
-    """The site's server blocks. `brotli`: serve the copy's .br files (default: when the
+                brotli: bool | None = None, access_log: str | None = DEFAULT_ACCESS_LOG,
+                tls_listen: str | None = None) -> str:
+    """The site's server blocks. `tls_listen`: with a certificate, listen there (HTTPS and
+    HTTP/2) instead of on 443 with port 80 redirected (benchmarks and tests on loopback).
+    `brotli`: serve the copy's .br files (default: when the
     nginx module is installed). `access_log`: the file of the site's access log in the
     `qcdc_private` format (no query strings, no upload paths); None: nginx's own setting."""
     static_dir = check_static_dir(static_dir or DEFAULT_STATIC)
@@ -119,7 +122,8 @@ def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
     hsts = ""
     if tls_cert and tls_key:
         hsts = '        add_header Strict-Transport-Security "max-age=31536000" always;'
-        listen_lines = "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;"
+        listen_lines = (f"    listen {tls_listen} ssl http2;" if tls_listen else
+                        "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;")
         tls = (f"    ssl_certificate {tls_cert};\n    ssl_certificate_key {tls_key};\n"
                "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache shared:qcdc_tls:10m;\n"
                "    ssl_session_timeout 1d;\n"
@@ -128,7 +132,8 @@ def render_site(ports: list[int], *, listen: str = "80", server_name: str = "_",
                     f"    server_name {server_name};\n"
                     + (f"    access_log {access_log} qcdc_private;\n" if access_log else "") +
                     "    location /.well-known/acme-challenge/ { root /var/www/html; }\n"
-                    "    location / { return 301 https://$host$request_uri; }\n}\n")
+                    "    location / { return 301 https://$host$request_uri; }\n}\n"
+                    ) if not tls_listen else ""
         secure = "; Secure"
     else:
         listen_lines = f"    listen {listen};"
@@ -207,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"module is installed, {BROTLI_MODULE})")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--tls-listen", help="with a certificate: listen directive value of the "
+                                         "HTTPS server instead of 443 (and no port-80 redirect), "
+                                         "e.g. 127.0.0.1:8443 for bench/page_weight.py")
     p.add_argument("--standalone", type=Path, default=None,
                    help="write a complete nginx.conf whose pid/logs/temp files live here")
     p.add_argument("--workers", type=int, default=1)
@@ -216,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         site = render_site(ports, listen=args.listen, server_name=args.server_name,
                            backend_host=args.backend_host, static_dir=args.static,
-                           tls_cert=args.tls_cert, tls_key=args.tls_key, brotli=args.brotli)
+                           tls_cert=args.tls_cert, tls_key=args.tls_key, brotli=args.brotli,
+                           tls_listen=args.tls_listen)
     except FileNotFoundError as e:
         p.error(str(e))
     text = render_standalone(site, args.standalone, workers=args.workers) \

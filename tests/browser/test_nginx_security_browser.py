@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import NGINX, PHONE, ROOT, wait_idle
+from tests.browser.conftest import NGINX, PHONE, ROOT, _free_port, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,47 @@ def test_the_rendered_configuration_passes_nginx_t(behind_nginx, tmp_path):
                       tls_cert="/etc/ssl/x.pem", tls_key="/etc/ssl/x.key")
     assert tls.count("access_log /var/log/nginx/qcdc.access.log qcdc_private;") == 2
     assert tls.count("Strict-Transport-Security") >= 4
+
+
+def test_https_on_a_chosen_port_serves_the_app_over_http2(behind_nginx, tmp_path):
+    """--tls-listen (benchmarks over HTTPS on loopback): the HTTPS server listens where told,
+    with HTTP/2 and the policy, and no port-80 redirect is written."""
+    import ssl
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from render_nginx import render_site, render_standalone
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True, timeout=60)
+    port = int(behind_nginx["server"].url.rsplit(":", 1)[1])
+    listen = f"127.0.0.1:{_free_port()}"
+    site = render_site([port], static_dir=behind_nginx["static"], tls_cert=str(cert),
+                       tls_key=str(key), tls_listen=listen,
+                       access_log=str(tmp_path / "qcdc.access.log"))
+    assert f"listen {listen} ssl http2;" in site and "return 301" not in site
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render_standalone(site, tmp_path))
+    proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        insecure = ssl.create_default_context()
+        insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
+        deadline = time.time() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://{listen}/survey?xa=07201", timeout=5,
+                                            context=insecure) as r:
+                    assert r.status == 200
+                    assert "script-src 'self'" in r.headers.get("content-security-policy", "")
+                    assert "Secure" in r.headers.get("set-cookie", "")  # qcdc_route over HTTPS
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_metrics_are_not_served_and_pages_carry_the_policy(behind_nginx):
