@@ -15,6 +15,10 @@ form, types the name and the demo password and taps "Đăng nhập". The time ru
 * ``cookie``: whether the sign-in cookie was in the browser at the end (a reload keeps the
   session; checked by reloading the start page once).
 
+``--typing S``: the user takes S seconds to type before the tap (default 0: the tap as soon as
+the form is there, the sign-in page perhaps still loading what it fetches while the user types,
+app/ui/core/preload.py); a person takes a few seconds.
+
 ``server_cpu_s_per_sign_in``: the server process's CPU time (user + system, /proc) over the
 counted sign-ins, divided by their number: steadier than the wall-clock time on a shared
 machine (bcrypt's check at cost 12 is part of it). With ``--url``, pass ``--pid``.
@@ -98,7 +102,8 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("streamlit did not become healthy")
 
 
-def sign_in_once(browser, url: str, username: str, timeout_s: float) -> dict:
+def sign_in_once(browser, url: str, username: str, timeout_s: float,
+                 typing_s: float = 0.0) -> dict:
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
     page.set_default_timeout(timeout_s * 1000)
@@ -119,6 +124,8 @@ def sign_in_once(browser, url: str, username: str, timeout_s: float) -> dict:
         page.get_by_label("Mật khẩu").fill(PASSWORD)
         button = page.get_by_role("button", name="Đăng nhập")
         button.wait_for()
+        if typing_s > 0:
+            page.wait_for_timeout(typing_s * 1000)
         page.evaluate(WATCH_JS)
         sent["armed"] = True
         button.click()
@@ -180,6 +187,8 @@ def main() -> None:
     p.add_argument("--users", default=",".join(USERS))
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--pid", type=int, help="the server's process id (with --url): its CPU time")
+    p.add_argument("--typing", type=float, default=0.0,
+                   help="seconds the user types before the tap (default 0)")
     args = p.parse_args()
     users = [u for u in args.users.split(",") if u]
 
@@ -200,13 +209,13 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             for user in users:  # warm-up: every start page drawn once
-                warm = sign_in_once(browser, url, user, args.timeout)
+                warm = sign_in_once(browser, url, user, args.timeout, args.typing)
                 print(json.dumps({"warm_up": warm}, ensure_ascii=False), flush=True)
             results = []
             cpu0 = cpu_seconds(pid)
             for _ in range(args.rounds):
                 for user in users:
-                    r = sign_in_once(browser, url, user, args.timeout)
+                    r = sign_in_once(browser, url, user, args.timeout, args.typing)
                     print(json.dumps(r, ensure_ascii=False), flush=True)
                     results.append(r)
             cpu1 = cpu_seconds(pid)
@@ -237,6 +246,7 @@ def main() -> None:
         "server_cpu_s_per_sign_in": (round((cpu1 - cpu0) / len(results), 3)
                                      if cpu0 is not None and results else None),
         "bcrypt_cost12_s": bcrypt_check_s(),
+        "typing_s": args.typing,
         "loadavg": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }

@@ -3,7 +3,9 @@ import streamlit as st
 
 from app.core import access
 from app.core.i18n import t
+from app.ui.core import page_scripts
 from app.ui.core.auth_view import demo_accounts_table
+from app.ui.core.preload import start_page_chunks
 from app.ui.core.session import current_scope, do_sign_in, settings
 from app.ui.core.text import md_escape
 
@@ -34,3 +36,9 @@ if submitted:
         st.rerun()
 if settings().demo_mode:
     demo_accounts_table()
+# while the user types: the start pages' script chunks (charts, figures, pickers), so that the
+# page after the tap waits for none of them (app/ui/core/preload.py)
+chunks = start_page_chunks()
+if chunks:
+    st.html(page_scripts.html_with_script(page_scripts.PRELOAD, {"qcdc-preload": list(chunks)}),
+            unsafe_allow_javascript=True)

@@ -19,6 +19,14 @@ def _charts(at) -> list:
     return at.get("vega_lite_chart")
 
 
+def _open_tab(at, label: str):
+    """Choose an overview tab, as a click on it does (only the open tab is drawn)."""
+    at.session_state["dash_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_roles_that_see_the_dashboards():
     for key in ("overview", "map", "warnings"):
         spec = access.page(key)
@@ -37,27 +45,43 @@ def test_overview_province_figures_charts_and_table(demo_db):
     assert m["Xã có phiếu"] == f"{fmt_int(kpi['communes_with_answers'])}/209"
     assert m["Lượt người đến"] == fmt_int(kpi["visits_total"])
     assert any(label.startswith("Báo cáo") for label in m)
-    assert len(_charts(at)) >= 5  # answers, index, ratio per district; by day; by hour; questions
+    # the first tab only: answers, index and ratio per district; the other tabs are not drawn
+    # (nor sent) until chosen
+    assert [tab.label for tab in at.tabs] == ["Theo đơn vị", "Theo thời gian",
+                                              "Kết quả từng câu hỏi", "Bảng các xã"]
+    assert len(_charts(at)) == 3
     body = texts(at)
-    assert "Số phiếu theo huyện" in body and "Câu 1." in body
+    assert "Số phiếu theo huyện" in body and "Câu 1." not in body
+    assert not at.get("arrow_data_frame") and not at.multiselect
+    assert at.toggle(key="dash_live").value is True
+    _open_tab(at, "Theo thời gian")
+    assert len(_charts(at)) == 2  # by day, by hour
+    assert "Số phiếu theo huyện" not in texts(at)
+    _open_tab(at, "Kết quả từng câu hỏi")
+    assert "Câu 1." in texts(at) and _charts(at)
+    _open_tab(at, "Bảng các xã")
     table = keyed_frame(at, "dash_tbl")
     assert len(table) == 209
-    assert at.toggle(key="dash_live").value is True
+    assert not _charts(at)
+    # the figures above the tabs are the same whichever tab is open
+    assert _metrics(at)["Tổng số phiếu"] == fmt_int(kpi["answers_total"])
 
 
 def test_overview_district_user_only_sees_its_communes(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.huyen", timeout=90)
     assert not at.exception
+    assert "Số phiếu theo xã" in texts(at)
+    _open_tab(at, "Bảng các xã")
     table = keyed_frame(at, "dash_tbl")
     assert set(table["code"]) == {c.code for c in geography().communes_of("213")}
     assert _metrics(at)["Tổng số phiếu"] == fmt_int(overview(HUYEN).kpi["answers_total"])
-    assert "Số phiếu theo xã" in texts(at)
     # the district picker is fixed to the user's own district
     assert at.selectbox(key="dash_own_district").disabled
 
 
 def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.tinh", timeout=90)
+    _open_tab(at, "Bảng các xã")
     at.text_input(key="dash_tbl_search").set_value("Trần Phú").run()
     table = keyed_frame(at, "dash_tbl")
     assert list(table["code"]) == [demo.RATIO_HIGH]
@@ -77,6 +101,7 @@ def test_drill_down_to_a_commune_and_filters_survive_a_pause(demo_db):
 
 def test_district_choice_narrows_the_overview(demo_db):
     at = app_for("pages/monitor/overview.py", user="demo.hoind", timeout=90)
+    _open_tab(at, "Bảng các xã")
     at.selectbox(key="huyen").set_value("215").run()
     assert not at.exception
     table = keyed_frame(at, "dash_tbl")
@@ -195,6 +220,7 @@ def test_address_drills_down_and_out_of_scope_codes_are_ignored(demo_db):
     at.run()
     assert not at.exception
     assert at.selectbox(key="xa").value is None
+    _open_tab(at, "Bảng các xã")
     assert set(keyed_frame(at, "dash_tbl")["code"]) == \
         {c.code for c in geography().communes_of("213")}
 

@@ -45,7 +45,18 @@ SCREEN_WATCH = (
     "setInterval(function(){fetch('_stcore/health',{cache:'no-store'}).then(function(r){"
     "bad=r.ok?0:bad+1;show(bad>=2);}).catch(function(){bad+=1;show(bad>=2);});},2000);})();")
 
-SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR, SCREEN_WATCH)
+# Has the browser fetch, while the user types, the script chunks the staff start pages need
+# (<span data-qcdc-preload='["ArrowVegaLiteChart.C1pLU68S.js", ...]'>, app/ui/core/preload.py):
+# one <link rel="modulepreload"> per file of the app's own static/js folder, once per page.
+PRELOAD = (
+    "(function(){document.querySelectorAll('[data-qcdc-preload]').forEach(function(e){"
+    "JSON.parse(e.getAttribute('data-qcdc-preload')).forEach(function(f){"
+    "if(!/^[\\w.-]+\\.js$/.test(f)||document.querySelector('link[data-qcdc-chunk=\"'+f+'\"]')){return;}"
+    "var l=document.createElement('link');l.rel='modulepreload';l.crossOrigin='anonymous';"
+    "l.href='./static/js/'+f;l.setAttribute('data-qcdc-chunk',f);document.head.appendChild(l);"
+    "});});})();")
+
+SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR, SCREEN_WATCH, PRELOAD)
 
 
 def html_with_script(script: str, data: dict[str, object]) -> str:

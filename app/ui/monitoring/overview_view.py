@@ -14,6 +14,7 @@ from app.ui.core.selection import keyed_table
 from app.ui.core.text import md_escape
 
 KEY_GOTO = "dash_goto_commune"
+KEY_TAB = "dash_tab"  # the open tab of the overview (its label)
 
 
 def _show(chart, width: str = "stretch") -> None:
@@ -325,24 +326,21 @@ def render(ov: Overview, printing: bool = False) -> None:
             draw(ov)
         return
     if ov.level == LEVEL_COMMUNE:
-        tabs = st.tabs([t("dashboard.tab.commune"), t("dashboard.tab.time"), t("dashboard.tab.questions")])
-        with tabs[0]:
-            commune_card(ov)
-        with tabs[1]:
-            time_charts(ov)
-        with tabs[2]:
-            question_results(ov)
-        return
-    tabs = st.tabs([t("dashboard.tab.units"), t("dashboard.tab.time"), t("dashboard.tab.questions"),
-                    t("dashboard.tab.table")])
-    with tabs[0]:
-        unit_charts(ov)
-    with tabs[1]:
-        time_charts(ov)
-    with tabs[2]:
-        question_results(ov)
-    with tabs[3]:
-        commune_table(ov)
+        sections = [("dashboard.tab.commune", commune_card), ("dashboard.tab.time", time_charts),
+                    ("dashboard.tab.questions", question_results)]
+    else:
+        sections = [("dashboard.tab.units", unit_charts), ("dashboard.tab.time", time_charts),
+                    ("dashboard.tab.questions", question_results),
+                    ("dashboard.tab.table", commune_table)]
+    # Only the open tab is drawn (and sent): the other tabs' charts, tables and filters cost the
+    # server and the browser a lot and nobody sees them until their tab is chosen, which reruns
+    # the live fragment (docs/PERFORMANCE.md, sign-in). One key for both sets of tabs: the time
+    # and question tabs stay open across a drill-down.
+    tabs = st.tabs([t(title) for title, _draw in sections], key=KEY_TAB, on_change="rerun")
+    for tab, (_title, draw) in zip(tabs, sections):
+        if tab.open:
+            with tab:
+                draw(ov)
 
 
 def overall_of(ov: Overview):
