@@ -30,10 +30,16 @@ STORING_WAIT_LIMIT_S = 45.0
 # a system call (a socket write, a thread start, a file check) waits until the running thread
 # hands the lock over, by default after up to 5 ms; the event loop makes one such call for every
 # message to every browser (about 60 per citizen), so under load it is starved and every page
-# stalls. Handing the lock over after 0.05 ms keeps the event loop moving. Measured with
-# bench/survey_load.py, 500 citizens within 10 s, p95 from "Gửi" to the thank-you: 5 ms
+# stalls. Handing the lock over sooner keeps the event loop moving; too soon, and the threads
+# spend their time handing it back and forth. Measured with bench/survey_load.py (issue 6, at
+# 35-40 ms of CPU per citizen), 500 citizens within 10 s, p95 from "Gửi" to the thank-you: 5 ms
 # (Python's default) and 1 ms: 5-7 s; 0.3 ms: 4-6 s; 0.1 ms: 0.4-2.1 s; 0.05 ms: 0.15-0.64 s;
-# 0.02 ms: 0.4-1.0 s with more CPU per citizen (docs/PERFORMANCE.md).
+# 0.02 ms: 0.4-1.0 s with more CPU per citizen. Re-measured once a citizen cost 16-22 ms
+# (issue 16, 01/12/2026, quiet machine; docs/PERFORMANCE.md), 300 at once, form p95 / answers
+# p95 / CPU per citizen: 0.05 ms 5.4-5.6 s / 0.14-0.18 s / 22 ms; 0.5 ms 4.4-4.9 s /
+# 0.17-0.44 s / 16-19 ms; 2 ms 4.1-5.0 s / 0.4-0.9 s; 5 ms 4.1-5.4 s / 1.7-2.0 s; and
+# 1 500 within 10 s: 0.05 ms served 1 039 and told 461 "busy", 0.5 ms served 1 427 and told 73.
+# Hence 0.5 ms (QCDC_SWITCH_INTERVAL_S).
 # The run that follows a submit waits for its slot again (as PRIORITY) rather than drawing the
 # thank-you beside another citizen's run: measured, sparing it that wait made p95 worse.
 sys.setswitchinterval(read_settings().switch_interval_s)
