@@ -15,11 +15,13 @@ the name and the demo password, waits ``--typing`` seconds (the user typing) and
   element (``stVegaLiteChart``: a chart drawn).
 
 The last line of each sign-in is ``last change at N ms`` (bench/signin.py's ``usable_s`` is the
-same moment, once the page has stayed still for a second). Only loopback targets.
+same moment, once the page has stayed still for a second). The last line printed is one JSON
+object: ``{"bench": "signin_trace", "last_change_ms": [..]}``. Only loopback targets.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections import defaultdict
@@ -42,7 +44,7 @@ WATCH_JS = """() => {
 }"""
 
 
-def trace_once(browser, url: str, user: str, typing_s: float, settle_s: float) -> None:
+def trace_once(browser, url: str, user: str, typing_s: float, settle_s: float) -> float:
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
     page = ctx.new_page()
     page.set_default_timeout(60_000)
@@ -85,7 +87,9 @@ def trace_once(browser, url: str, user: str, typing_s: float, settle_s: float) -
     print(f"== {user}")
     for ms, text in sorted(lines, key=lambda x: x[0]):
         print(f"{ms:8.0f} {text}")
-    print(f"last change at {max((c[0] for c in changes), default=0):.0f} ms", flush=True)
+    last = max((c[0] for c in changes), default=0)
+    print(f"last change at {last:.0f} ms", flush=True)
+    return last
 
 
 def main() -> None:
@@ -102,10 +106,12 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            for _ in range(args.rounds):
-                trace_once(browser, args.url, args.user, args.typing, args.settle)
+            lasts = [trace_once(browser, args.url, args.user, args.typing, args.settle)
+                     for _ in range(args.rounds)]
         finally:
             browser.close()
+    print(json.dumps({"bench": "signin_trace", "user": args.user, "typing_s": args.typing,
+                      "last_change_ms": [round(x) for x in lasts]}))
 
 
 if __name__ == "__main__":
