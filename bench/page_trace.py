@@ -19,14 +19,13 @@ page's module script, the first script asked for), ``scripts_end_s``,
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from page_weight import ARGS, CHROMIUM, FAST_3G, READY_JS  # noqa: E402
+from page_weight import ARGS, CHROMIUM, FAST_3G, READY_JS, visit_arguments  # noqa: E402
 
 MARKS_JS = """(() => {
   window.__qcdcMarks = [];
@@ -103,12 +102,7 @@ def trace(url: str, throttle: dict | None, timeout_s: float, ignore_https_errors
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8780")
-    p.add_argument("--code", default="07201", help="commune code in ?xa=")
-    p.add_argument("--timeout", type=float, default=60)
-    p.add_argument("--ignore-https-errors", action="store_true")
+    p = visit_arguments(__doc__)
     p.add_argument("--no-throttle", action="store_true", help="no network emulation")
     args = p.parse_args(argv)
     url = f"{args.url.rstrip('/')}/survey?xa={args.code}"

@@ -80,15 +80,20 @@ def visit(browser, url: str, throttle: dict | None, timeout_s: float,
                                                 for b, u in biggest]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__,
+def visit_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options of a visit of the survey (shared with bench/page_trace.py)."""
+    p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8780")
     p.add_argument("--code", default="07201", help="commune code in ?xa=")
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--ignore-https-errors", action="store_true",
                    help="accept a self-signed certificate (an https:// test nginx)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = visit_arguments(__doc__).parse_args(argv)
     from playwright.sync_api import sync_playwright
     url = f"{args.url.rstrip('/')}/survey?xa={args.code}"
     with sync_playwright() as pw:

@@ -102,6 +102,21 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("streamlit did not become healthy")
 
 
+def type_credentials(page, url: str, username: str, typing_s: float, watch_js: str):
+    """Open the sign-in page, type the name and the demo password, let the user take
+    `typing_s` more seconds, start the page-side watcher `watch_js`; the "Đăng nhập" button,
+    ready to tap (shared with bench/signin_trace.py)."""
+    page.goto(url + "/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    button = page.get_by_role("button", name="Đăng nhập")
+    button.wait_for()
+    if typing_s > 0:
+        page.wait_for_timeout(typing_s * 1000)
+    page.evaluate(watch_js)
+    return button
+
+
 def sign_in_once(browser, url: str, username: str, timeout_s: float,
                  typing_s: float = 0.0) -> dict:
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
@@ -119,14 +134,7 @@ def sign_in_once(browser, url: str, username: str, timeout_s: float,
     out: dict = {"user": username, "usable_s": None, "runs": None, "cookie": False,
                  "error": None}
     try:
-        page.goto(url + "/dang-nhap")
-        page.get_by_label("Tên đăng nhập").fill(username)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        button = page.get_by_role("button", name="Đăng nhập")
-        button.wait_for()
-        if typing_s > 0:
-            page.wait_for_timeout(typing_s * 1000)
-        page.evaluate(WATCH_JS)
+        button = type_credentials(page, url, username, typing_s, WATCH_JS)
         sent["armed"] = True
         button.click()
         deadline = time.monotonic() + timeout_s

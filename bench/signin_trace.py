@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from signin import ARGS, CHROMIUM, PASSWORD  # noqa: E402
+from signin import ARGS, CHROMIUM, type_credentials  # noqa: E402
 
 WATCH_JS = """() => {
   window.__trace = []; const t0 = performance.now();
@@ -66,14 +66,7 @@ def trace_once(browser, url: str, user: str, typing_s: float, settle_s: float) -
     page.on("request", lambda r: note("req " + r.url.rsplit("/", 1)[-1]))
     page.on("requestfinished", lambda r: note("done " + r.url.rsplit("/", 1)[-1]))
     try:
-        page.goto(url + "/dang-nhap")
-        page.get_by_label("Tên đăng nhập").fill(user)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        button = page.get_by_role("button", name="Đăng nhập")
-        button.wait_for()
-        if typing_s > 0:
-            page.wait_for_timeout(typing_s * 1000)
-        page.evaluate(WATCH_JS)
+        button = type_credentials(page, url, user, typing_s, WATCH_JS)
         t0.append(time.perf_counter())
         button.click()
         page.wait_for_timeout(settle_s * 1000)
