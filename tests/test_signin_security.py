@@ -307,6 +307,28 @@ def test_cookie_key_is_required_outside_demo_mode(monkeypatch, tmp_path, key, ok
             load_settings()
 
 
+@pytest.mark.parametrize("secret,ok", [
+    (None, True), ("change-me-too", False), ("too-short", False), ("s" * 31, False),
+    ("0123456789abcdef" * 4, True),
+])
+def test_streamlit_cookie_secret_is_not_the_placeholder_outside_demo_mode(
+        monkeypatch, tmp_path, secret, ok):
+    """deploy/qcdc.env.example's STREAMLIT_SERVER_COOKIE_SECRET placeholder (Streamlit signs the
+    upload XSRF tokens with it) stops the app from starting, as the cookie key's does."""
+    monkeypatch.setenv("QCDC_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QCDC_DEMO", "0")
+    monkeypatch.setenv("QCDC_COOKIE_KEY", "a-random-production-key-" + "z" * 16)
+    if secret is None:
+        monkeypatch.delenv("STREAMLIT_SERVER_COOKIE_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", secret)
+    if ok:
+        assert load_settings().cookie_key
+    else:
+        with pytest.raises(ConfigError, match="STREAMLIT_SERVER_COOKIE_SECRET"):
+            load_settings()
+
+
 def test_demo_mode_signs_cookies_with_a_key_of_its_own(monkeypatch, tmp_path):
     """Demo mode without a configured key: a key generated for the installation, kept in the
     data folder (0600), the same for every process and restart; never a published one."""

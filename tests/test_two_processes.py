@@ -88,7 +88,7 @@ def test_two_processes_behind_nginx_store_every_answer_once(pg_module_db, tmp_pa
     from sqlalchemy import create_engine, text
     env = {"DATABASE_URL": pg_module_db, "QCDC_DEMO": "0",
            "QCDC_COOKIE_KEY": "two-process-test-cookie-key-" + "y" * 40,
-           "STREAMLIT_SERVER_COOKIE_SECRET": "two-process-test-secret"}
+           "STREAMLIT_SERVER_COOKIE_SECRET": "two-process-test-secret-" + "x" * 40}
     engine = create_engine(pg_module_db)
     with engine.connect() as c:
         before = c.execute(text("SELECT count(*) FROM response")).scalar_one()

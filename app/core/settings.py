@@ -189,5 +189,14 @@ def load_settings() -> Settings:
     elif not s.demo_mode and len(key) < 32:
         raise ConfigError("The cookie key must be a random string of at least 32 characters "
                           "outside demo mode.")
+    streamlit_secret = os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")
+    if streamlit_secret is not None and not s.demo_mode and (
+            streamlit_secret.strip().startswith(PLACEHOLDER_PREFIX)
+            or len(streamlit_secret.strip()) < 32):
+        # Streamlit signs its XSRF tokens (photo uploads) with it: a published or short one
+        # lets anybody forge them. Unset, Streamlit draws a random one per process.
+        raise ConfigError("STREAMLIT_SERVER_COOKIE_SECRET is the placeholder of "
+                          "deploy/qcdc.env.example or shorter than 32 characters: set a random "
+                          "one (openssl rand -hex 32), the same in every app process.")
     from dataclasses import replace
     return replace(s, cookie_key=key)
