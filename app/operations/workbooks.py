@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,7 +23,7 @@ from app.core.campaigns import campaign_days
 from app.core.fmt import fmt_date, fmt_datetime
 from app.core.i18n import t
 from app.core.reference import geography
-from app.core.spreadsheet import excel_text, neutralise_row
+from app.core.spreadsheet import excel_text, neutralise_row, xlsx_problem
 from app.core.text import clean_line
 from app.operations.inspectors import inspector_communes, inspector_days, list_inspectors
 from app.operations.roster import (
@@ -192,24 +191,17 @@ def _split_days(value: object, campaign: Campaign) -> list:
     return out
 
 
+# app/core/spreadsheet.xlsx_problem's verdicts, as the roster import words them
+_FILE_PROBLEM_KEYS = {"empty": "excel.err.empty_file", "too_big": "excel.err.too_big",
+                      "xls": "excel.err.xls", "not_xlsx": "excel.err.not_xlsx"}
+
+
 def parse_roster_xlsx(data: bytes, campaign: Campaign) -> ParsedRoster:
     """Read a roster workbook into raw rows (validated later by ``app.roster.validate_rows``);
     problems about the file itself come back with ``row=None``."""
-    if not data:
-        return _file_problem("excel.err.empty_file")
-    if len(data) > MAX_FILE_BYTES:
-        return _file_problem("excel.err.too_big", max=MAX_FILE_BYTES // (1024 * 1024))
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _file_problem("excel.err.xls")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = z.namelist()
-            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                return _file_problem("excel.err.not_xlsx")
-            if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED:
-                return _file_problem("excel.err.too_big", max=MAX_FILE_BYTES // (1024 * 1024))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return _file_problem("excel.err.not_xlsx")
+    why = xlsx_problem(data, max_bytes=MAX_FILE_BYTES, max_unzipped=MAX_UNZIPPED)
+    if why is not None:  # the file itself, before openpyxl reads anything of it
+        return _file_problem(_FILE_PROBLEM_KEYS[why], max=MAX_FILE_BYTES // (1024 * 1024))
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
