@@ -14,22 +14,9 @@ Suggestions are computed from the campaign's data, never typed in:
 A nomination keeps a JSON **evidence snapshot** of those figures, computed on the server when it
 is proposed; later data never changes it.
 
-Workflow and permissions (enforced here, whatever the page shows):
-
-=====================  ==================================  ==================================
-step                   from → to                           who
-=====================  ==================================  ==================================
-propose                (new) → proposed                    province, farmers, admin
-edit                   proposed / shortlisted              province, farmers, admin
-shortlist              proposed → shortlisted              province, admin
-approve                shortlisted → approved              province, admin; not the proposer
-reject                 proposed / shortlisted → rejected   province, admin (reason required)
-reopen                 approved / rejected → shortlisted   province, admin (reason required)
-=====================  ==================================  ==================================
-
-Every step appends ``{at, by, role, action, from, to, note}`` to ``history`` and writes an audit
-entry in the same transaction. The final list is the approved nominations of a campaign; it must
-hold ``FINAL_MIN``..``FINAL_MAX`` (3–5) of them, and exports refuse any other count.
+Workflow and permissions (who may propose, shortlist, approve, reject and reopen, enforced
+whatever the page shows), the history and audit of every step, and the final list of 3-5
+approved nominations: ``app/board/workflow.py``.
 """
 from __future__ import annotations
 
