@@ -27,48 +27,19 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from local_server import launch, wait_healthy  # noqa: E402
 from st_protocol import StreamlitSession  # noqa: E402
 from survey_load import http_get  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data_dir: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, QCDC_DATA_DIR=str(data_dir))
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_health(url: str, proc: subprocess.Popen, timeout: float) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError("the server exited")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return time.monotonic()
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("no health answer")
 
 
 async def visit(url: str, code: str, timeout: float) -> float:
@@ -93,11 +64,9 @@ def seeded_db(work: Path, timeout: float) -> Path:
     """A database holding the demo data, as a first start of the README's command makes it."""
     data = work / "seed"
     data.mkdir()
-    port = free_port()
-    proc = start(data, port)
+    proc, url = launch(data)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_health(url, proc, timeout)
+        wait_healthy(proc, url, data, timeout, poll_s=0.02)
         asyncio.run(visit(url, "07201", timeout))  # the first session creates the demo data
     finally:
         proc.terminate()
@@ -125,13 +94,11 @@ def main() -> None:
             keys = db.parent / "keys"
             if keys.is_dir():
                 shutil.copytree(keys, data / "keys")
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
             load = os.getloadavg()[0]
             t_start = time.monotonic()
-            proc = start(data, port)
+            proc, url = launch(data)
             try:
-                t_health = wait_health(url, proc, args.timeout)
+                t_health = wait_healthy(proc, url, data, args.timeout, poll_s=0.02)
                 first = asyncio.run(visit(url, args.code, args.timeout))
                 second = asyncio.run(visit(url, args.code, args.timeout))
             finally:

@@ -38,10 +38,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from local_server import start_server  # noqa: E402
+
 CHROMIUM = os.environ.get("QCDC_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -78,32 +81,6 @@ IDLE = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 def _busy_loop() -> None:  # pragma: no cover - runs in a child process
     while True:
         pass
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, QCDC_DATA_DIR=str(data_dir), QCDC_DEMO="1")
-    env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the server writes it until stopped
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("streamlit exited:\n" + (data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("streamlit did not become healthy")
 
 
 class Sheets:

@@ -37,16 +37,18 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from local_server import start_server  # noqa: E402
+
 CHROMIUM = os.environ.get("QCDC_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -71,35 +73,6 @@ STATE_JS = """() => {
   return {path: location.pathname, running, menu, now: performance.now(),
           last: window.__qcdc.last, t0: window.__qcdc.t0};
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(os.environ, QCDC_DATA_DIR=str(data_dir), QCDC_DEMO="1")
-    env.pop("DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115 (written until the server stops)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("streamlit exited:\n" + (data_dir / "server.log").read_text())
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("streamlit did not become healthy")
 
 
 def type_credentials(page, url: str, username: str, typing_s: float, watch_js: str):
