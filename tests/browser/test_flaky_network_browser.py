@@ -9,32 +9,22 @@ connection is really gone and when Streamlit has reconnected.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, text
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import ROOT, wait_idle
+
+sys.path.insert(0, str(ROOT / "bench"))
+# the page-side WebSocket tracker of the benchmark that runs these cuts many times
+from flaky_network import SOCKETS, TRACK_SOCKETS  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-TRACK_SOCKETS = """
-(() => {
-  const Native = window.WebSocket;
-  window.__qcdcSockets = [];
-  function Tracked(...args) {
-    const ws = new Native(...args);
-    window.__qcdcSockets.push(ws);
-    return ws;
-  }
-  Tracked.prototype = Native.prototype;
-  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Tracked[k] = Native[k];
-  window.WebSocket = Tracked;
-})();
-"""
 OPEN_SOCKETS = "() => window.__qcdcSockets.filter(s => s.readyState === 1).length"
-SOCKETS = "() => window.__qcdcSockets.length"
 # what a failure report needs to tell a page being drawn from one left incomplete
 APP_STATE = """() => { const app = document.querySelector('[data-testid="stApp"]');
   return {script: app && app.dataset.testScriptState, connection: app && app.dataset.testConnectionState,
