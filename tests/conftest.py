@@ -212,3 +212,16 @@ def pg_db(pg_module_db, tmp_path):
     yield pg_module_db
     _reset_process_caches()
     os.environ.pop("DATABASE_URL", None)
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Each test twice, on the SQLite file and on PostgreSQL (marked ``postgres``): the name of
+    the backend; the process points at a seeded database with an open campaign."""
+    request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+    from db.engine import database_url
+    assert database_url().startswith("sqlite" if request.param == "sqlite" else "postgresql")
+    return request.param

@@ -17,30 +17,8 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401
 from db.models import Commune, CommuneHourTally, OptionTally, Response, ScoreTally, User
-from tests.conftest import ROOT, _reset_process_caches, fresh_pg_database, use_pg
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    """The name of the backend; the process points at a seeded database with an open campaign."""
-    request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
-    from db.engine import database_url
-    assert database_url().startswith("sqlite" if request.param == "sqlite" else "postgresql")
-    return request.param
-
-
-def _answers(defn, i: int) -> dict:
-    out = {}
-    for q in defn.questions:
-        if q.type == "single":
-            out[q.id] = q.options[i % len(q.options)].value
-        elif q.type == "multi":
-            out[q.id] = [q.options[i % (len(q.options) - 1)].value]
-        elif q.type == "rating":
-            out[q.id] = q.scale_min + i % (q.scale_max - q.scale_min + 1)
-    return out
+from tests.conftest import BACKENDS, ROOT, _reset_process_caches, fresh_pg_database, use_pg
+from tests.sheets import valid_answers
 
 
 def _count(model) -> int:
@@ -82,7 +60,7 @@ def test_submit_is_exactly_once_under_concurrency(backend):
     def go(i: int, token: str) -> None:
         try:
             results.append((token, submit_response(active, ["07201", "07204", "07207"][i % 3],
-                                                   _answers(active.definition, i), token)))
+                                                   valid_answers(active.definition, i), token)))
         except Exception as exc:  # reported below
             errors.append(exc)
     # 8 taps of one form, and 24 citizens with their own forms, all at once
@@ -112,7 +90,7 @@ def test_running_tallies_equal_a_rebuild_from_the_answers(backend):
     from db.engine import session_scope
     active = active_campaign(max_age=0)
     for i in range(15):
-        assert submit_response(active, ["07201", "07210"][i % 2], _answers(active.definition, i),
+        assert submit_response(active, ["07201", "07210"][i % 2], valid_answers(active.definition, i),
                                new_submission_token()).ok
     running = _tallies()
     assert sum(r[4] for r in running["hour"]) == _count(Response)

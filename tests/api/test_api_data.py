@@ -32,35 +32,14 @@ from tests.api.helpers import (
     csv_rows,
     issue,
 )
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
-    return request.param
-
-
-def _answers(defn, i: int) -> dict:
-    out = {}
-    for q in defn.all_questions:
-        if q.type == "single":
-            out[q.id] = q.options[i % len(q.options)].value
-        elif q.type == "multi":
-            out[q.id] = [q.options[i % (len(q.options) - 1)].value]
-        elif q.type == "rating":
-            out[q.id] = q.scale_min + i % (q.scale_max - q.scale_min + 1)
-        elif q.type == "text" and i % 3 == 0:
-            out[q.id] = f"Ý kiến số {i}: cán bộ tận tình, thủ tục nhanh gọn."
-    return out
+from tests.sheets import valid_answers
 
 
 def _submit(active, code: str, i: int, now: datetime | None = None) -> int:
     sig = Signals(session_id=new_submission_token(), user_agent=f"Điện thoại {i}",
                   accept_language="vi", client_ip=f"10.0.{i % 7}.9")
-    r = submit_response(active, code, _answers(active.definition, i), new_submission_token(),
-                        sig, now=now)
+    answers = valid_answers(active.definition, i, every_question=True, texts=True)
+    r = submit_response(active, code, answers, new_submission_token(), sig, now=now)
     assert r.status == "stored", r
     return r.response_id
 
@@ -201,7 +180,7 @@ def test_csv_opens_with_its_vietnamese_intact(demo_db):
 def test_responses_csv_keeps_labels_and_text_and_never_runs_a_formula(db):
     active = active_campaign(max_age=0)
     defn = active.definition
-    answers = _answers(defn, 0)
+    answers = valid_answers(defn, 0, every_question=True, texts=True)
     text_q = next(q for q in defn.questions if q.type == "text")
     answers[text_q.id] = '=HYPERLINK("http://x.example","Bấm vào đây") – ý kiến của người dân'
     r = submit_response(active, "07201", answers, new_submission_token(), Signals())

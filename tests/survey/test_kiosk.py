@@ -14,17 +14,9 @@ from app.core.auth import AuthError, Scope
 from app.survey import kiosk
 from app.survey.responses import DUPLICATE, STORED, new_submission_token, submit_response
 from db.models import KioskCode, Response
+from tests.sheets import valid_answers
 
 COMMUNE, OTHER = "07201", "07243"
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
-    return request.param
-
-
 @pytest.fixture
 def active_now(backend):
     from app.core.campaigns import active_campaign
@@ -35,18 +27,6 @@ def screen(commune: str = COMMUNE, name: str = "man.hinh") -> Scope:
     return Scope(username=name, name="Màn hình", role="screen", commune_code=commune)
 
 
-def answers(defn, i: int = 0) -> dict:
-    out = {}
-    for q in defn.questions:
-        if q.type == "single":
-            out[q.id] = q.options[i % len(q.options)].value
-        elif q.type == "multi":
-            out[q.id] = [q.options[i % (len(q.options) - 1)].value]
-        elif q.type == "rating":
-            out[q.id] = q.scale_min + i % (q.scale_max - q.scale_min + 1)
-    return out
-
-
 def verified_of(response_id: int) -> bool:
     from db.engine import session_scope
     with session_scope() as s:
@@ -55,7 +35,7 @@ def verified_of(response_id: int) -> bool:
 
 
 def send(active, code: str | None, token: str, commune: str = COMMUNE, i: int = 0, **kw):
-    return submit_response(active, commune, answers(active.definition, i), token,
+    return submit_response(active, commune, valid_answers(active.definition, i), token,
                            kiosk_code=code, **kw)
 
 
