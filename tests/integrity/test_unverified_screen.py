@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.core.auth import Scope
 from app.survey import kiosk
 from app.survey.responses import new_submission_token, submit_response
-from tests.survey.test_kiosk import answers
+from tests.sheets import valid_answers
 
 HONEST, STUFFED = "07201", "07204"
 
@@ -15,10 +15,10 @@ def _sheets(active, commune: str, verified: int, unverified: int) -> None:
     for i in range(verified):
         shown = kiosk.issue_code(Scope("m", "M", "screen", commune_code=commune), commune)
         tok = kiosk.open_code(active.campaign.id, commune, shown.code, None).token
-        assert submit_response(active, commune, answers(active.definition, i), tok,
+        assert submit_response(active, commune, valid_answers(active.definition, i), tok,
                                kiosk_code=shown.code).verified
     for i in range(unverified):
-        assert submit_response(active, commune, answers(active.definition, i + 3),
+        assert submit_response(active, commune, valid_answers(active.definition, i + 3),
                                new_submission_token()).ok
 
 
