@@ -107,6 +107,9 @@ SOURCE_SANS_FACE_RE = re.compile(r'@font-face\{font-family:\s*"?Source Sans"?;[^
 FACE_SRC_RE = re.compile(r'src:[^;}]*')
 SOURCE_SANS_LOCAL = 'src:local("Source Sans 3"),local("Source Sans Pro")'
 APP_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(APP_ROOT))
+from app.core.static_bundle import chunk_named, import_closure  # noqa: E402 (the app's helpers)
+
 APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
 # index.html: the page language and title, the end of <head>, module preloads
 HTML_LANG_RE = re.compile(r'<html\b([^>]*?)\blang="[^"]*"')
@@ -117,7 +120,6 @@ LOADING_STYLE = "margin:40vh 0 0;text-align:center;font:16px system-ui,sans-seri
 MODULEPRELOAD_RE = re.compile(
     r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="\.?/?(static/js/[^"]+\.js)"[^>]*>[ \t]*\r?\n?')
 # a chunk's static imports: import{..}from"./X.js" / import"./X.js" (not import("./X.js"))
-STATIC_IMPORT_RE = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/]+\.js)"')
 # The lazily loaded chunks of the survey form's widgets, by the name before the content hash
 # (Streamlit's frontend components: st.radio, st.checkbox, st.text_area, st.html).
 SURVEY_WIDGET_CHUNKS = ("Radio", "Checkbox", "TextArea", "Html")
@@ -259,12 +261,8 @@ def lighten_index(html: str) -> tuple[str, str]:
 
 def app_text(key: str) -> str:
     """One of the app's interface strings (app/core/i18n.py)."""
-    sys.path.insert(0, str(APP_ROOT))
-    try:
-        from app.core.i18n import t
-        return t(key)
-    finally:
-        sys.path.remove(str(APP_ROOT))
+    from app.core.i18n import t
+    return t(key)
 
 
 def app_tab_title() -> str:
@@ -322,29 +320,6 @@ def preload_server_checks(html: str) -> tuple[str, str]:
     return html[:at] + links + html[at:], f"preloaded {len(SERVER_CHECKS)}"
 
 
-def _chunk_imports(js_dir: Path, name: str) -> list[str]:
-    text = (js_dir / name).read_text(encoding="utf-8", errors="replace")
-    return STATIC_IMPORT_RE.findall(text)
-
-
-def _widget_chunk(js_dir: Path, widget: str) -> str | None:
-    found = sorted(p.name for p in js_dir.glob(f"{widget}.*.js")
-                   if re.fullmatch(rf"{re.escape(widget)}\.[\w-]+\.js", p.name))
-    return found[0] if len(found) == 1 else None
-
-
-def _closure(js_dir: Path, roots: list[str], have: set[str]) -> list[str]:
-    """`roots` and every chunk they import statically, in order, except those in `have`."""
-    wanted, todo = [], list(roots)
-    while todo:
-        name = todo.pop(0)
-        if name in have or name in wanted or not (js_dir / name).is_file():
-            continue
-        wanted.append(name)
-        todo.extend(_chunk_imports(js_dir, name))
-    return wanted
-
-
 def preload_survey_widgets(html: str, js_dir: Path,
                            ready: tuple[str, ...] = ()) -> tuple[str, str]:
     """index.html with modulepreload links for the survey widgets' chunks and everything they
@@ -360,14 +335,14 @@ def preload_survey_widgets(html: str, js_dir: Path,
         have.add(Path(main.group(1)).name)
     roots, missing = [], []
     for widget in SURVEY_WIDGET_CHUNKS:
-        name = _widget_chunk(js_dir, widget)
+        name = chunk_named(js_dir, widget)
         if name is None:
             missing.append(widget)
         elif widget in FIRST_QUESTION_CHUNKS or widget not in ready:
             roots.append(name)
     if not roots and missing:
         return html, "no survey widget chunk found, index.html left as shipped"
-    wanted = _closure(js_dir, roots, have)
+    wanted = import_closure(js_dir, roots, have)
     at = preloads[-1].end()
     links = "".join(f'    <link rel="modulepreload" crossorigin href="./static/js/{n}">\n'
                     for n in wanted)
@@ -566,8 +541,8 @@ def prepare(source: Path, out: Path, check: bool = False) -> dict:
         (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
     # and the survey widgets' chunks, preloaded or started by the main script
     js_dir = source / "static" / "js"
-    widgets = [n for n in (_widget_chunk(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
-    first_load |= {Path("static/js") / n for n in _closure(js_dir, widgets, set())}
+    widgets = [n for n in (chunk_named(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
+    first_load |= {Path("static/js") / n for n in import_closure(js_dir, widgets, set())}
     written = unchanged = compressed = stale = 0
     size = 0
     packed_size = dict.fromkeys(packers, 0)

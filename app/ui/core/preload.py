@@ -19,6 +19,8 @@ import functools
 import re
 from pathlib import Path
 
+from app.core.static_bundle import chunk_named, import_closure
+
 # The elements of the start pages, by the name of their chunk before its content hash: the
 # sidebar menu (st.page_link, st.button), the pickers and switches (st.selectbox, st.toggle),
 # the figures (st.metric), the charts (st.altair_chart: its chunk, the loader of Vega-Embed and
@@ -29,9 +31,6 @@ START_PAGE_ELEMENTS = ("PageLink", "Button", "Selectbox", "Checkbox", "Metric",
                        "ArrowVegaLiteChart", "loadVegaEmbed", "embed", "vega-interpreter",
                        "remark-emoji", "NumberInput", "Multiselect", "TextArea", "FileUploader",
                        "ImageList")
-# a chunk's static imports: import{..}from"./X.js" / import"./X.js" (not the lazy import(`./X.js`),
-# which the element may never need: Vega-Embed's, which it does, is named above)
-_IMPORT_RE = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.-]+\.js)"')
 _MODULEPRELOAD_RE = re.compile(r'<link\b[^>]*\brel="modulepreload"[^>]*\bhref="\.?/?static/js/'
                                r'([\w.-]+\.js)"')
 _MAIN_SCRIPT_RE = re.compile(r'<script\b[^>]*\btype="module"[^>]*\bsrc="\.?/?static/js/'
@@ -52,21 +51,8 @@ def start_page_chunks(root: Path | None = None) -> tuple[str, ...]:
     js = root / "static" / "js"
     try:
         index = (root / "index.html").read_text(encoding="utf-8", errors="replace")
-        names = {p.name for p in js.glob("*.js")}
     except OSError:
         return ()
     have = set(_MODULEPRELOAD_RE.findall(index)) | set(_MAIN_SCRIPT_RE.findall(index))
-    todo = []
-    for element in START_PAGE_ELEMENTS:
-        found = [n for n in names if re.fullmatch(rf"{re.escape(element)}\.[\w-]+\.js", n)]
-        if len(found) == 1:
-            todo.append(found[0])
-    wanted: list[str] = []
-    while todo:
-        name = todo.pop(0)
-        if name in have or name in wanted or name not in names:
-            continue
-        wanted.append(name)
-        text = (js / name).read_text(encoding="utf-8", errors="replace")
-        todo.extend(_IMPORT_RE.findall(text))
-    return tuple(wanted)
+    roots = [n for n in (chunk_named(js, element) for element in START_PAGE_ELEMENTS) if n]
+    return tuple(import_closure(js, roots, have))
