@@ -129,24 +129,69 @@ class _FakeManager:
         return self._sessions
 
 
+def _fake_session(sid: str):
+    from types import SimpleNamespace
+
+    from streamlit.runtime.app_session import AppSessionState
+    return SimpleNamespace(id=sid, _state=AppSessionState.APP_IS_RUNNING,
+                           _message_enqueued_callback=object())
+
+
 def test_the_running_runtime_wakes_its_loop_through_the_batched_callback(monkeypatch):
     """The Runtime gave its session manager (and through it every session) the bound
     ``_enqueued_some_message`` before the app's first run patched the class; the patch must
     reach that manager and the sessions already open, or every message still costs a write
-    to the event loop's self-pipe."""
+    to the event loop's self-pipe, and the loop would not know which session to flush."""
     from types import SimpleNamespace
 
     from streamlit.runtime.runtime import Runtime
 
     streamlit_fixes.install()
     runtime = Runtime.__new__(Runtime)
-    stale = object()
-    session = SimpleNamespace(_message_enqueued_callback=stale)
-    runtime._session_mgr = _FakeManager(stale, [SimpleNamespace(session=session)])
+    woken = []
+    loop = SimpleNamespace(call_soon_threadsafe=lambda fn: woken.append(fn))
+    runtime._get_async_objs = lambda: SimpleNamespace(
+        eventloop=loop, need_send_data=SimpleNamespace(set=lambda: None))
+    session = _fake_session("s1")
+    runtime._session_mgr = _FakeManager(object(), [SimpleNamespace(session=session)])
     monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
     monkeypatch.setattr(Runtime, "instance", staticmethod(lambda: runtime))
     streamlit_fixes._rebind_message_wakeup()
-    for callback in (runtime._session_mgr._message_enqueued_callback,
-                     session._message_enqueued_callback):
-        assert callback.__func__ is Runtime._enqueued_some_message
-        assert getattr(callback.__func__, streamlit_fixes._BATCH_MARK)
+    callback = runtime._session_mgr._message_enqueued_callback
+    assert callback.__func__ is Runtime._enqueued_some_message
+    assert getattr(callback.__func__, streamlit_fixes._BATCH_MARK)
+    streamlit_fixes.sessions_with_messages({})  # nothing left over from other tests
+    session._message_enqueued_callback()  # what the session calls after queueing a message
+    assert len(woken) == 1  # one wake-up of the loop, from a thread that is not the loop's
+    info = SimpleNamespace(session=session)
+    assert streamlit_fixes.sessions_with_messages({"s1": info}) == [info]
+
+
+def test_the_loop_flushes_the_sessions_that_queued_messages_and_only_those():
+    """With 300 citizens on the page, every wake-up of the Runtime's loop went through all
+    300 sessions; now it takes those that queued something, each once, in order. A session
+    that queued while its phone was offline gets its messages when it is connected again."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.app_session import AppSessionState
+
+    streamlit_fixes.install()
+    pick = streamlit_fixes.sessions_with_messages
+    pick({})
+    sessions = {sid: _fake_session(sid) for sid in ("a", "b", "c", "d")}
+    active = {sid: SimpleNamespace(session=s) for sid, s in sessions.items()}
+    notes = {sid: streamlit_fixes._marking(s, lambda: None) for sid, s in sessions.items()}
+    for sid in ("c", "a", "c"):
+        notes[sid]()
+    assert [i.session.id for i in pick(active)] == ["c", "a"]  # b and d had nothing
+    assert pick(active) == []                                   # nothing new since
+    offline = dict(active)
+    del offline["b"]
+    notes["b"]()                          # b queues a message while disconnected
+    assert pick(offline) == []
+    assert [i.session.id for i in pick(active)] == ["b"]        # back: flushed
+    del offline["d"]
+    notes["d"]()
+    assert pick(offline) == []
+    sessions["d"]._state = AppSessionState.SHUTDOWN_REQUESTED   # never came back
+    assert pick(offline) == [] and "d" not in streamlit_fixes._parked
