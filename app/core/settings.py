@@ -34,6 +34,8 @@ VARIABLES: list[tuple[str, str | None, str | None, str]] = [
     ("QCDC_SURVEY_CONCURRENCY", None, "1", "citizens' script runs doing work at once"),
     ("QCDC_SURVEY_MAX_WAIT", None, "20", "seconds a newcomer may wait for the form"),
     ("QCDC_SURVEY_SUBMIT_WAIT", None, "30", "seconds answers being sent may wait"),
+    ("QCDC_SURVEY_ANSWERS_FIRST", None, "1.5",
+     "seconds answers being sent go before a waiting newcomer"),
     ("QCDC_SWITCH_INTERVAL_S", None, "0.0005", "interpreter lock hand-over interval"),
     ("QCDC_CAMPAIGN_CACHE_S", None, "5", "seconds the active campaign is cached per process"),
     ("QCDC_BOUNDARY_GEOJSON", None, None, "GeoJSON file with the district boundaries"),
@@ -127,6 +129,7 @@ class Settings:
     survey_concurrency: int
     survey_max_wait_s: float
     survey_submit_wait_s: float
+    survey_answers_first_s: float
     switch_interval_s: float
     campaign_cache_s: float
     boundary_geojson: str | None
@@ -157,6 +160,7 @@ def read_settings() -> Settings:
         survey_concurrency=int(_number("QCDC_SURVEY_CONCURRENCY", 1)),
         survey_max_wait_s=_number("QCDC_SURVEY_MAX_WAIT", 0.0),
         survey_submit_wait_s=_number("QCDC_SURVEY_SUBMIT_WAIT", 1.0),
+        survey_answers_first_s=_number("QCDC_SURVEY_ANSWERS_FIRST", 0.0),
         switch_interval_s=float(env("QCDC_SWITCH_INTERVAL_S") or 0.0005),
         campaign_cache_s=_number("QCDC_CAMPAIGN_CACHE_S", 0.0),
         boundary_geojson=env("QCDC_BOUNDARY_GEOJSON"),

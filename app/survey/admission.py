@@ -7,9 +7,17 @@ event loop starves: pages hang and health checks time out. The gate lets one sur
 at a time (``QCDC_SURVEY_CONCURRENCY``, default 1); the others wait in line, which costs
 nothing. One is the measured best (bench/survey_load.py, 500 citizens within 10 s): with two,
 answers being sent wait behind a form being drawn and the event loop shares the interpreter
-with two busy threads (p95 from "Gửi" to the thank-you 3.6 s instead of 0.3-0.5 s). Work for a
-citizen who already holds a form (sending answers, a form redrawn with its
-errors) goes before newcomers, so answers are stored first when the server is under pressure.
+with two busy threads (p95 from "Gửi" to the thank-you 3.6 s instead of 0.3-0.5 s).
+
+Who goes next: work for a citizen who already holds a form (sending answers, a form redrawn with
+its errors) goes before newcomers, so answers are stored first when the server is under
+pressure - but not for ever: a newcomer who had already waited ``QCDC_SURVEY_ANSWERS_FIRST``
+seconds (default 1.5) when an answer arrived goes before that answer. Otherwise, when everyone
+at a village meeting scans at once and answers at once, every answer sent overtakes every
+newcomer still looking at a blank page, and the last forms arrive only after most of the
+answers are stored (300 citizens at once: forms p95 5.2 s, answers p95 0.3 s). Each waiter is
+due at its arrival (answers) or its arrival plus that allowance (newcomers), earliest due first
+(FIFO within a kind); measured in bench/survey_load.py, docs/PERFORMANCE.md.
 
 A newcomer whose estimated wait exceeds ``QCDC_SURVEY_MAX_WAIT`` seconds (default 20) is told at
 once that the system is busy (``common.server_busy``), which costs one short message instead of a
@@ -42,18 +50,23 @@ class Ticket:
 
 @dataclass
 class _Waiter:
+    due: float  # earliest due goes first: arrival (answers), arrival + allowance (newcomers)
     event: threading.Event = field(default_factory=threading.Event)
     granted: bool = False
 
 
 class Gate:
-    """At most ``concurrency`` holders at a time; FIFO within a kind, PRIORITY before NEW."""
+    """At most ``concurrency`` holders at a time; FIFO within a kind; PRIORITY before NEW
+    unless the newcomer had already waited ``answers_first_s`` when the PRIORITY work came
+    (``None``: PRIORITY always first)."""
 
     def __init__(self, concurrency: int = 1, max_wait_s: float = 20.0,
-                 priority_wait_s: float = 30.0, initial_hold_s: float = 0.05) -> None:
+                 priority_wait_s: float = 30.0, initial_hold_s: float = 0.05,
+                 answers_first_s: float | None = 1.5) -> None:
         self.concurrency = max(1, int(concurrency))
         self.max_wait_s = max_wait_s
         self.priority_wait_s = priority_wait_s
+        self.answers_first_s = answers_first_s
         self._lock = threading.Lock()
         self._running = 0
         self._queues: dict[str, deque[_Waiter]] = {PRIORITY: deque(), NEW: deque()}
@@ -88,7 +101,9 @@ class Gate:
             if kind == NEW and self._estimated_wait(NEW) > self.max_wait_s:
                 self.counts["rejected"] += 1
                 return None
-            waiter = _Waiter()
+            allowance = 0.0 if kind == PRIORITY else (
+                self.answers_first_s if self.answers_first_s is not None else float("inf"))
+            waiter = _Waiter(due=t0 + allowance)
             self._queues[kind].append(waiter)
         waiter.event.wait(timeout)
         with self._lock:
@@ -107,13 +122,12 @@ class Gate:
         held = max(0.0, time.monotonic() - ticket.granted_at)
         with self._lock:
             self._avg_hold += 0.1 * (min(held, 30.0) - self._avg_hold)
-            for kind in (PRIORITY, NEW):
-                q = self._queues[kind]
-                if q:  # hand the slot straight to the next in line
-                    waiter = q.popleft()
-                    waiter.granted = True
-                    waiter.event.set()
-                    return
+            heads = [q for q in (self._queues[PRIORITY], self._queues[NEW]) if q]
+            if heads:  # hand the slot straight to the earliest due (PRIORITY on a tie)
+                waiter = min(heads, key=lambda q: q[0].due).popleft()
+                waiter.granted = True
+                waiter.event.set()
+                return
             self._running = max(0, self._running - 1)
 
     @contextmanager
@@ -142,7 +156,8 @@ def gate() -> Gate:
                 cfg = read_settings()
                 _gate = Gate(concurrency=cfg.survey_concurrency,
                              max_wait_s=cfg.survey_max_wait_s,
-                             priority_wait_s=cfg.survey_submit_wait_s)
+                             priority_wait_s=cfg.survey_submit_wait_s,
+                             answers_first_s=cfg.survey_answers_first_s)
     return _gate
 
 

@@ -54,6 +54,32 @@ def test_answers_go_before_newcomers():
     assert order == [PRIORITY, NEW]
 
 
+def test_a_newcomer_who_had_waited_long_goes_before_answers_sent_later():
+    """When everyone at a meeting scans at once and answers at once, answers must not keep a
+    newcomer on a blank page for ever: one who had already waited ``answers_first_s`` when
+    an answer came goes before it."""
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0.2)
+    first = g.acquire(NEW)
+    order: list[str] = []
+
+    def wait(kind: str) -> None:
+        t = g.acquire(kind)
+        order.append(kind)
+        g.release(t)
+
+    newcomer = threading.Thread(target=wait, args=(NEW,))
+    newcomer.start()
+    _until(lambda: g.snapshot()["waiting_new"] == 1)
+    time.sleep(0.3)  # the newcomer has now waited longer than answers may go ahead of it
+    answer = threading.Thread(target=wait, args=(PRIORITY,))
+    answer.start()
+    _until(lambda: g.snapshot()["waiting_priority"] == 1)
+    g.release(first)
+    for th in (newcomer, answer):
+        th.join(5)
+    assert order == [NEW, PRIORITY]
+
+
 def test_newcomer_is_turned_away_when_the_estimated_wait_is_too_long():
     g = Gate(concurrency=1, max_wait_s=0.5, initial_hold_s=1.0)
     held = g.acquire(NEW)

@@ -142,7 +142,8 @@ def handle_submit(active: ActiveCampaign, commune_code: str, prefix: str,
     token, signals = _token(prefix), _signals(prefix)
     code = st.session_state.get(f"{prefix}__ma")
     try:
-        # answers go before newcomers' forms; the widget values stay in the form either way
+        # answers go before newcomers' forms, except those already waiting long (admission.py);
+        # the widget values stay in the form either way
         with storing_answers(), _slot(holding_slot) as ticket:
             if ticket is None:
                 log.warning("server busy on submit for %s", commune_code)
