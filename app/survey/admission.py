@@ -122,13 +122,22 @@ class Gate:
         held = max(0.0, time.monotonic() - ticket.granted_at)
         with self._lock:
             self._avg_hold += 0.1 * (min(held, 30.0) - self._avg_hold)
-            heads = [q for q in (self._queues[PRIORITY], self._queues[NEW]) if q]
-            if heads:  # hand the slot straight to the earliest due (PRIORITY on a tie)
-                waiter = min(heads, key=lambda q: q[0].due).popleft()
+            answers, newcomers = self._queues[PRIORITY], self._queues[NEW]
+            if answers or newcomers:  # hand the slot straight to the next in line
+                if answers and (not newcomers or answers[0].due <= newcomers[0].due
+                                or self._answer_waited_too_long(answers[0])):
+                    waiter = answers.popleft()
+                else:
+                    waiter = newcomers.popleft()
                 waiter.granted = True
                 waiter.event.set()
                 return
             self._running = max(0, self._running - 1)
+
+    def _answer_waited_too_long(self, waiter: _Waiter) -> bool:
+        if self.answers_first_s is None:
+            return True
+        return time.monotonic() - waiter.due >= 2 * self.answers_first_s
 
     @contextmanager
     def slot(self, kind: str = NEW, timeout: float | None = None) -> Iterator[Ticket | None]:

@@ -80,6 +80,33 @@ def test_a_newcomer_who_had_waited_long_goes_before_answers_sent_later():
     assert order == [NEW, PRIORITY]
 
 
+def test_an_answer_never_waits_behind_newcomers_for_more_than_twice_the_allowance():
+    """When more citizens come than the server can serve, the newcomers are the ones who
+    wait (and are told "busy"), not the citizens who pressed "Gửi"."""
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0.1)
+    first = g.acquire(NEW)
+    order: list[str] = []
+
+    def wait(kind: str) -> None:
+        t = g.acquire(kind)
+        order.append(kind)
+        g.release(t)
+
+    newcomers = [threading.Thread(target=wait, args=(NEW,)) for _ in range(2)]
+    for i, th in enumerate(newcomers):
+        th.start()
+        _until(lambda n=i + 1: g.snapshot()["waiting_new"] == n)
+    time.sleep(0.15)  # both newcomers waited longer than the allowance
+    answer = threading.Thread(target=wait, args=(PRIORITY,))
+    answer.start()
+    _until(lambda: g.snapshot()["waiting_priority"] == 1)
+    time.sleep(0.25)  # and the answer has now waited more than twice the allowance
+    g.release(first)
+    for th in (*newcomers, answer):
+        th.join(5)
+    assert order == [PRIORITY, NEW, NEW]
+
+
 def test_newcomer_is_turned_away_when_the_estimated_wait_is_too_long():
     g = Gate(concurrency=1, max_wait_s=0.5, initial_hold_s=1.0)
     held = g.acquire(NEW)
