@@ -195,3 +195,25 @@ def test_the_loop_flushes_the_sessions_that_queued_messages_and_only_those():
     assert pick(offline) == []
     sessions["d"]._state = AppSessionState.SHUTDOWN_REQUESTED   # never came back
     assert pick(offline) == [] and "d" not in streamlit_fixes._parked
+
+
+def test_a_server_freezes_its_start_up_objects_once_after_the_first_run(monkeypatch):
+    """Full garbage collections skip what was alive a few seconds after the first run (the
+    modules and caches of the process), instead of walking 240 000 objects each time."""
+    import gc
+
+    from streamlit.runtime.runtime import Runtime
+
+    monkeypatch.setattr(streamlit_fixes, "_freeze_timer", None)
+    monkeypatch.setattr(streamlit_fixes, "FREEZE_AFTER_S", 0.0)
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    gc.unfreeze()
+    try:
+        streamlit_fixes._freeze_start_up_objects_soon()
+        timer = streamlit_fixes._freeze_timer
+        streamlit_fixes._freeze_start_up_objects_soon()  # once per process
+        assert streamlit_fixes._freeze_timer is timer
+        timer.join(10)
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
