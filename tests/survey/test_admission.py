@@ -31,80 +31,51 @@ def _until(condition, timeout: float = 10) -> None:
         time.sleep(0.005)
 
 
-def test_answers_go_before_newcomers():
-    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10)
-    first = g.acquire(NEW)
+def _turns(g: Gate, arrivals: list[tuple[str, float]]) -> list[str]:
+    """Citizens queue at a gate whose one slot is taken, in the order of ``arrivals`` (their
+    kind, then how long nobody else comes); the slot is then freed. The order of their turns."""
+    held = g.acquire(NEW)
     order: list[str] = []
 
     def wait(kind: str) -> None:
         t = g.acquire(kind)
         order.append(kind)
-        time.sleep(0.01)
         g.release(t)
 
-    threads = [threading.Thread(target=wait, args=(NEW,))]
-    threads[0].start()
-    _until(lambda: g.snapshot()["waiting_new"] == 1)
-    threads.append(threading.Thread(target=wait, args=(PRIORITY,)))
-    threads[1].start()
-    _until(lambda: g.snapshot()["waiting_priority"] == 1)
-    g.release(first)
+    threads = []
+    for i, (kind, pause) in enumerate(arrivals):
+        threads.append(threading.Thread(target=wait, args=(kind,)))
+        threads[-1].start()
+        queued = sum(1 for k, _ in arrivals[:i + 1] if k == kind)
+        field = "waiting_new" if kind == NEW else "waiting_priority"
+        _until(lambda f=field, n=queued: g.snapshot()[f] == n)
+        time.sleep(pause)
+    g.release(held)
     for th in threads:
         th.join(5)
-    assert order == [PRIORITY, NEW]
+    return order
+
+
+def test_answers_go_before_newcomers():
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10)
+    assert _turns(g, [(NEW, 0), (PRIORITY, 0)]) == [PRIORITY, NEW]
 
 
 def test_a_newcomer_who_had_waited_long_goes_before_answers_sent_later():
     """When everyone at a meeting scans at once and answers at once, answers must not keep a
     newcomer on a blank page for ever: one who had already waited ``answers_first_s`` when
     an answer came goes before it."""
-    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0.2)
-    first = g.acquire(NEW)
-    order: list[str] = []
-
-    def wait(kind: str) -> None:
-        t = g.acquire(kind)
-        order.append(kind)
-        g.release(t)
-
-    newcomer = threading.Thread(target=wait, args=(NEW,))
-    newcomer.start()
-    _until(lambda: g.snapshot()["waiting_new"] == 1)
-    time.sleep(0.3)  # the newcomer has now waited longer than answers may go ahead of it
-    answer = threading.Thread(target=wait, args=(PRIORITY,))
-    answer.start()
-    _until(lambda: g.snapshot()["waiting_priority"] == 1)
-    g.release(first)
-    for th in (newcomer, answer):
-        th.join(5)
-    assert order == [NEW, PRIORITY]
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0.5)
+    # the newcomer has waited longer than answers may go ahead of it when the answer comes
+    assert _turns(g, [(NEW, 0.7), (PRIORITY, 0)]) == [NEW, PRIORITY]
 
 
 def test_an_answer_never_waits_behind_newcomers_for_more_than_twice_the_allowance():
     """When more citizens come than the server can serve, the newcomers are the ones who
     wait (and are told "busy"), not the citizens who pressed "Gửi"."""
     g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0.1)
-    first = g.acquire(NEW)
-    order: list[str] = []
-
-    def wait(kind: str) -> None:
-        t = g.acquire(kind)
-        order.append(kind)
-        g.release(t)
-
-    newcomers = [threading.Thread(target=wait, args=(NEW,)) for _ in range(2)]
-    for i, th in enumerate(newcomers):
-        th.start()
-        _until(lambda n=i + 1: g.snapshot()["waiting_new"] == n)
-    time.sleep(0.15)  # both newcomers waited longer than the allowance
-    answer = threading.Thread(target=wait, args=(PRIORITY,))
-    answer.start()
-    _until(lambda: g.snapshot()["waiting_priority"] == 1)
-    time.sleep(0.25)  # and the answer has now waited more than twice the allowance
-    g.release(first)
-    for th in (*newcomers, answer):
-        th.join(5)
-    assert order == [PRIORITY, NEW, NEW]
+    # both newcomers waited longer than the allowance; the answer then twice the allowance
+    assert _turns(g, [(NEW, 0), (NEW, 0.15), (PRIORITY, 0.25)]) == [PRIORITY, NEW, NEW]
 
 
 def test_newcomer_is_turned_away_when_the_estimated_wait_is_too_long():
