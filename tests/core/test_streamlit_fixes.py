@@ -208,6 +208,7 @@ def test_a_server_freezes_its_start_up_objects_once_after_the_first_run(monkeypa
     monkeypatch.setattr(streamlit_fixes, "FREEZE_AFTER_S", 0.0)
     monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
     gc.unfreeze()
+    threshold = gc.get_threshold()
     try:
         streamlit_fixes._freeze_start_up_objects_soon()
         timer = streamlit_fixes._freeze_timer
@@ -215,5 +216,7 @@ def test_a_server_freezes_its_start_up_objects_once_after_the_first_run(monkeypa
         assert streamlit_fixes._freeze_timer is timer
         timer.join(10)
         assert gc.get_freeze_count() > 1000
+        assert gc.get_threshold()[0] == streamlit_fixes.YOUNG_COLLECTION_EVERY
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
