@@ -62,6 +62,14 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
    under ``"translations"`` in the summary. What stays English is listed in
    tests/browser/test_english_browser.py (``ALLOWED``), with the reason.
 
+6. The page's main script and the chunks it imports statically (59 files in Streamlit 1.67,
+   403 KB with brotli) bundled into one file with esbuild (deploy/bundle_first_load.py): at
+   "Fast 3G" every request loses throughput, and the first radio button of the survey came
+   0.4-0.5 s later with the separate files. The lazily loaded chunks stay as they are, their
+   imports pointed at the bundle; the bundled chunks' own files re-export from it. Without
+   esbuild (``npm ci --prefix deploy/esbuild``) the files stay separate, as the summary says
+   (``"first_load_bundle"``).
+
 All are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
 (``"patches"``): the bundle is never broken, only heavier. Then every compressible file gets a
@@ -108,6 +116,7 @@ FACE_SRC_RE = re.compile(r'src:[^;}]*')
 SOURCE_SANS_LOCAL = 'src:local("Source Sans 3"),local("Source Sans Pro")'
 APP_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(APP_ROOT))
+sys.path.insert(0, str(APP_ROOT / "deploy"))
 from app.core.static_bundle import chunk_named, import_closure  # noqa: E402 (the app's helpers)
 
 APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
@@ -416,9 +425,11 @@ def _source_files(root: Path) -> list[Path]:
     return out
 
 
-def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, bytes | Path], dict]:
+def plan(source: Path, use_theme_font: bool | None = None,
+         bundle: bool | None = None) -> tuple[dict[Path, bytes | Path], dict]:
     """What the copy must hold: relative path -> new content (bytes) or the source file to
-    copy as is; plus the patch statuses."""
+    copy as is; plus the patch statuses. `bundle`: the first-load scripts in one file
+    (deploy/bundle_first_load.py); None: when esbuild is installed."""
     if use_theme_font is None:
         use_theme_font = not theme_uses_source_sans()
     files: dict[Path, bytes | Path] = {rel: source / rel for rel in _source_files(source)}
@@ -446,15 +457,31 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
                   patches, "material_symbols_preload")
     new_html, patches["survey_widgets_preload"] = preload_survey_widgets(
         new_html, js_dir, ready)
+    patches["translations"] = translate_chunks(files, source)
+    if bundle is False:
+        patches["first_load_bundle"] = "not asked for: separate files"
+    else:
+        new_html, patches["first_load_bundle"] = _bundle_first_load(files, source, new_html)
     if new_html != html:
         files[index] = new_html.encode("utf-8")
-    patches["translations"] = translate_chunks(files, source)
     if use_theme_font:
         _patch_linked(files, source, html, MAIN_CSS_RE, "main stylesheet", lighten_main_css,
                       patches, "source_sans_font")
     else:
         patches["source_sans_font"] = "the theme draws text in Source Sans: stylesheet left as shipped"
     return files, patches
+
+
+def _bundle_first_load(files: dict, source: Path, html: str) -> tuple[str, str]:
+    """The main script and its static imports in one file (deploy/bundle_first_load.py);
+    (index.html, status)."""
+    from bundle_first_load import bundle_first_load
+    m = MAIN_SCRIPT_RE.search(html)
+    if m is None:
+        return html, "main script not found in index.html: not bundled"
+    main = Path(m.group(1)).name
+    first_load = import_closure(source / "static" / "js", [main], set())
+    return bundle_first_load(files, source, html, main, first_load)
 
 
 def _patch_linked(files: dict, source: Path, html: str, link_re: re.Pattern, what: str,
@@ -532,9 +559,9 @@ def _check_out_dir(source: Path, out: Path) -> None:
                          f"(no {STAMP}): refusing to write there")
 
 
-def prepare(source: Path, out: Path, check: bool = False) -> dict:
+def prepare(source: Path, out: Path, check: bool = False, bundle: bool | None = None) -> dict:
     _check_out_dir(source, out)
-    files, patches = plan(source)
+    files, patches = plan(source, bundle=bundle)
     packers = encoders()
     index = files[Path("index.html")]
     first_load = first_load_files(

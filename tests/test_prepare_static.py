@@ -20,6 +20,14 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "deploy"))
 from prepare_static import PIN_BACKEND_SCRIPT, STAMP, main, prepare  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _separate_files(monkeypatch):
+    """The made-up bundles here are checked as separate files; the one-file bundle of the
+    first-load scripts is tests/test_bundle_first_load.py's."""
+    import bundle_first_load
+    monkeypatch.setattr(bundle_first_load, "find_esbuild", lambda: None)
+
 INDEX = """<!DOCTYPE html>
 <html><head>
     <link rel="shortcut icon" href="./favicon.png" />

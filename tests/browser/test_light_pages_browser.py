@@ -48,6 +48,8 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert "not found" not in patches["survey_widgets_preload"], patches
     assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
     assert patches["server_checks_preload"] == "preloaded 2", patches
+    # the page's scripts in one file (deploy/bundle_first_load.py; esbuild from .ci/run)
+    assert re.fullmatch(r"\d+ chunks in one file", patches["first_load_bundle"]), patches
     assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
 
 
@@ -113,6 +115,9 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     asked: list[str] = []
     page.on("request", lambda req: asked.append(req.url))
     page.on("websocket", lambda ws: asked.append("websocket " + ws.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
     widgets = [i for i, u in enumerate(asked)
@@ -122,6 +127,14 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     scripts = [i for i, u in enumerate(asked) if "/static/js/" in u]
     assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < socket[0], asked
     assert len(server) == 1 and server[0] < min(scripts), asked
+    # one bundle for the page's scripts; the chunks in it (facades left for anything else
+    # that names them) are never fetched: a second copy of React would break the page
+    static_js = behind_nginx["static"] / "static" / "js"
+    bundled = [u for u in asked if re.search(r"/static/js/first-load\.\w+\.js$", u)]
+    facade = re.compile(r'(export\{[^}]*\}from|import)"\./first-load\.\w+\.js";\n')
+    facades = [u for u in asked if "/static/js/" in u and facade.fullmatch(
+        (static_js / u.rsplit("/", 1)[1]).read_text(encoding="utf-8"))]
+    assert len(bundled) == 1 and not facades, asked
     assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
@@ -133,6 +146,7 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     page.locator('[data-testid="stCheckbox"] label').first.click()
     page.get_by_role("button", name="Gửi phiếu khảo sát").click()
     page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!").wait_for(timeout=30_000)
+    assert not errors, errors
 
 
 def test_an_icon_still_shows_as_an_icon(behind_nginx, phone_page):
@@ -159,6 +173,23 @@ def test_a_staff_page_loads_through_nginx(behind_nginx, phone_page):
     page.get_by_label("Tên đăng nhập").wait_for()
     assert page.get_by_label("Mật khẩu").is_visible()
     assert page.get_by_role("button", name="Đăng nhập").is_visible()
+
+
+def test_the_province_overview_draws_its_charts_through_nginx(behind_nginx, desktop_page):
+    """A staff page with Vega-Lite charts (lazy chunks importing the page's bundle, and the
+    sign-in page's preload of them) draws without a script error."""
+    from types import SimpleNamespace
+
+    from tests.browser.conftest import sign_in
+    page = desktop_page
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, SimpleNamespace(url=behind_nginx["url"]), "demo.tinh")
+    page.goto(behind_nginx["url"] + "/tong-quan")
+    page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMetricValue"]').count() >= 2
+    assert not errors, errors
 
 
 def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser, tmp_path):
