@@ -48,6 +48,7 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert "not found" not in patches["survey_widgets_preload"], patches
     assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
     assert patches["server_checks_preload"] == "preloaded 2", patches
+    assert patches["websocket_early"] == "opened early on /survey", patches
     # the page's scripts in one file (deploy/bundle_first_load.py; esbuild from .ci/run)
     assert re.fullmatch(r"\d+ chunks in one file", patches["first_load_bundle"]), patches
     assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
@@ -109,12 +110,24 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
 
     # the survey's widgets come with the page's scripts (the first question's) or when the
     # main script runs (the others), not in a second wave after the form arrives: all before
-    # the websocket opens; the server checks are asked first; the frontend finds its server
-    # at the root at once (no /survey/_stcore/...)
+    # the form's first message; the websocket is opened by the page while its scripts load;
+    # the server checks are asked first; the frontend finds its server at the root at once
+    # (no /survey/_stcore/...)
     page = phone_page
     asked: list[str] = []
     page.on("request", lambda req: asked.append(req.url))
-    page.on("websocket", lambda ws: asked.append("websocket " + ws.url))
+
+    def on_socket(ws):
+        asked.append("websocket " + ws.url)
+        ws.on("framereceived", lambda _: None if "frame" in asked else asked.append("frame"))
+    page.on("websocket", on_socket)
+    # who builds the page's websockets: the page's early script only, whose socket the
+    # frontend takes (a second one would mean the hand-over failed)
+    page.add_init_script("""(() => { const W = window.WebSocket; window.__qcdcSockets = [];
+      function T(u, p) { window.__qcdcSockets.push(String(new Error().stack));
+                         return p === undefined ? new W(u) : new W(u, p); }
+      T.prototype = W.prototype; T.OPEN = W.OPEN; T.CLOSED = W.CLOSED;
+      T.CONNECTING = W.CONNECTING; T.CLOSING = W.CLOSING; window.WebSocket = T; })()""")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -125,7 +138,10 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     server = [i for i, u in enumerate(asked) if "/_stcore/health" in u]
     socket = [i for i, u in enumerate(asked) if u.startswith("websocket ")]
     scripts = [i for i, u in enumerate(asked) if "/static/js/" in u]
-    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < socket[0], asked
+    frame = [i for i, u in enumerate(asked) if u == "frame"]
+    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < frame[0], asked
+    sockets = page.evaluate("window.__qcdcSockets")
+    assert len(sockets) == 1 and "/static/js/" not in sockets[0], sockets
     assert len(server) == 1 and server[0] < min(scripts), asked
     # one bundle for the page's scripts; the chunks in it (facades left for anything else
     # that names them) are never fetched: a second copy of React would break the page
