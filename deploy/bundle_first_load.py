@@ -146,8 +146,15 @@ def _rewrite_imports(text: str, first: dict[str, int], exports: dict[str, list[s
 def bundle_first_load(files: dict, source: Path, html: str, main: str,
                       first_load: list[str], esbuild: str | None = None) -> tuple[str, str]:
     """Bundle `main` and the chunks of `first_load` (its static import closure, main first) in
-    `files` (in place: the bundle added, the chunks made facades, the lazy chunks' imports
-    rewritten); returns (index.html, status). On any failure `files` is left as it was."""
+    `files` (in place: a new folder ``static/js-<hash>`` beside ``static/js`` with the bundle,
+    the chunks as facades and the lazy chunks importing the bundle; ``static/js`` left as it
+    was); returns (index.html, status). On any failure `files` is left as it was.
+
+    A new folder, because nginx lets browsers keep ``/static/`` files for a year under their
+    names: a browser that had a chunk before the bundle (the staff, every day) would otherwise
+    run its old copy, importing the old separate chunks beside the bundle (React twice). Relative
+    addresses (the chunks' imports, ``../css/``, ``../media/``) resolve the same one level
+    down; ``static/js`` stays for pages opened before the copy changed."""
     esbuild = esbuild or find_esbuild()
     if esbuild is None:
         return html, "esbuild not installed (npm ci --prefix deploy/esbuild): not bundled"
@@ -158,7 +165,12 @@ def bundle_first_load(files: dict, source: Path, html: str, main: str,
     except (BundleError, OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
         return html, f"left as separate files: {e}"
     files.update(changes)
-    return html, f"{len(first_load)} chunks in one file"
+    return html, f"{len(first_load)} chunks in one file ({html_dir(html)})"
+
+
+def html_dir(html: str) -> str:
+    m = re.search(r'<script\b[^>]*\btype="module"[^>]*\bsrc="\.?/?static/([\w-]+)/', html)
+    return f"static/{m.group(1)}" if m else "?"
 
 
 def _plan_bundle(files: dict, source: Path, html: str, first_load: list[str],
@@ -206,7 +218,20 @@ def _plan_bundle(files: dict, source: Path, html: str, first_load: list[str],
         if new != old:
             changes[JS_DIR / name] = new.encode("utf-8")
     html = _index_with_bundle(html, first_load, bundle)
-    return changes, html
+    # everything of static/js, changed or not, in a folder named after the contents
+    moved: dict[Path, bytes | Path] = {}
+    digest = hashlib.sha256()
+    in_js = {r for r in files if r.parent == JS_DIR} | set(changes)
+    for rel in sorted(in_js, key=lambda r: r.name):
+        item = changes[rel] if rel in changes else files[rel]
+        data = item if isinstance(item, bytes) else (source / rel).read_bytes()
+        digest.update(rel.name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+        moved[rel] = item
+    folder = Path("static") / f"js-{digest.hexdigest()[:10]}"
+    html, n = re.subn(r'(["\']\.?/?)static/js/', lambda m: f"{m.group(1)}{folder.as_posix()}/", html)
+    if not n:
+        raise BundleError("index.html names no static/js file")
+    return {folder / rel.name: item for rel, item in moved.items()}, html
 
 
 def _index_with_bundle(html: str, first_load: list[str], bundle: str) -> str:

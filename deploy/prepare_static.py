@@ -609,12 +609,14 @@ def prepare(source: Path, out: Path, check: bool = False, bundle: bool | None = 
     files, patches = plan(source, bundle=bundle)
     packers = encoders()
     index = files[Path("index.html")]
-    first_load = first_load_files(
-        (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
+    html_text = (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8")
+    first_load = first_load_files(html_text)
     # and the survey widgets' chunks, preloaded or started by the main script
     js_dir = source / "static" / "js"
     widgets = [n for n in (chunk_named(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
-    first_load |= {Path("static/js") / n for n in import_closure(js_dir, widgets, set())}
+    main = re.search(r'<script\b[^>]*\btype="module"[^>]*\bsrc="\.?/?(static/[\w-]+)/', html_text)
+    page_js = Path(main.group(1)) if main else Path("static/js")  # static/js-<hash> when bundled
+    first_load |= {page_js / n for n in import_closure(js_dir, widgets, set())}
     written = unchanged = compressed = stale = 0
     size = 0
     packed_size = dict.fromkeys(packers, 0)

@@ -88,14 +88,21 @@ def test_a_made_up_bundle_runs_each_module_once(tmp_path):
     node = shutil.which("node") or shutil.which("nodejs")
     src, out = _made_up(tmp_path / "src"), tmp_path / "out"
     info = prepare(src, out, bundle=True)
-    assert info["patches"]["first_load_bundle"] == "3 chunks in one file", info["patches"]
+    status = info["patches"]["first_load_bundle"]
+    assert re.fullmatch(r"3 chunks in one file \(static/js-\w{10}\)", status), status
     html = (out / "index.html").read_text()
-    bundle = re.search(r'src="\./static/js/(' + BUNDLE_PREFIX + r'\.\w+\.js)"', html).group(1)
-    assert "modulepreload" not in html, html
-    js = out / "static" / "js"
-    for name in ("Lazy.L1.js",):  # the lazy chunk imports the bundle itself
-        assert "react.R1.js" not in (js / name).read_text() and bundle in (js / name).read_text()
+    folder, bundle = re.search(
+        r'src="\./static/(js-\w+)/(' + BUNDLE_PREFIX + r'\.\w+\.js)"', html).groups()
+    assert "modulepreload" not in html and "static/js/" not in html, html
+    js = out / "static" / folder
+    # the lazy chunk imports the bundle itself
+    assert "react.R1.js" not in (js / "Lazy.L1.js").read_text()
+    assert bundle in (js / "Lazy.L1.js").read_text()
     assert (js / "Other.O1.js").read_text() == CHUNKS["Other.O1.js"]
+    # static/js as without the bundle, for pages opened before (browsers keep /static/ files
+    # for a year by name: the bundled chunks have a folder of their own)
+    for name, text in CHUNKS.items():
+        assert (out / "static" / "js" / name).read_text() == text
     if node is None:
         pytest.skip("node is not installed")
     (js / "package.json").write_text('{"type": "module"}')
@@ -127,18 +134,21 @@ def test_a_bundle_that_fails_leaves_the_separate_files(tmp_path):
 def test_the_installed_streamlit_is_bundled_and_its_lazy_chunks_import_the_bundle():
     _need_esbuild()
     files, patches = plan(streamlit_static_dir(), bundle=True)
-    assert re.fullmatch(r"\d+ chunks in one file", patches["first_load_bundle"]), patches
+    assert re.fullmatch(r"\d+ chunks in one file \(static/js-\w{10}\)",
+                        patches["first_load_bundle"]), patches
     html = files[next(p for p in files if p.name == "index.html")].decode("utf-8")
-    scripts = re.findall(r'<script type="module"[^>]*src="\./static/js/([^"]+)"', html)
-    assert len(scripts) == 1 and scripts[0].startswith(BUNDLE_PREFIX + "."), scripts
+    scripts = re.findall(r'<script type="module"[^>]*src="\./static/(js-\w+)/([^"]+)"', html)
+    assert len(scripts) == 1 and scripts[0][1].startswith(BUNDLE_PREFIX + "."), scripts
+    folder, main = scripts[0]
     texts = {p.name: (v if isinstance(v, bytes) else v.read_bytes()).decode("utf-8")
-             for p, v in files.items() if p.suffix == ".js"}
+             for p, v in files.items() if p.suffix == ".js" and p.parent.name == folder}
+    assert len(texts) == len([p for p in files if p.parent.name == "js"]) + 1
     facades = {n for n, t in texts.items()
-               if re.fullmatch(r'(export\{[^}]*\}from|import)"\./' + re.escape(scripts[0])
+               if re.fullmatch(r'(export\{[^}]*\}from|import)"\./' + re.escape(main)
                                + r'";\n', t)}
     assert len(facades) == int(patches["first_load_bundle"].split()[0])
     # no preloaded chunk of the page is a facade, and no lazy chunk imports one statically
-    preloaded = re.findall(r'rel="modulepreload"[^>]*href="\./static/js/([^"]+)"', html)
+    preloaded = re.findall(r'rel="modulepreload"[^>]*href="\./static/' + folder + '/([^"]+)"', html)
     assert preloaded and not set(preloaded) & facades
     static_import = re.compile(r'\b(?:from|import)\s*"\./([^"/]+\.js)"')
     for name, text in texts.items():
