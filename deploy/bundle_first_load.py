@@ -14,7 +14,7 @@ never a second copy of a chunk (React twice is a broken page). So:
 1. esbuild bundles a made-up entry that re-exports every export of every first-load chunk
    under a name of its own (``q<chunk number>_<export>``), main script first (the page runs
    in the order it always did); the lazy chunks stay external (``import()`` of the same
-   relative names: the bundle is written to the same folder, so relative URLs, and
+   relative names: the bundle sits in one folder with them, so relative URLs, and
    ``import.meta.url`` with them, resolve as before).
 2. Each lazy chunk's static imports of first-load chunks are rewritten to import the same
    objects from the bundle (``import{a as b}from"./X.js"`` -> ``import{q3_a as b}from
@@ -23,6 +23,8 @@ never a second copy of a chunk (React twice is a broken page). So:
    whatever still names it (an ``import()`` or a namespace import that was not rewritten, a
    stale page): correct, only one more request.
 4. index.html loads the bundle as its main script, without the chunks' modulepreload links.
+5. All of it (every file of ``static/js``, changed or not) is written to a folder named after
+   its contents, ``static/js-<hash>``; ``static/js`` stays as it was (see bundle_first_load).
 
 Anything unexpected (esbuild missing or failing, an export that is not a plain name, an
 imported name the chunk does not export) leaves every file as it was, with the reason in the
