@@ -30,7 +30,7 @@ Anything unexpected (esbuild missing or failing, an export that is not a plain n
 imported name the chunk does not export) leaves every file as it was, with the reason in the
 status. esbuild comes from npm, pinned in deploy/esbuild/package.json:
 
-    npm ci --prefix deploy/esbuild      # once per checkout; or QCDC_ESBUILD=/path/to/esbuild
+    npm ci --prefix deploy/esbuild      # once per checkout (or an esbuild on PATH)
 """
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ PRELOAD_ENTRY_RE = r'(?<=[\[,])"\./{file}"(?=[,\]])'
 
 
 def find_esbuild() -> str | None:
-    """The esbuild executable: $QCDC_ESBUILD, deploy/esbuild's npm install, or on PATH."""
-    for candidate in (os.environ.get("QCDC_ESBUILD"), str(LOCAL_ESBUILD), shutil.which("esbuild")):
+    """The esbuild executable: deploy/esbuild's npm install, or one on PATH."""
+    for candidate in (str(LOCAL_ESBUILD), shutil.which("esbuild")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
