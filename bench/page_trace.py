@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += [(t, name) for name, t in got["marks"]]
     for t, what in sorted(lines):
         print(f"{t:6.2f}  {what}")
-    scripts = [r.get("end", 0) for r in got["requests"] if "/static/js/" in r["url"]]
+    scripts = [r.get("end", 0) for r in got["requests"] if "/static/js" in r["url"]]  # js/ or js-<hash>/
     html = [r.get("end", 0) for r in got["requests"] if "/static/" not in r["url"]
             and "/_stcore/" not in r["url"]]
     out = {"bench": "page_trace", "url": url, "throttled": not args.no_throttle,

@@ -52,6 +52,13 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
      79 scripts the checks arrived last, the websocket waiting for them (0.5-0.7 s at
      "Fast 3G").
 
+   - on ``/survey``, the websocket opened by the page itself as soon as the preloaded health
+     check has set the server's XSRF cookie (``PREOPEN_WEBSOCKET_SCRIPT``), and handed to the
+     frontend when its own ``new WebSocket`` asks for the same address and protocols: its
+     handshake (one round trip, 0.15-0.2 s at "Fast 3G") happens while the scripts download
+     instead of after they have run. Any other socket (a reconnect, another token) is the
+     browser's own, as before.
+
 5. The English that Streamlit shows and offers no parameter for, in Vietnamese (``TRANSLATIONS``):
    "Press Ctrl+Enter to submit form", the file uploader's "Upload" and "10MB per file", "Drag
    and drop files here", the drop-down lists' "Select all", "No results", "Choose an option",
@@ -61,6 +68,14 @@ streamlit package in two places, both aimed at a citizen's first visit on mobile
    expected number of times in its chunk; any other count leaves it in English and is listed
    under ``"translations"`` in the summary. What stays English is listed in
    tests/browser/test_english_browser.py (``ALLOWED``), with the reason.
+
+6. The page's main script and the chunks it imports statically (59 files in Streamlit 1.67,
+   403 KB with brotli) bundled into one file with esbuild (deploy/bundle_first_load.py): at
+   "Fast 3G" every request loses throughput, and the first radio button of the survey came
+   0.4-0.5 s later with the separate files. The lazily loaded chunks stay as they are, their
+   imports pointed at the bundle; the bundled chunks' own files re-export from it. Without
+   esbuild (``npm ci --prefix deploy/esbuild``) the files stay separate, as the summary says
+   (``"first_load_bundle"``).
 
 All are found by their content (the minified names change between versions). A pattern that
 is not found exactly once leaves the file as shipped and is reported in the summary
@@ -108,6 +123,7 @@ FACE_SRC_RE = re.compile(r'src:[^;}]*')
 SOURCE_SANS_LOCAL = 'src:local("Source Sans 3"),local("Source Sans Pro")'
 APP_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(APP_ROOT))
+sys.path.insert(0, str(APP_ROOT / "deploy"))
 from app.core.static_bundle import chunk_named, import_closure  # noqa: E402 (the app's helpers)
 
 APP_CONFIG = APP_ROOT / ".streamlit" / "config.toml"
@@ -303,6 +319,43 @@ def pin_backend(html: str) -> tuple[str, str]:
     return html[:at] + "  " + PIN_BACKEND_SCRIPT + "\n  " + html[at:], "the site's root"
 
 
+# Opens the survey's websocket as soon as the preloaded health check has set the server's XSRF
+# cookie (a cookie left by an earlier visit is replaced by it; after 3 s without it nothing is
+# opened early) and hands it to the frontend when its own `new WebSocket` asks for the
+# same address and protocols; anything else (another address or token, a message already
+# received, a closed socket) gets a socket of its own, as without this script. The frontend's
+# listeners come after the socket opened: it is told "open" again once they are attached.
+PREOPEN_WEBSOCKET_SCRIPT = (
+    '<script>(()=>{const W=window.WebSocket;if(!W||location.pathname!=="/survey")return;'
+    'const url=(location.protocol==="https:"?"wss://":"ws://")+location.host+"/_stcore/stream";'
+    'const norm=u=>{try{return new URL(u,location.href).href}catch(e){return""}};'
+    'let pre=null,token=null,heard=false,tries=0;'
+    'const drop=()=>{if(pre){try{pre.close()}catch(e){}pre=null}};'
+    'const xsrf=()=>{const m=document.cookie.match(/\\b_streamlit_xsrf=([^;]*)\\b/);'
+    'return m?m[1]:null};const checked=()=>performance.getEntriesByType("resource")'
+    '.some(e=>e.name===location.origin+"/_stcore/health");'
+    'const start=()=>{const t=checked()?xsrf():null;if(t===null){if(++tries<150)setTimeout(start,20);'
+    'return}token=t;pre=new W(url,["streamlit",token]);pre.binaryType="arraybuffer";'
+    'pre.addEventListener("message",()=>{heard=true});setTimeout(drop,30000)};'
+    'function Q(u,p){if(pre&&norm(u)===norm(url)){'
+    'if(Array.isArray(p)&&p.length===2&&p[0]==="streamlit"&&p[1]===token&&pre.readyState<2&&!heard){'
+    'const s=pre,open=s.readyState===1;pre=null;'
+    'if(open)setTimeout(()=>s.dispatchEvent(new Event("open")),0);return s}drop()}'
+    'return p===undefined?new W(u):new W(u,p)}'
+    'Q.prototype=W.prototype;for(const k of["CONNECTING","OPEN","CLOSING","CLOSED"])Q[k]=W[k];'
+    'window.WebSocket=Q;start()})()</script>')
+
+
+def preopen_websocket(html: str) -> tuple[str, str]:
+    """index.html opening the survey's websocket while the scripts download (one round trip
+    less once they have run); (text, status). Only with the frontend pointed at the site's
+    root (``pin_backend``), whose websocket address the script knows."""
+    if PIN_BACKEND_SCRIPT not in html:
+        return html, "the frontend's server is not pinned at the root: not opened early"
+    at = html.index(PIN_BACKEND_SCRIPT) + len(PIN_BACKEND_SCRIPT)
+    return html[:at] + PREOPEN_WEBSOCKET_SCRIPT + html[at:], "opened early on /survey"
+
+
 def preload_server_checks(html: str) -> tuple[str, str]:
     """index.html fetching the frontend's server checks with the page; (text, status). Only
     with the frontend pointed at the site's root (``pin_backend``), where they are asked for."""
@@ -416,9 +469,11 @@ def _source_files(root: Path) -> list[Path]:
     return out
 
 
-def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, bytes | Path], dict]:
+def plan(source: Path, use_theme_font: bool | None = None,
+         bundle: bool | None = None) -> tuple[dict[Path, bytes | Path], dict]:
     """What the copy must hold: relative path -> new content (bytes) or the source file to
-    copy as is; plus the patch statuses."""
+    copy as is; plus the patch statuses. `bundle`: the first-load scripts in one file
+    (deploy/bundle_first_load.py); None: when esbuild is installed."""
     if use_theme_font is None:
         use_theme_font = not theme_uses_source_sans()
     files: dict[Path, bytes | Path] = {rel: source / rel for rel in _source_files(source)}
@@ -432,6 +487,7 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
     new_html, patches["loading_text"] = loading_screen(new_html, app_text("app.loading"))
     new_html, patches["backend_base_url"] = pin_backend(new_html)
     new_html, patches["server_checks_preload"] = preload_server_checks(new_html)
+    new_html, patches["websocket_early"] = preopen_websocket(new_html)
     js_dir = source / "static" / "js"
     ready: tuple[str, ...] = ()
 
@@ -446,15 +502,31 @@ def plan(source: Path, use_theme_font: bool | None = None) -> tuple[dict[Path, b
                   patches, "material_symbols_preload")
     new_html, patches["survey_widgets_preload"] = preload_survey_widgets(
         new_html, js_dir, ready)
+    patches["translations"] = translate_chunks(files, source)
+    if bundle is False:
+        patches["first_load_bundle"] = "not asked for: separate files"
+    else:
+        new_html, patches["first_load_bundle"] = _bundle_first_load(files, source, new_html)
     if new_html != html:
         files[index] = new_html.encode("utf-8")
-    patches["translations"] = translate_chunks(files, source)
     if use_theme_font:
         _patch_linked(files, source, html, MAIN_CSS_RE, "main stylesheet", lighten_main_css,
                       patches, "source_sans_font")
     else:
         patches["source_sans_font"] = "the theme draws text in Source Sans: stylesheet left as shipped"
     return files, patches
+
+
+def _bundle_first_load(files: dict, source: Path, html: str) -> tuple[str, str]:
+    """The main script and its static imports in one file (deploy/bundle_first_load.py);
+    (index.html, status)."""
+    from bundle_first_load import bundle_first_load
+    m = MAIN_SCRIPT_RE.search(html)
+    if m is None:
+        return html, "main script not found in index.html: not bundled"
+    main = Path(m.group(1)).name
+    first_load = import_closure(source / "static" / "js", [main], set())
+    return bundle_first_load(files, source, html, main, first_load)
 
 
 def _patch_linked(files: dict, source: Path, html: str, link_re: re.Pattern, what: str,
@@ -532,17 +604,19 @@ def _check_out_dir(source: Path, out: Path) -> None:
                          f"(no {STAMP}): refusing to write there")
 
 
-def prepare(source: Path, out: Path, check: bool = False) -> dict:
+def prepare(source: Path, out: Path, check: bool = False, bundle: bool | None = None) -> dict:
     _check_out_dir(source, out)
-    files, patches = plan(source)
+    files, patches = plan(source, bundle=bundle)
     packers = encoders()
     index = files[Path("index.html")]
-    first_load = first_load_files(
-        (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8"))
+    html_text = (index if isinstance(index, bytes) else index.read_bytes()).decode("utf-8")
+    first_load = first_load_files(html_text)
     # and the survey widgets' chunks, preloaded or started by the main script
     js_dir = source / "static" / "js"
     widgets = [n for n in (chunk_named(js_dir, w) for w in SURVEY_WIDGET_CHUNKS) if n]
-    first_load |= {Path("static/js") / n for n in import_closure(js_dir, widgets, set())}
+    main = re.search(r'<script\b[^>]*\btype="module"[^>]*\bsrc="\.?/?(static/[\w-]+)/', html_text)
+    page_js = Path(main.group(1)) if main else Path("static/js")  # static/js-<hash> when bundled
+    first_load |= {page_js / n for n in import_closure(js_dir, widgets, set())}
     written = unchanged = compressed = stale = 0
     size = 0
     packed_size = dict.fromkeys(packers, 0)
@@ -615,8 +689,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the copy is missing, stale or incomplete")
+    p.add_argument("--no-bundle", action="store_true",
+                   help="keep the page's scripts as separate files (no esbuild step)")
     args = p.parse_args(argv)
-    info = prepare(args.source or streamlit_static_dir(), args.out, check=args.check)
+    info = prepare(args.source or streamlit_static_dir(), args.out, check=args.check,
+                   bundle=False if args.no_bundle else None)
     print(json.dumps(info, ensure_ascii=False))
     return 1 if args.check and info["stale"] else 0
 

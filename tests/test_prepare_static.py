@@ -20,6 +20,14 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "deploy"))
 from prepare_static import PIN_BACKEND_SCRIPT, STAMP, main, prepare  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _separate_files(monkeypatch):
+    """The made-up bundles here are checked as separate files; the one-file bundle of the
+    first-load scripts is tests/test_bundle_first_load.py's."""
+    import bundle_first_load
+    monkeypatch.setattr(bundle_first_load, "find_esbuild", lambda: None)
+
 INDEX = """<!DOCTYPE html>
 <html><head>
     <link rel="shortcut icon" href="./favicon.png" />
@@ -82,8 +90,10 @@ def test_unknown_bundle_is_copied_as_shipped_and_reported(tmp_path):
                      for u in ("/_stcore/health", "/_stcore/host-config"))
     loading = re.search(r'<div id="root">(<p role="status".*?</p>)</div>',
                         (out / "index.html").read_text()).group(1)
+    from prepare_static import PREOPEN_WEBSOCKET_SCRIPT
     assert (out / "index.html").read_text().replace(
-        "  " + PIN_BACKEND_SCRIPT + "\n  ", "").replace(checks, "").replace(loading, "") == index
+        "  " + PIN_BACKEND_SCRIPT + PREOPEN_WEBSOCKET_SCRIPT + "\n  ", "").replace(
+            checks, "").replace(loading, "") == index
     assert (out / "static/js/index.H4sh.js").read_text() == main_js
 
 
@@ -355,3 +365,117 @@ def test_every_translation_is_found_in_the_installed_streamlit(tmp_path):
     from prepare_static import streamlit_static_dir
     info = prepare(streamlit_static_dir(), tmp_path / "out")
     assert info["patches"]["translations"]["not_found"] == []
+
+
+def test_the_survey_websocket_is_opened_early_only_with_the_frontend_pinned_at_the_root():
+    from prepare_static import PREOPEN_WEBSOCKET_SCRIPT, pin_backend, preopen_websocket
+    pinned, _ = pin_backend(INDEX)
+    html, status = preopen_websocket(pinned)
+    assert status == "opened early on /survey"
+    # right after the pin, before the page's module script runs
+    assert html.index(PIN_BACKEND_SCRIPT) < html.index(PREOPEN_WEBSOCKET_SCRIPT) < html.index(
+        "</head>")
+    assert preopen_websocket(INDEX) == (
+        INDEX, "the frontend's server is not pinned at the root: not opened early")
+
+
+# The early websocket's script in node, with a made-up WebSocket, cookie and resource timing.
+EARLY_WEBSOCKET_CHECK = r"""
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+class FakeWS extends EventTarget {
+  constructor(url, protocols) { super(); this.url = url; this.protocols = protocols;
+    this.readyState = 0; FakeWS.made.push(this); }
+  close() { this.readyState = 3; this.closed = true; }
+}
+FakeWS.made = []; FakeWS.OPEN = 1;
+globalThis.window = globalThis;
+window.WebSocket = FakeWS;
+globalThis.location = {pathname: process.argv[2], protocol: "http:", host: "h:81",
+                       origin: "http://h:81", href: "http://h:81/survey?xa=1"};
+globalThis.document = {cookie: "_streamlit_xsrf=2|old|x|1"};   // left by an earlier visit
+let entries = [];
+globalThis.performance = {getEntriesByType: () => entries};
+const out = {};
+(async () => {
+  eval(process.argv[1]);
+  await sleep(60);
+  out.before_check = FakeWS.made.length;            // the old cookie is not used
+  document.cookie = "_streamlit_xsrf=2|ab|cd|9; other=1";
+  entries = [{name: "http://h:81/_stcore/health"}];
+  await sleep(60);
+  out.early = FakeWS.made.map(s => [s.url, s.protocols]);
+  const pre = FakeWS.made[0];
+  if (pre) pre.readyState = 1;                       // opened before the frontend asks
+  // the frontend's own socket, as Streamlit builds it (host:port in the address)
+  const got = new window.WebSocket("ws://h:81/_stcore/stream", ["streamlit", "2|ab|cd|9"]);
+  let opened = 0;
+  got.addEventListener("open", () => opened++);
+  await sleep(20);
+  out.same = got === pre; out.opened = opened; out.constant = window.WebSocket.OPEN;
+  // a reconnect (with its session id) gets a socket of its own
+  const again = new window.WebSocket("ws://h:81/_stcore/stream", ["streamlit", "2|ab|cd|9", "s1"]);
+  out.reconnect_new = again !== pre && FakeWS.made.length === 2;
+  console.log(JSON.stringify(out));
+  process.exit(0);   // the early socket's 30 s timer
+})();
+"""
+EARLY_WEBSOCKET_MISMATCH = r"""
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+class FakeWS extends EventTarget {
+  constructor(url, protocols) { super(); this.protocols = protocols; this.readyState = 0;
+    FakeWS.made.push(this); }
+  close() { this.readyState = 3; this.closed = true; }
+}
+FakeWS.made = [];
+globalThis.window = globalThis;
+window.WebSocket = FakeWS;
+globalThis.location = {pathname: "/survey", protocol: "https:", host: "h", origin: "https://h",
+                       href: "https://h/survey"};
+globalThis.document = {cookie: "_streamlit_xsrf=2|ab|cd|9"};
+globalThis.performance = {getEntriesByType: () => [{name: "https://h/_stcore/health"}]};
+(async () => {
+  eval(process.argv[1]);
+  await sleep(30);
+  const pre = FakeWS.made[0];
+  // another token than the early socket's (e.g. a host's auth token): not handed over
+  const got = new window.WebSocket("wss://h:/_stcore/stream", ["streamlit", "other"]);
+  console.log(JSON.stringify({early: FakeWS.made.length >= 1, closed: !!(pre && pre.closed),
+                              fresh: got !== pre, protocols: got.protocols}));
+  process.exit(0);
+})();
+"""
+
+
+def _node_or_skip():
+    import shutil
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("node is not installed")
+    return node
+
+
+def test_the_early_websocket_is_handed_to_the_frontend_once(tmp_path):
+    """The early socket waits for the page's own health check (which sets the XSRF cookie the
+    frontend sends), is handed to the frontend's first `new WebSocket` of the same address and
+    protocols with its "open" told again, and every other socket is the browser's own."""
+    import subprocess
+
+    from prepare_static import PREOPEN_WEBSOCKET_SCRIPT
+    node = _node_or_skip()
+    script = PREOPEN_WEBSOCKET_SCRIPT.removeprefix("<script>").removesuffix("</script>")
+    run = subprocess.run([node, "-e", EARLY_WEBSOCKET_CHECK, script, "/survey"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {
+        "before_check": 0, "early": [["ws://h:81/_stcore/stream", ["streamlit", "2|ab|cd|9"]]],
+        "same": True, "opened": 1, "constant": 1, "reconnect_new": True}
+    # other pages: nothing opened, the browser's WebSocket untouched
+    run = subprocess.run([node, "-e", EARLY_WEBSOCKET_CHECK, script, "/dang-nhap"],
+                         capture_output=True, text=True, timeout=30)
+    got = json.loads(run.stdout)
+    assert got["before_check"] == 0 and got["early"] == [] and got["same"] is False
+    run = subprocess.run([node, "-e", EARLY_WEBSOCKET_MISMATCH, script],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"early": True, "closed": True, "fresh": True,
+                                      "protocols": ["streamlit", "other"]}

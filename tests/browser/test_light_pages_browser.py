@@ -48,6 +48,10 @@ def test_every_lightening_step_applies_to_the_installed_streamlit(behind_nginx):
     assert "not found" not in patches["survey_widgets_preload"], patches
     assert patches["survey_widgets_ready"] == "4 of 4 started at once", patches
     assert patches["server_checks_preload"] == "preloaded 2", patches
+    assert patches["websocket_early"] == "opened early on /survey", patches
+    # the page's scripts in one file (deploy/bundle_first_load.py; esbuild from .ci/run)
+    assert re.fullmatch(r"\d+ chunks in one file \(static/js-\w+\)",
+                        patches["first_load_bundle"]), patches
     assert behind_nginx["prepared"]["br_bytes"] < behind_nginx["prepared"]["gz_bytes"]
 
 
@@ -57,7 +61,7 @@ def test_scripts_are_sent_brotli_compressed_to_browsers_that_accept_it(behind_ng
     if not BROTLI_MODULE.is_file():
         pytest.fail("apt-get install libnginx-mod-http-brotli-static (.ci/run installs it)")
     html = _get(behind_nginx["url"] + "/survey?xa=07201")[2].decode("utf-8")
-    main = re.search(r'<script type="module"[^>]*src="\./(static/js/[^"]+)"', html).group(1)
+    main = re.search(r'<script type="module"[^>]*src="\./(static/[\w-]+/[^"]+)"', html).group(1)
     sizes = {}
     for encoding in ("br", "gzip", "identity"):
         req = urllib.request.Request(behind_nginx["url"] + "/" + main,
@@ -107,21 +111,48 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
 
     # the survey's widgets come with the page's scripts (the first question's) or when the
     # main script runs (the others), not in a second wave after the form arrives: all before
-    # the websocket opens; the server checks are asked first; the frontend finds its server
-    # at the root at once (no /survey/_stcore/...)
+    # the form's first message; the websocket is opened by the page while its scripts load;
+    # the server checks are asked first; the frontend finds its server at the root at once
+    # (no /survey/_stcore/...)
     page = phone_page
     asked: list[str] = []
     page.on("request", lambda req: asked.append(req.url))
-    page.on("websocket", lambda ws: asked.append("websocket " + ws.url))
+
+    def on_socket(ws):
+        asked.append("websocket " + ws.url)
+        ws.on("framereceived", lambda _: None if "frame" in asked else asked.append("frame"))
+    page.on("websocket", on_socket)
+    # who builds the page's websockets: the page's early script only, whose socket the
+    # frontend takes (a second one would mean the hand-over failed)
+    page.add_init_script("""(() => { const W = window.WebSocket; window.__qcdcSockets = [];
+      function T(u, p) { window.__qcdcSockets.push(String(new Error().stack));
+                         return p === undefined ? new W(u) : new W(u, p); }
+      T.prototype = W.prototype; T.OPEN = W.OPEN; T.CLOSED = W.CLOSED;
+      T.CONNECTING = W.CONNECTING; T.CLOSING = W.CLOSING; window.WebSocket = T; })()""")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
     page.get_by_role("button", name="Gửi phiếu khảo sát").wait_for()
     widgets = [i for i, u in enumerate(asked)
-               if re.search(r"/static/js/(Radio|Checkbox|TextArea|Html)\.", u)]
+               if re.search(r"/static/js-\w+/(Radio|Checkbox|TextArea|Html)\.", u)]
     server = [i for i, u in enumerate(asked) if "/_stcore/health" in u]
     socket = [i for i, u in enumerate(asked) if u.startswith("websocket ")]
-    scripts = [i for i, u in enumerate(asked) if "/static/js/" in u]
-    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < socket[0], asked
+    scripts = [i for i, u in enumerate(asked) if "/static/" in u]
+    frame = [i for i, u in enumerate(asked) if u == "frame"]
+    assert len(widgets) == 4 and len(socket) == 1 and max(widgets) < frame[0], asked
+    sockets = page.evaluate("window.__qcdcSockets")
+    assert len(sockets) == 1 and "/static/" not in sockets[0], sockets
     assert len(server) == 1 and server[0] < min(scripts), asked
+    # one bundle for the page's scripts, in a folder of its own (browsers keep the separate
+    # chunks of static/js for a year); the chunks in it (facades left for anything else that
+    # names them) are never fetched: a second copy of React would break the page
+    bundled = [u for u in asked if re.search(r"/static/js-\w+/first-load\.\w+\.js$", u)]
+    facade = re.compile(r'(export\{[^}]*\}from|import)"\./first-load\.\w+\.js";\n')
+    facades = [u for u in asked if "/static/" in u and u.endswith(".js") and facade.fullmatch(
+        (behind_nginx["static"] / u.split("/", 3)[3]).read_text(encoding="utf-8"))]
+    assert len(bundled) == 1 and not facades, asked
+    assert not any("/static/js/" in u for u in asked), asked
     assert not any("/survey/_stcore/" in u for u in asked), asked
     wait_idle(page)
     assert page.get_by_text("Phường Thọ Xương").first.is_visible()
@@ -133,6 +164,7 @@ def test_survey_behind_nginx_is_light_and_works_on_a_phone(behind_nginx, browser
     page.locator('[data-testid="stCheckbox"] label').first.click()
     page.get_by_role("button", name="Gửi phiếu khảo sát").click()
     page.get_by_text("Cảm ơn ông/bà đã tham gia khảo sát!").wait_for(timeout=30_000)
+    assert not errors, errors
 
 
 def test_an_icon_still_shows_as_an_icon(behind_nginx, phone_page):
@@ -159,6 +191,30 @@ def test_a_staff_page_loads_through_nginx(behind_nginx, phone_page):
     page.get_by_label("Tên đăng nhập").wait_for()
     assert page.get_by_label("Mật khẩu").is_visible()
     assert page.get_by_role("button", name="Đăng nhập").is_visible()
+
+
+def test_the_province_overview_draws_its_charts_through_nginx(behind_nginx, desktop_page):
+    """A staff page with Vega-Lite charts (lazy chunks importing the page's bundle, and the
+    sign-in page's preload of them) draws without a script error."""
+    from types import SimpleNamespace
+
+    from tests.browser.conftest import sign_in
+    page = desktop_page
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # the sign-in page preloads the start pages' chunks from the page's own (bundled) folder
+    page.goto(behind_nginx["url"] + "/dang-nhap")
+    page.locator("link[data-qcdc-chunk]").first.wait_for(state="attached")
+    hrefs = page.evaluate(
+        "() => [...document.querySelectorAll('link[data-qcdc-chunk]')].map(l => l.href)")
+    assert len(hrefs) > 5, hrefs
+    assert all(re.search(r"/static/js-\w+/[\w.-]+\.js$", h) for h in hrefs), hrefs
+    sign_in(page, SimpleNamespace(url=behind_nginx["url"]), "demo.tinh")
+    page.goto(behind_nginx["url"] + "/tong-quan")
+    page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stMetricValue"]').count() >= 2
+    assert not errors, errors
 
 
 def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser, tmp_path):
@@ -209,3 +265,41 @@ def test_a_commune_report_with_a_photo_goes_through_nginx(behind_nginx, browser,
     finally:
         ctx.close()
         eng.dispose()
+
+
+def test_a_browser_that_kept_the_separate_chunks_gets_the_bundle_right(behind_nginx, browser,
+                                                                        tmp_path):
+    """A phone that opened the survey before the copy was bundled keeps its chunks for a year
+    (immutable /static/ files): after the bundled copy replaces the old one, the page must not
+    run those kept chunks beside the bundle (the bundled copy's scripts live in a folder of
+    their own). Same app process, its own nginx and copy."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    from prepare_static import prepare, streamlit_static_dir
+
+    from tests.browser.conftest import start_nginx, stop_nginx
+    static = tmp_path / "static"
+    prepare(streamlit_static_dir(), static, bundle=False)
+    port = int(behind_nginx["server"].url.rsplit(":", 1)[1])
+    nginx, url = start_nginx([port], tmp_path / "nginx", static)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(url + "/survey?xa=07201")
+        page.locator('[data-testid="stRadio"]').first.wait_for(timeout=60_000)
+        wait_idle(page)
+        info = prepare(streamlit_static_dir(), static)   # the deploy: now bundled
+        assert "chunks in one file" in info["patches"]["first_load_bundle"], info["patches"]
+        kept: list[str] = []
+        page.on("response", lambda r: kept.append(r.url) if r.from_service_worker is False
+                and "/static/js/" in r.url else None)
+        page.goto(url + "/survey?xa=07201")
+        page.locator('div[role="radiogroup"]').nth(15).wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stApp"]').count() == 1
+        assert not kept, kept
+        assert not errors, errors
+    finally:
+        ctx.close()
+        stop_nginx(nginx)

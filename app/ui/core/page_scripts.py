@@ -47,13 +47,17 @@ SCREEN_WATCH = (
 
 # Has the browser fetch, while the user types, the script chunks the staff start pages need
 # (<span data-qcdc-preload='["ArrowVegaLiteChart.C1pLU68S.js", ...]'>, app/ui/core/preload.py):
-# one <link rel="modulepreload"> per file of the app's own static/js folder, once per page.
+# one <link rel="modulepreload"> per file, once per page, from the folder of the page's main
+# script: static/js, or the bundled copy's static/js-<hash> behind nginx
+# (deploy/bundle_first_load.py: the same file names, importing the page's bundle).
 PRELOAD = (
-    "(function(){document.querySelectorAll('[data-qcdc-preload]').forEach(function(e){"
+    "(function(){var m=document.querySelector('script[type=\"module\"][src]');"
+    "var b=m&&/\\/static\\/[\\w-]+\\/[^\\/]+$/.test(m.src)?m.src.replace(/[^\\/]+$/,''):'./static/js/';"
+    "document.querySelectorAll('[data-qcdc-preload]').forEach(function(e){"
     "JSON.parse(e.getAttribute('data-qcdc-preload')).forEach(function(f){"
     "if(!/^[\\w.-]+\\.js$/.test(f)||document.querySelector('link[data-qcdc-chunk=\"'+f+'\"]')){return;}"
     "var l=document.createElement('link');l.rel='modulepreload';l.crossOrigin='anonymous';"
-    "l.href='./static/js/'+f;l.setAttribute('data-qcdc-chunk',f);document.head.appendChild(l);"
+    "l.href=b+f;l.setAttribute('data-qcdc-chunk',f);document.head.appendChild(l);"
     "});});})();")
 
 SCRIPTS = (COOKIES, SIGN_IN_COOKIE, SCROLL_TO_ERROR, SCREEN_WATCH, PRELOAD)
