@@ -129,42 +129,48 @@ class _FakeManager:
         return self._sessions
 
 
-def _fake_session(sid: str):
+def _fake_session(sid: str, queued: list | None = None):
     from types import SimpleNamespace
 
     from streamlit.runtime.app_session import AppSessionState
+    box = queued if queued is not None else []
     return SimpleNamespace(id=sid, _state=AppSessionState.APP_IS_RUNNING,
-                           _message_enqueued_callback=object())
+                           _browser_queue=SimpleNamespace(enqueue=box.append),
+                           _message_enqueued_callback=lambda: None)
+
+
+def _fake_runtime(monkeypatch, sessions):
+    from types import SimpleNamespace
+
+    from streamlit.runtime.runtime import Runtime
+    runtime = Runtime.__new__(Runtime)
+    woken = []
+    loop = SimpleNamespace(call_soon_threadsafe=lambda fn: woken.append(fn))
+    runtime._get_async_objs = lambda: SimpleNamespace(
+        eventloop=loop, need_send_data=SimpleNamespace(set=lambda: None))
+    runtime._session_mgr = _FakeManager(object(), [SimpleNamespace(session=s) for s in sessions])
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    monkeypatch.setattr(Runtime, "instance", staticmethod(lambda: runtime))
+    return runtime, woken
 
 
 def test_the_running_runtime_wakes_its_loop_through_the_batched_callback(monkeypatch):
     """The Runtime gave its session manager (and through it every session) the bound
     ``_enqueued_some_message`` before the app's first run patched the class; the patch must
     reach that manager and the sessions already open, or every message still costs a write
-    to the event loop's self-pipe, and the loop would not know which session to flush."""
-    from types import SimpleNamespace
-
+    to the event loop's self-pipe."""
     from streamlit.runtime.runtime import Runtime
 
     streamlit_fixes.install()
-    runtime = Runtime.__new__(Runtime)
-    woken = []
-    loop = SimpleNamespace(call_soon_threadsafe=lambda fn: woken.append(fn))
-    runtime._get_async_objs = lambda: SimpleNamespace(
-        eventloop=loop, need_send_data=SimpleNamespace(set=lambda: None))
     session = _fake_session("s1")
-    runtime._session_mgr = _FakeManager(object(), [SimpleNamespace(session=session)])
-    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
-    monkeypatch.setattr(Runtime, "instance", staticmethod(lambda: runtime))
+    runtime, woken = _fake_runtime(monkeypatch, [session])
     streamlit_fixes._rebind_message_wakeup()
-    callback = runtime._session_mgr._message_enqueued_callback
-    assert callback.__func__ is Runtime._enqueued_some_message
-    assert getattr(callback.__func__, streamlit_fixes._BATCH_MARK)
-    streamlit_fixes.sessions_with_messages({})  # nothing left over from other tests
-    session._message_enqueued_callback()  # what the session calls after queueing a message
-    assert len(woken) == 1  # one wake-up of the loop, from a thread that is not the loop's
-    info = SimpleNamespace(session=session)
-    assert streamlit_fixes.sessions_with_messages({"s1": info}) == [info]
+    for callback in (runtime._session_mgr._message_enqueued_callback,
+                     session._message_enqueued_callback):
+        assert callback.__func__ is Runtime._enqueued_some_message
+        assert getattr(callback.__func__, streamlit_fixes._BATCH_MARK)
+    session._message_enqueued_callback()
+    assert len(woken) == 1  # one wake-up, from a thread that is not the loop's
 
 
 def test_the_loop_flushes_the_sessions_that_queued_messages_and_only_those():
@@ -173,28 +179,49 @@ def test_the_loop_flushes_the_sessions_that_queued_messages_and_only_those():
     that queued while its phone was offline gets its messages when it is connected again."""
     from types import SimpleNamespace
 
-    from streamlit.runtime.app_session import AppSessionState
+    from streamlit.runtime.app_session import AppSession, AppSessionState
 
     streamlit_fixes.install()
     pick = streamlit_fixes.sessions_with_messages
     pick({})
-    sessions = {sid: _fake_session(sid) for sid in ("a", "b", "c", "d")}
+    queued: list = []
+    sessions = {sid: _fake_session(sid, queued) for sid in ("a", "b", "c", "d")}
     active = {sid: SimpleNamespace(session=s) for sid, s in sessions.items()}
-    notes = {sid: streamlit_fixes._marking(s, lambda: None) for sid, s in sessions.items()}
+
+    def send(sid: str) -> None:  # what a script run does for each element it draws
+        AppSession._enqueue_forward_msg(sessions[sid], f"message of {sid}")
+
     for sid in ("c", "a", "c"):
-        notes[sid]()
+        send(sid)
+    assert queued == ["message of c", "message of a", "message of c"]
     assert [i.session.id for i in pick(active)] == ["c", "a"]  # b and d had nothing
     assert pick(active) == []                                   # nothing new since
     offline = dict(active)
     del offline["b"]
-    notes["b"]()                          # b queues a message while disconnected
+    send("b")                             # b queues a message while disconnected
     assert pick(offline) == []
     assert [i.session.id for i in pick(active)] == ["b"]        # back: flushed
     del offline["d"]
-    notes["d"]()
+    send("d")
     assert pick(offline) == []
     sessions["d"]._state = AppSessionState.SHUTDOWN_REQUESTED   # never came back
     assert pick(offline) == [] and "d" not in streamlit_fixes._parked
+
+
+def test_sessions_open_before_the_patch_are_flushed_on_the_next_pass(monkeypatch):
+    """A server's first sessions queue messages before the first run installs the patch (six
+    tabs opened at once on a fresh server: one of them never got its page); the next pass of
+    the loop looks at all of them."""
+    from types import SimpleNamespace
+
+    streamlit_fixes.install()
+    streamlit_fixes.sessions_with_messages({})
+    early = [_fake_session("e1"), _fake_session("e2")]
+    _runtime, woken = _fake_runtime(monkeypatch, early)
+    streamlit_fixes._flush_open_sessions_once()
+    assert woken, "the loop is woken"
+    active = {s.id: SimpleNamespace(session=s) for s in early}
+    assert [i.session.id for i in streamlit_fixes.sessions_with_messages(active)] == ["e1", "e2"]
 
 
 def test_a_server_freezes_its_start_up_objects_once_after_the_first_run(monkeypatch):

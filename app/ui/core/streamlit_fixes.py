@@ -333,8 +333,7 @@ def _rebind_message_wakeup() -> None:
     manager._message_enqueued_callback = runtime._enqueued_some_message
     for info in manager.list_sessions():
         if hasattr(info.session, "_message_enqueued_callback"):
-            info.session._message_enqueued_callback = _marking(
-                info.session, runtime._enqueued_some_message)
+            info.session._message_enqueued_callback = runtime._enqueued_some_message
 
 
 def _keep_compiled_scripts() -> None:
@@ -431,22 +430,6 @@ def _script_threads_started_off_the_loop() -> None:
 # one while disconnected, looked at again on every pass until they are back or gone.
 _with_messages: deque = deque()
 _parked: dict = {}
-_loop_flushes_marked_only = False  # set once the loop takes its sessions from _with_messages
-
-
-def _marking(session, wake):
-    """The session's "a message is queued" callback: note the session, then wake the loop
-    (in this order, so the loop that wakes finds it)."""
-    if not _loop_flushes_marked_only or getattr(wake, _DIRTY_MARK, False):
-        return wake
-    note = _with_messages.append
-
-    def message_enqueued() -> None:
-        note(session)
-        wake()
-
-    setattr(message_enqueued, _DIRTY_MARK, True)
-    return message_enqueued
 
 
 def sessions_with_messages(active: dict) -> list:
@@ -495,27 +478,52 @@ def _flush_only_sessions_with_messages() -> None:
     if getattr(original, _DIRTY_MARK, False):
         return
     loop_code = Runtime._loop_coroutine.__code__
-    init = AppSession.__init__
+    settle = AppSession._settle_once_delivered
 
-    def __init__(self, *args, **kwargs) -> None:
-        init(self, *args, **kwargs)
-        if self._message_enqueued_callback is not None:
-            self._message_enqueued_callback = _marking(self, self._message_enqueued_callback)
+    # The two places where a session asks the loop for a flush, each noting the session
+    # between its queue and the wake-up, so that the loop which wakes finds it.
+    def _enqueue_forward_msg(self, msg) -> None:
+        self._browser_queue.enqueue(msg)
+        _with_messages.append(self)
+        if self._message_enqueued_callback:
+            self._message_enqueued_callback()
+
+    def _settle_once_delivered(self) -> None:
+        settle(self)  # marks the session as settling, then wakes the loop
+        if self._settled is not None:
+            _with_messages.append(self)
+            if self._message_enqueued_callback:
+                self._message_enqueued_callback()
 
     def list_active_sessions(self):
         if sys._getframe(1).f_code is not loop_code:
             return original(self)
         return sessions_with_messages(self._active_session_info_by_id)
 
-    for fn in (__init__, list_active_sessions):
+    for fn, was in ((_enqueue_forward_msg, AppSession._enqueue_forward_msg),
+                    (_settle_once_delivered, settle), (list_active_sessions, original)):
         setattr(fn, _DIRTY_MARK, True)
-    __init__.__doc__ = init.__doc__
-    list_active_sessions.__doc__ = original.__doc__
-    AppSession.__init__ = __init__
+        fn.__doc__ = was.__doc__
+    AppSession._enqueue_forward_msg = _enqueue_forward_msg
+    AppSession._settle_once_delivered = _settle_once_delivered
     WebsocketSessionManager.list_active_sessions = list_active_sessions
-    global _loop_flushes_marked_only
-    _loop_flushes_marked_only = True
-    _rebind_message_wakeup()
+    _flush_open_sessions_once()
+
+
+def _flush_open_sessions_once() -> None:
+    """Have the loop look at every open session on its next pass: what they queued before the
+    loop took only the sessions noted (the sessions of a server's first seconds, whose runs
+    install the patch) would otherwise wait for their next message, or for ever."""
+    from streamlit.runtime.runtime import Runtime
+    if not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    manager = getattr(runtime, "_session_mgr", None)
+    if manager is None:
+        return
+    for info in manager.list_sessions():
+        _with_messages.append(info.session)
+    runtime._enqueued_some_message()
 
 
 _freeze_timer = None
