@@ -17,7 +17,10 @@ at a village meeting scans at once and answers at once, every answer sent overta
 newcomer still looking at a blank page, and the last forms arrive only after most of the
 answers are stored (300 citizens at once: forms p95 5.2 s, answers p95 0.3 s). Each waiter is
 due at its arrival (answers) or its arrival plus that allowance (newcomers), earliest due first
-(FIFO within a kind); measured in bench/survey_load.py, docs/PERFORMANCE.md.
+(FIFO within a kind). And an answer that has waited twice that allowance goes first whoever
+else waits: when more citizens come than the server can serve, the newcomers are the ones told
+"busy" (below), not the citizens who pressed "Gửi". 0 puts answers always first (the rule
+before). Measured in bench/survey_load.py and bench/overload.py, docs/PERFORMANCE.md.
 
 A newcomer whose estimated wait exceeds ``QCDC_SURVEY_MAX_WAIT`` seconds (default 20) is told at
 once that the system is busy (``common.server_busy``), which costs one short message instead of a
@@ -57,12 +60,12 @@ class _Waiter:
 
 class Gate:
     """At most ``concurrency`` holders at a time; FIFO within a kind; PRIORITY before NEW
-    unless the newcomer had already waited ``answers_first_s`` when the PRIORITY work came
-    (``None``: PRIORITY always first)."""
+    unless the newcomer had already waited ``answers_first_s`` when the PRIORITY work came,
+    and then only until that work has waited twice as long (0: PRIORITY always first)."""
 
     def __init__(self, concurrency: int = 1, max_wait_s: float = 20.0,
                  priority_wait_s: float = 30.0, initial_hold_s: float = 0.05,
-                 answers_first_s: float | None = 1.5) -> None:
+                 answers_first_s: float = 1.5) -> None:
         self.concurrency = max(1, int(concurrency))
         self.max_wait_s = max_wait_s
         self.priority_wait_s = priority_wait_s
@@ -101,9 +104,7 @@ class Gate:
             if kind == NEW and self._estimated_wait(NEW) > self.max_wait_s:
                 self.counts["rejected"] += 1
                 return None
-            allowance = 0.0 if kind == PRIORITY else (
-                self.answers_first_s if self.answers_first_s is not None else float("inf"))
-            waiter = _Waiter(due=t0 + allowance)
+            waiter = _Waiter(due=t0 + (self.answers_first_s if kind == NEW else 0.0))
             self._queues[kind].append(waiter)
         waiter.event.wait(timeout)
         with self._lock:
@@ -135,8 +136,6 @@ class Gate:
             self._running = max(0, self._running - 1)
 
     def _answer_waited_too_long(self, waiter: _Waiter) -> bool:
-        if self.answers_first_s is None:
-            return True
         return time.monotonic() - waiter.due >= 2 * self.answers_first_s
 
     @contextmanager

@@ -59,6 +59,9 @@ def _turns(g: Gate, arrivals: list[tuple[str, float]]) -> list[str]:
 def test_answers_go_before_newcomers():
     g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10)
     assert _turns(g, [(NEW, 0), (PRIORITY, 0)]) == [PRIORITY, NEW]
+    # QCDC_SURVEY_ANSWERS_FIRST=0: answers first however long the newcomer has waited
+    g = Gate(concurrency=1, max_wait_s=10, priority_wait_s=10, answers_first_s=0)
+    assert _turns(g, [(NEW, 0.3), (PRIORITY, 0)]) == [PRIORITY, NEW]
 
 
 def test_a_newcomer_who_had_waited_long_goes_before_answers_sent_later():
