@@ -580,10 +580,16 @@ def _forbidden_changes(before: dict, after: dict, case: Case) -> list[str]:
             if a == b:
                 continue
             row = b or a
-            if _row_is_own(table, row, case) and not _leaks(row, case, _geo()):
+            if _row_is_own(table, row, case) and not _leaks(_readable(row), case, _geo()):
                 continue
             bad.append(f"{table}{list(key)}")
     return bad[:10]
+
+
+def _readable(row: dict) -> dict:
+    """A row without its digests and random tokens: a SHA-256 in hex holds a run of five digits
+    now and then, which is no mention of a commune (a kiosk code's hash once read as one)."""
+    return {k: v for k, v in row.items() if not k.endswith(("_hash", "_token"))}
 
 
 def _geo():
