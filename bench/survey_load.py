@@ -28,6 +28,9 @@ The last line printed is one JSON object with the results:
 * ``lost``: confirmed but not stored (must be 0).  ``busy_messages``: citizens shown ``--busy-text``.
 * ``errors`` / ``error_kinds``: citizens neither confirmed nor busy, by cause (page_load_timeout,
   submit_timeout, no_form, page_not_found, no_thanks = answers refused, script_exception, ...).
+* ``speed_index_before_s`` / ``speed_index_after_s``: the machine's speed just before and after
+  the run (seconds for a fixed pure-Python loop; lower is faster). On a virtual machine whose
+  speed drifts, runs with readings far apart are not comparable.
 
 Server settings matter more than anything here (measured on the 2-core box, demo app): with
 Streamlit's defaults (``server.fileWatcherType=auto``, ``runner.postScriptGC=true``) every script
@@ -67,6 +70,24 @@ COMMENTS = [
 
 
 # --------------------------------------------------------------------------- helpers
+def speed_index_s(rounds: int = 3, n: int = 2_000_000) -> float:
+    """Seconds this machine takes, right now, for a fixed pure-Python loop of 10 million
+    additions (the best of ``rounds`` shorter loops, scaled): lower is faster. The development
+    VM's speed drifts by a third and more within minutes (docs/PERFORMANCE.md), and the latency
+    figures with it; every result carries the readings taken before and after it. Runs whose
+    readings differ by more than about a fifth are not comparable. Similar readings do not make
+    them comparable either: the server's CPU per citizen still varied by ±10 % between runs
+    that read alike."""
+    best = math.inf
+    for _ in range(rounds):
+        t = time.perf_counter()
+        s = 0
+        for i in range(n):
+            s += i
+        best = min(best, time.perf_counter() - t)
+    return round(best * 10_000_000 / n, 3)
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -491,6 +512,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     db = DbCounter(None if args.db_count_cmd else (args.database_url or default_database_url()),
                    args.table, args.db_count_cmd)
     before = await asyncio.to_thread(db.count)
+    speed_before = speed_index_s()
 
     mem = MemoryWatcher(args.server_pid) if args.server_pid else None
     if mem:
@@ -530,6 +552,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     after = await db.settled_count() if before is not None else None
     if mem:
         await mem.stop()
+    speed_after = speed_index_s()
 
     confirmed = [r for r in results if r.confirmed]
     submitted = sum(1 for r in results if r.submitted)
@@ -581,6 +604,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rows_after": after,
         "db_error": db.error,
         "elapsed_s": round(elapsed, 2),
+        # the machine's speed around the run (speed_index_s: lower is faster)
+        "speed_index_before_s": speed_before,
+        "speed_index_after_s": speed_after,
     }
     return out
 
