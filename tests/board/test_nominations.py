@@ -224,6 +224,11 @@ def test_only_board_farmers_and_admin_see_nominations(data):
 
 def test_evidence_snapshot_is_frozen_at_proposal_time(data, monkeypatch):
     c, people = data
+    from app.core import clock
+    # the second campaign day before its report cut-off (21:00), whatever the hour of the run:
+    # only the first day's report is due (after 21:00 Vietnam time both would be)
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(c.start_date + timedelta(days=1),
+                                                               time(15, 0)))
     v = nom.propose(STAFF, c.id, kind="collective", name="Tổ công tác Phường Thọ Xương",
                     unit="Tổ công tác cấp xã", commune_code="07201",
                     achievements="Báo cáo đầy đủ, vận động nhiều người dân trả lời.")
@@ -247,7 +252,6 @@ def test_evidence_snapshot_is_frozen_at_proposal_time(data, monkeypatch):
     again = nom.get_nomination(STAFF, v.id)
     # the ratio judged: the answers and visits of the day whose report was due (yesterday)
     assert again.evidence == ev and "30 phiếu / 40 lượt khách" in again.evidence_text
-    from app.core import clock
     monkeypatch.setattr(clock, "now", lambda: _evening(c))  # day 2 of 3, its report due
     ind = nom.propose(FARMERS, c.id, kind="individual", name="Nguyễn Văn Cả",
                       achievements="Trực hỗ trợ người dân cả ba ngày khảo sát.",
